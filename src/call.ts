@@ -1,0 +1,60 @@
+// `pixelwright call <tool> <json>`: run one tool in-process through a real MCP client over an in-memory transport,
+// so the CLI exercises exactly the code path an agent does.
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { InputError } from "./errors.js";
+import type { Runtime } from "./runtime.js";
+import { createServer } from "./server.js";
+import { VERSION } from "./version.js";
+
+export interface InProcessClient {
+  client: Client;
+  close(): Promise<void>;
+}
+
+export async function connectInProcess(runtime: Runtime): Promise<InProcessClient> {
+  const server = createServer(runtime);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: "pixelwright-cli", version: VERSION });
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  return {
+    client,
+    async close() {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+export function parseToolArguments(json: string | undefined): Record<string, unknown> {
+  if (json === undefined || json.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new InputError(`the tool arguments are not valid JSON (${(err as Error).message}); pass one JSON object.`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InputError('the tool arguments must be one JSON object, such as \'{"size":"1920x1080"}\'.');
+  }
+  return value as Record<string, unknown>;
+}
+
+export async function callTool(runtime: Runtime, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  const session = await connectInProcess(runtime);
+  try {
+    const { tools } = await session.client.listTools();
+    if (!tools.some((tool) => tool.name === name)) {
+      throw new InputError(`there is no tool '${name}'; the tools are ${tools.map((t) => t.name).join(", ")}.`);
+    }
+    // A long generation may take minutes: the in-process client must not give up first.
+    return (await session.client.callTool({ name, arguments: args }, undefined, {
+      timeout: 60 * 60 * 1000,
+    })) as CallToolResult;
+  } finally {
+    await session.close();
+  }
+}

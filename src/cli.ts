@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { callTool, parseToolArguments } from "./call.js";
+import { CONFIG_FLAGS, describeSettings, loadConfig } from "./config.js";
+import { ConfigError, InputError, PixelwrightError } from "./errors.js";
+import { createLogger, type LogLevel } from "./log.js";
+import { writeStderr, writeStdout } from "./output.js";
+import { createRuntime } from "./runtime.js";
+import { registerSecret } from "./secrets.js";
+import { serveStdio } from "./transports/stdio.js";
+import { VERSION } from "./version.js";
+
+const HELP = `pixelwright ${VERSION} — an MCP server for GPT image generation that checks sizes and verifies saved files
+
+Usage:
+  pixelwright [stdio]                  serve MCP over stdio (what MCP clients run)
+  pixelwright call <tool> '<json>'     run one tool in-process and print its structured result as JSON
+  pixelwright --help | --version
+
+Examples:
+  pixelwright call validate_size '{"size":"1920x1080"}'
+  pixelwright call validate_size '{"size":"16:9(4K)","model":"gpt-image-2-pro"}'
+
+Settings (flag, or environment variable; flags win):
+${describeSettings()
+  .map((s) => `  ${("flag" in s && s.flag ? `--${s.flag}` : "(env only)").padEnd(22)} ${s.env}`)
+  .join("\n")}
+
+Logs go to stderr. With no OPENAI_API_KEY the server runs offline.
+`;
+
+function parseCli(argv: string[]) {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "v" },
+  };
+  for (const flag of CONFIG_FLAGS) options[flag] = { type: flag === "offline" ? "boolean" : "string" };
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new InputError(`${(err as Error).message}. See pixelwright --help.`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCli(argv);
+  if (values.help) {
+    await writeStdout(HELP);
+    return 0;
+  }
+  if (values.version) {
+    await writeStdout(VERSION);
+    return 0;
+  }
+  const [command = "stdio", ...rest] = positionals;
+  const flags: Record<string, string | boolean> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (key !== "help" && key !== "version" && value !== undefined) flags[key] = value as string | boolean;
+  }
+  const config = loadConfig({ flags });
+  registerSecret(config.apiKey);
+  registerSecret(config.httpToken);
+  // One-shot calls keep the terminal for the result unless the user asked for logs.
+  const quiet = command === "call" && !process.env.PIXELWRIGHT_LOG_LEVEL && !flags["log-level"];
+  const logger = createLogger(quiet ? "warn" : (config.logLevel as LogLevel));
+
+  switch (command) {
+    case "stdio": {
+      const runtime = await createRuntime(config, logger);
+      await serveStdio(runtime, logger);
+      return -1; // keep running
+    }
+    case "call": {
+      const [tool, json, ...extra] = rest;
+      if (!tool)
+        throw new InputError('call needs a tool name, e.g. pixelwright call validate_size \'{"size":"1920x1080"}\'.');
+      if (extra.length > 0) throw new InputError("pass the tool arguments as one quoted JSON object.");
+      const args = parseToolArguments(json);
+      const runtime = await createRuntime(config, logger);
+      try {
+        const result = await callTool(runtime, tool, args);
+        if (result.isError) {
+          const text = result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+          writeStderr(text);
+          return 1;
+        }
+        await writeStdout(JSON.stringify(result.structuredContent, null, 2));
+        return 0;
+      } finally {
+        await runtime.close();
+      }
+    }
+    default:
+      throw new InputError(`unknown command '${command}'. See pixelwright --help.`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) writeStderr(`pixelwright: configuration error: ${err.message}`);
+    else if (err instanceof PixelwrightError) writeStderr(`pixelwright: ${err.message}`);
+    else writeStderr(`pixelwright: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
+    process.exitCode = err instanceof PixelwrightError ? 2 : 1;
+  },
+);

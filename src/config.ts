@@ -1,0 +1,116 @@
+// One typed Config from defaults < environment < command-line flags, validated with zod.
+// Secrets come only from the environment, never from flags (flags show up in process listings).
+
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { z } from "zod";
+import { DEFAULT_MODEL } from "./contract/models.js";
+import { ConfigError } from "./errors.js";
+import { LOG_LEVELS } from "./log.js";
+
+const boolFlag = z
+  .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""])])
+  .transform((v) => v === true || v === "1" || v === "true" || v === "yes" || v === "on");
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const ConfigSchema = z.object({
+  apiKey: z.string().min(1).optional(),
+  baseURL: z.url({ protocol: /^https?$/ }).optional(),
+  organization: z.string().min(1).optional(),
+  project: z.string().min(1).optional(),
+  workspace: z.string().min(1),
+  readRoots: z.array(z.string().min(1)),
+  model: z.string().min(1),
+  profile: z.string().min(1),
+  offline: z.boolean(),
+  waitSeconds: int(0, 600),
+  timeoutSeconds: int(1, 3600),
+  maxRetries: int(0, 10),
+  maxConcurrency: int(1, 64),
+  logLevel: z.enum(LOG_LEVELS),
+  httpToken: z.string().min(1).optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Each setting: its environment variable and its flag. Secrets have no flag. */
+const SOURCES = {
+  apiKey: { env: "OPENAI_API_KEY" },
+  baseURL: { env: "OPENAI_BASE_URL", flag: "base-url" },
+  organization: { env: "OPENAI_ORG_ID", flag: "org" },
+  project: { env: "OPENAI_PROJECT_ID", flag: "project" },
+  workspace: { env: "PIXELWRIGHT_WORKSPACE", flag: "workspace" },
+  readRoots: { env: "PIXELWRIGHT_READ_ROOTS", flag: "read-roots" },
+  model: { env: "PIXELWRIGHT_MODEL", flag: "model" },
+  profile: { env: "PIXELWRIGHT_PROFILE", flag: "profile" },
+  offline: { env: "PIXELWRIGHT_OFFLINE", flag: "offline" },
+  waitSeconds: { env: "PIXELWRIGHT_WAIT_SECONDS", flag: "wait-seconds" },
+  timeoutSeconds: { env: "PIXELWRIGHT_TIMEOUT_SECONDS", flag: "timeout-seconds" },
+  maxRetries: { env: "PIXELWRIGHT_MAX_RETRIES", flag: "max-retries" },
+  maxConcurrency: { env: "PIXELWRIGHT_MAX_CONCURRENCY", flag: "max-concurrency" },
+  logLevel: { env: "PIXELWRIGHT_LOG_LEVEL", flag: "log-level" },
+  httpToken: { env: "PIXELWRIGHT_HTTP_TOKEN" },
+} as const satisfies Record<keyof Config, { env: string; flag?: string }>;
+
+export const CONFIG_FLAGS: readonly string[] = Object.values(SOURCES).flatMap((s) => ("flag" in s ? [s.flag] : []));
+
+export function describeSettings(): { env: string; flag?: string }[] {
+  return Object.values(SOURCES);
+}
+
+/** ~/Pictures/pixelwright when ~/Pictures exists, else ~/pixelwright: never the cwd, which clients often set to /. */
+export function defaultWorkspace(home = homedir(), exists: (p: string) => boolean = existsSync): string {
+  const pictures = join(home, "Pictures");
+  return exists(pictures) ? join(pictures, "pixelwright") : join(home, "pixelwright");
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  flags?: Record<string, string | boolean>;
+  home?: string;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const flags = options.flags ?? {};
+  const raw: Record<string, unknown> = {
+    workspace: defaultWorkspace(options.home),
+    readRoots: [],
+    model: DEFAULT_MODEL,
+    profile: "openai",
+    waitSeconds: 50,
+    timeoutSeconds: 360,
+    maxRetries: 2,
+    maxConcurrency: 4,
+    logLevel: "info",
+  };
+  for (const [key, source] of Object.entries(SOURCES)) {
+    const fromEnv = env[source.env];
+    if (fromEnv !== undefined && fromEnv !== "") raw[key] = fromEnv;
+    if ("flag" in source && flags[source.flag] !== undefined) raw[key] = flags[source.flag];
+  }
+  if (typeof raw.readRoots === "string") raw.readRoots = raw.readRoots.split(delimiter).filter(Boolean);
+  const offlineAsked = boolFlag.safeParse(raw.offline ?? false);
+  if (!offlineAsked.success) throw new ConfigError("PIXELWRIGHT_OFFLINE must be 1 or 0.");
+  // No key means the embedded simulator: the server is useful (and honest about it) on a fresh machine.
+  raw.offline = offlineAsked.data || raw.apiKey === undefined;
+
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = issue.path[0] as keyof typeof SOURCES | undefined;
+      const source = key ? SOURCES[key] : undefined;
+      const name = source ? [source.env, "flag" in source ? `--${source.flag}` : ""].filter(Boolean).join(" / ") : "";
+      return `${name || "config"}: ${issue.message}`;
+    });
+    throw new ConfigError(problems.join("; "));
+  }
+  const config = parsed.data;
+  return {
+    ...config,
+    workspace: resolve(config.workspace),
+    readRoots: config.readRoots.map((root) => resolve(root)),
+  };
+}

@@ -1,0 +1,48 @@
+// A tool is data: name, semantic kind, schemas and a handler. The kind alone decides the annotations, so no tool
+// can claim to be read-only while spending money.
+
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type {
+  ContentBlock,
+  ServerNotification,
+  ServerRequest,
+  ToolAnnotations,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { z } from "zod";
+
+/** pure: no I/O, free. generate: spends money upstream and writes files. inspect: reads files or jobs, writes nothing. */
+export type ToolKind = "pure" | "generate" | "inspect";
+
+export const KIND_ANNOTATIONS: Readonly<Record<ToolKind, ToolAnnotations>> = {
+  pure: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  generate: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  inspect: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+};
+
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export interface ToolOutput<O> {
+  /** The structured result (never base64). */
+  structured: O;
+  /** One human sentence, shown before the JSON in the text block. */
+  summary: string;
+  /** Images and resource links that follow the text block. */
+  content?: ContentBlock[];
+}
+
+export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  kind: ToolKind;
+  input: I;
+  output: O;
+  handler: (args: z.infer<z.ZodObject<I>>, extra: ToolExtra) => Promise<ToolOutput<z.infer<O>>>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds tools of every input and output shape.
+export type AnyTool = ToolDefinition<any, any>;
+
+export function defineTool<I extends z.ZodRawShape, O extends z.ZodObject>(tool: ToolDefinition<I, O>): AnyTool {
+  return tool;
+}
