@@ -128,12 +128,12 @@ const COMMON_RATIOS: readonly [number, number][] = [
   [3, 1],
 ];
 
-/** "16:9" when exact and small; "~16:9" when within 1.5 % of a common ratio; else "1.90:1". */
+/** "16:9" when exact with small terms; "~16:9" when within 1.5 % of a common ratio; else "1.90:1". */
 export function aspectLabel(width: number, height: number): string {
   const d = gcd(width, height);
   const a = width / d;
   const b = height / d;
-  if (a <= 32 && b <= 32) return `${a}:${b}`;
+  if (a <= 21 && b <= 21) return `${a}:${b}`;
   const ratio = width / height;
   for (const [p, q] of COMMON_RATIOS) {
     if (Math.abs(Math.log(ratio / (p / q))) <= 0.015) return `~${p}:${q}`;
