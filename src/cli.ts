@@ -15,10 +15,12 @@ const HELP = `pixelwright ${VERSION} — an MCP server for GPT image generation 
 Usage:
   pixelwright [stdio]                  serve MCP over stdio (what MCP clients run)
   pixelwright call <tool> '<json>'     run one tool in-process and print its structured result as JSON
+  pixelwright simulator [--port N]     run the offline OpenAI-compatible image simulator (default port 8787)
   pixelwright --help | --version
 
 Examples:
   pixelwright call validate_size '{"size":"1920x1080"}'
+  pixelwright call generate_image '{"prompt":"a lighthouse at dawn","size":"3840x2160"}'
   pixelwright call validate_size '{"size":"16:9(4K)","model":"gpt-image-2-pro"}'
 
 Settings (flag, or environment variable; flags win):
@@ -33,6 +35,8 @@ function parseCli(argv: string[]) {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
+    port: { type: "string" },
+    host: { type: "string" },
   };
   for (const flag of CONFIG_FLAGS) options[flag] = { type: flag === "offline" ? "boolean" : "string" };
   try {
@@ -55,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   const [command = "stdio", ...rest] = positionals;
   const flags: Record<string, string | boolean> = {};
   for (const [key, value] of Object.entries(values)) {
-    if (key !== "help" && key !== "version" && value !== undefined) flags[key] = value as string | boolean;
+    if (CONFIG_FLAGS.includes(key) && value !== undefined) flags[key] = value as string | boolean;
   }
   const config = loadConfig({ flags });
   registerSecret(config.apiKey);
@@ -89,6 +93,22 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         await runtime.close();
       }
+    }
+    case "simulator": {
+      const { startSimulator, simulatorOptionsFromEnv } = await import("./simulator/server.js");
+      const port = Number(values.port ?? 8787);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError("--port must be 0-65535.");
+      const sim = await startSimulator({
+        ...simulatorOptionsFromEnv(),
+        port,
+        host: typeof values.host === "string" ? values.host : "127.0.0.1",
+      });
+      logger.info({ url: sim.baseURL }, "offline simulator listening");
+      writeStderr(`pixelwright simulator listening on ${sim.baseURL} (any bearer key; Ctrl-C to stop)`);
+      const stop = () => void sim.close().then(() => process.exit(0));
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+      return -1;
     }
     default:
       throw new InputError(`unknown command '${command}'. See pixelwright --help.`);

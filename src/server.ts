@@ -1,6 +1,9 @@
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { toToolError } from "./errors.js";
+import { mimeType } from "./imaging/sniff.js";
+import { imageUri } from "./jobs/generation.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { type AnyTool, KIND_ANNOTATIONS, type ToolExtra } from "./tools/define.js";
@@ -8,9 +11,9 @@ import { allTools } from "./tools/index.js";
 import { VERSION } from "./version.js";
 
 export const INSTRUCTIONS = [
-  "Call validate_size first whenever a size is in doubt: it is free, lists every broken rule, and suggests valid sizes (3840x2160 is the largest 16:9 size and is experimental).",
-  "Sizes are set only by the size argument, never by the prompt; unreadable or invalid sizes are refused before any paid call.",
-  "Every result states the measured size in its first sentence, so report that sentence to the user rather than the size you asked for.",
+  "Use validate_size (free) when a size is in doubt, then generate_image, which checks everything locally before the paid call and saves, measures and verifies every image; only the size argument sets the resolution, never the prompt.",
+  'If generate_image returns status "running" with a job_id (4K images take minutes), call verify_image with that job_id to wait for and collect the result, and never call generate_image again for the same image: that would pay twice.',
+  "Report the first sentence of each result to the user: it states the measured size of the saved file, and says loudly when it differs from what was asked.",
 ].join(" ");
 
 function register(server: McpServer, tool: AnyTool, logger: Logger): void {
@@ -47,5 +50,33 @@ export function createServer(runtime: Runtime): McpServer {
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
   for (const tool of allTools(runtime)) register(server, tool, runtime.logger);
+  registerImageResources(server, runtime);
   return server;
+}
+
+/** The workspace as resources: pixelwright://images/{name} gives the full file on demand. */
+function registerImageResources(server: McpServer, runtime: Runtime): void {
+  const { workspace } = runtime;
+  server.registerResource(
+    "images",
+    new ResourceTemplate("pixelwright://images/{name}", {
+      list: async () => ({
+        resources: (await workspace.listImages(100)).map((name) => ({
+          uri: imageUri(name),
+          name,
+          mimeType: mimeType(name.slice(name.lastIndexOf(".") + 1).replace("jpg", "jpeg")),
+        })),
+      }),
+    }),
+    {
+      title: "Generated images",
+      description: `Images saved in the pixelwright workspace (${workspace.root}), newest first.`,
+    },
+    async (uri, variables) => {
+      const name = decodeURIComponent(String(variables.name ?? ""));
+      const file = await workspace.readImage(name);
+      if (!file) throw new McpError(ErrorCode.InvalidParams, `No image named '${name}' in the workspace.`);
+      return { contents: [{ uri: uri.href, mimeType: file.mimeType, blob: file.bytes.toString("base64") }] };
+    },
+  );
 }

@@ -2,8 +2,10 @@
 
 import type { Runtime } from "../runtime.js";
 import type { AnyTool } from "./define.js";
+import { generateImageTool } from "./generate-image.js";
 import { validateSizeTool } from "./validate-size.js";
+import { verifyImageTool } from "./verify-image.js";
 
 export function allTools(runtime: Runtime): AnyTool[] {
-  return [validateSizeTool(runtime.config.model)];
+  return [validateSizeTool(runtime.config.model), generateImageTool(runtime), verifyImageTool(runtime)];
 }

@@ -1,0 +1,47 @@
+// Whether a measured file is what was asked for, and the sentence that says so. Pure.
+
+export interface Expectation {
+  /** null for size auto (or no expectation at all): measured, but nothing to verify against. */
+  width: number | null;
+  height: number | null;
+  format: string | null;
+}
+
+export interface Verdict {
+  verified: boolean;
+  mismatch: string | null;
+}
+
+const FORMAT_ALIASES: Record<string, string> = { jpg: "jpeg" };
+
+function normalizeFormat(format: string): string {
+  const f = format.toLowerCase();
+  return FORMAT_ALIASES[f] ?? f;
+}
+
+export function judge(measured: { width: number; height: number; format: string }, expected: Expectation): Verdict {
+  const problems: string[] = [];
+  if (expected.width !== null && expected.height !== null) {
+    if (measured.width !== expected.width || measured.height !== expected.height) {
+      problems.push(
+        `Requested ${expected.width}x${expected.height} but the saved file is ${measured.width}x${measured.height}`,
+      );
+    }
+  }
+  if (expected.format !== null && normalizeFormat(measured.format) !== normalizeFormat(expected.format)) {
+    problems.push(
+      `${problems.length ? "and" : "Requested"} ${expected.format.toUpperCase()} but the file is ${measured.format.toUpperCase()}`,
+    );
+  }
+  if (problems.length > 0) return { verified: false, mismatch: `${problems.join(" ")}.` };
+  if (expected.width === null && expected.format === null) {
+    return { verified: false, mismatch: "Nothing to verify against: the size was auto (measured only)." };
+  }
+  if (expected.width === null) {
+    return {
+      verified: false,
+      mismatch: "The size was auto: measured, but there is no requested size to verify against.",
+    };
+  }
+  return { verified: true, mismatch: null };
+}

@@ -1,0 +1,47 @@
+// Measure an image from the bytes on disk: the saved file, not what the upstream claimed, is the proof.
+
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { loadSharp } from "./sharp.js";
+import { sniffImage } from "./sniff.js";
+
+export interface Measurement {
+  width: number;
+  height: number;
+  format: string;
+  bytes: number;
+  sha256: string;
+  has_alpha: boolean;
+}
+
+export class NotAnImageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotAnImageError";
+  }
+}
+
+export async function measureBuffer(buffer: Buffer): Promise<Measurement> {
+  const sniffed = sniffImage(buffer);
+  if (!sniffed) throw new NotAnImageError("the bytes are not a PNG, JPEG, WebP or GIF image");
+  const sharp = await loadSharp();
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+  try {
+    meta = await sharp(buffer).metadata();
+  } catch (err) {
+    throw new NotAnImageError(`the ${sniffed.toUpperCase()} data cannot be decoded (${(err as Error).message})`);
+  }
+  if (!meta.width || !meta.height) throw new NotAnImageError("the image has no dimensions");
+  return {
+    width: meta.width,
+    height: meta.height,
+    format: meta.format ?? sniffed,
+    bytes: buffer.length,
+    sha256: createHash("sha256").update(buffer).digest("hex"),
+    has_alpha: Boolean(meta.hasAlpha),
+  };
+}
+
+export async function measureFile(path: string): Promise<Measurement> {
+  return measureBuffer(await readFile(path));
+}

@@ -1,0 +1,14 @@
+// sharp is heavy (native libvips): load it on first use so `initialize` answers fast.
+
+import type { default as Sharp } from "sharp";
+
+let loaded: Promise<typeof Sharp> | undefined;
+
+export function loadSharp(): Promise<typeof Sharp> {
+  loaded ??= import("sharp").then((m) => {
+    // One libvips thread pool per process is plenty on small machines and keeps peak memory down.
+    m.default.concurrency(Math.max(1, Math.min(4, m.default.concurrency())));
+    return m.default;
+  });
+  return loaded;
+}

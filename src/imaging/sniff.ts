@@ -1,0 +1,44 @@
+// Recognise an image by its magic bytes, before trusting anything an upstream says about it.
+
+export type SniffedFormat = "png" | "jpeg" | "webp" | "gif";
+
+export function sniffImage(bytes: Uint8Array): SniffedFormat | null {
+  const b = bytes;
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 && b[4] === 0x0d) return "png";
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
+  if (
+    b.length >= 12 &&
+    b[0] === 0x52 &&
+    b[1] === 0x49 &&
+    b[2] === 0x46 &&
+    b[3] === 0x46 &&
+    b[8] === 0x57 &&
+    b[9] === 0x45 &&
+    b[10] === 0x42 &&
+    b[11] === 0x50
+  ) {
+    return "webp";
+  }
+  if (b.length >= 6 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38) return "gif";
+  return null;
+}
+
+const MIME: Record<SniffedFormat, string> = {
+  png: "image/png",
+  jpeg: "image/jpeg",
+  webp: "image/webp",
+  gif: "image/gif",
+};
+
+export function mimeType(format: string): string {
+  return MIME[format as SniffedFormat] ?? "application/octet-stream";
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Strict base64 decoding: Node's decoder silently skips garbage, which would hide a corrupted payload. */
+export function decodeBase64Strict(text: string): Buffer | null {
+  const clean = text.replace(/\s+/g, "");
+  if (clean.length === 0 || clean.length % 4 !== 0 || !BASE64.test(clean)) return null;
+  return Buffer.from(clean, "base64");
+}

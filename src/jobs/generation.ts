@@ -1,0 +1,295 @@
+// The work of one generation job: call the upstream, decode what came back, save each image atomically, measure
+// the saved file, judge it against the request, and write the production record (sidecar + manifest line).
+
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { imagesApiBody, type ValidatedRequest } from "../contract/request.js";
+import type { GenerationResult, ImageReport } from "../contract/results.js";
+import { judge } from "../contract/verdict.js";
+import { InputError, UpstreamError } from "../errors.js";
+import { measureFile } from "../imaging/inspect.js";
+import { rasterInfo } from "../imaging/render.js";
+import { decodeBase64Strict, mimeType, sniffImage } from "../imaging/sniff.js";
+import type { Logger } from "../log.js";
+import type { Upstream } from "../upstream/index.js";
+import type { InputFile, RetryRecord } from "../upstream/types.js";
+import type { Workspace } from "../workspace/workspace.js";
+import type { JobContext } from "./registry.js";
+
+export const EXPERIMENTAL_PIXELS = 3_686_400;
+const MAX_REFERENCE_BYTES = 50 * 1024 * 1024;
+const MAX_MASK_BYTES = 4 * 1024 * 1024;
+
+export interface GenerationDeps {
+  upstream: Upstream;
+  workspace: Workspace;
+  logger: Logger;
+  offline: boolean;
+}
+
+export interface PreparedInputs {
+  references: InputFile[];
+  mask?: InputFile;
+}
+
+export function imageUri(name: string): string {
+  return `pixelwright://images/${encodeURIComponent(name)}`;
+}
+
+/** Reads and checks reference images and the mask before anything is sent: the jail, sizes, formats, alpha. */
+export async function prepareInputs(req: ValidatedRequest, workspace: Workspace): Promise<PreparedInputs> {
+  const references: InputFile[] = [];
+  for (const [i, requested] of req.referenceImages.entries()) {
+    const path = await workspace.resolveReadable(requested, `reference_images[${i}]`);
+    const bytes = await readFile(path);
+    if (bytes.length >= MAX_REFERENCE_BYTES) {
+      throw new InputError(
+        `reference_images[${i}] is ${(bytes.length / 1e6).toFixed(1)} MB; each must be under 50 MB.`,
+      );
+    }
+    const format = sniffImage(bytes);
+    if (format !== "png" && format !== "jpeg" && format !== "webp") {
+      throw new InputError(`reference_images[${i}] (${requested}) is not a PNG, JPEG or WebP image.`);
+    }
+    references.push({ name: basename(path), bytes, mimeType: mimeType(format) });
+  }
+  if (!req.mask) return { references };
+  const maskPath = await workspace.resolveReadable(req.mask, "mask");
+  const bytes = await readFile(maskPath);
+  if (bytes.length >= MAX_MASK_BYTES)
+    throw new InputError(`the mask is ${(bytes.length / 1e6).toFixed(1)} MB; it must be under 4 MB.`);
+  if (sniffImage(bytes) !== "png") throw new InputError("the mask must be a PNG file.");
+  const mask = await rasterInfo(bytes);
+  const first = references[0] as InputFile;
+  const image = await rasterInfo(first.bytes);
+  if (!mask.hasAlpha) {
+    throw new InputError("the mask has no alpha channel: make the areas to edit transparent in a PNG with alpha.");
+  }
+  if (mask.width !== image.width || mask.height !== image.height) {
+    throw new InputError(
+      `the mask is ${mask.width}x${mask.height} but the first reference image is ${image.width}x${image.height}; they must match.`,
+    );
+  }
+  return { references, mask: { name: basename(maskPath), bytes, mimeType: "image/png" } };
+}
+
+export interface GenerationJobInput {
+  jobId: string;
+  req: ValidatedRequest;
+  inputs: PreparedInputs;
+  filename: string | undefined;
+  provider: string;
+}
+
+interface DecodedImage {
+  bytes: Buffer;
+  format: string;
+  revisedPrompt: string | null;
+}
+
+export async function runGeneration(
+  input: GenerationJobInput,
+  deps: GenerationDeps,
+  ctx: JobContext,
+): Promise<GenerationResult> {
+  const { req, jobId, provider } = input;
+  const started = Date.now();
+  const { workspace, upstream, logger } = deps;
+  const base = workspace.newName(input.filename ?? req.prompt, "x").replace(/\.x$/, "");
+  const partialPaths: string[] = [];
+  const partialSaves: Promise<void>[] = [];
+  const retries: RetryRecord[] = [];
+  const sizeLabel = req.wireSize === req.size.size ? req.wireSize : `${req.wireSize} (${req.size.size})`;
+
+  const edit =
+    input.inputs.references.length > 0
+      ? { images: input.inputs.references, ...(input.inputs.mask ? { mask: input.inputs.mask } : {}) }
+      : undefined;
+  const call = { body: imagesApiBody(req), partialImages: req.partialImages, ...(edit ? { edit } : {}) };
+
+  try {
+    ctx.report(`sending ${sizeLabel} ${req.quality} to ${provider}`);
+    const outcome = await upstream.generate(call, req.n, {
+      signal: ctx.signal,
+      onQueued: (queued) => {
+        ctx.setStatus(queued ? "queued" : "running");
+        if (queued) ctx.report(`queued: waiting for a free upstream slot (PIXELWRIGHT_MAX_CONCURRENCY)`);
+      },
+      onRetry: (retry) => {
+        retries.push(retry);
+        ctx.report(`retry ${retry.attempt} after ${retry.reason}, waiting ${Math.round(retry.delay_ms / 100) / 10} s`);
+      },
+      onPartial: (partial) => {
+        partialSaves.push(savePartial(partial.index, partial.b64));
+      },
+    });
+    // From here on the images are paid for: a cancel no longer discards them; the job completes and stays collectable.
+
+    const problems: string[] = [];
+    const decoded: DecodedImage[] = [];
+    for (const [i, image] of outcome.images.entries()) {
+      if (!image.b64) {
+        problems.push(`image ${i + 1} came as a URL, which the ${provider} profile does not accept`);
+        continue;
+      }
+      const bytes = decodeBase64Strict(image.b64);
+      if (!bytes) {
+        problems.push(`image ${i + 1} is not valid base64`);
+        continue;
+      }
+      const format = sniffImage(bytes);
+      if (!format) {
+        problems.push(`image ${i + 1} is not an image (no PNG, JPEG or WebP signature)`);
+        continue;
+      }
+      decoded.push({ bytes, format, revisedPrompt: image.revisedPrompt ?? null });
+    }
+    const rid = outcome.requestIds.join(", ") || "none";
+    if (decoded.length === 0) {
+      throw new UpstreamError(
+        `no usable image in the answer: ${problems.join("; ") || "the answer held no images"}. Nothing was saved.`,
+        { retryable: false, requestId: outcome.requestIds[0] ?? null, provider },
+      );
+    }
+
+    ctx.report(`saving and measuring ${decoded.length} image${decoded.length > 1 ? "s" : ""}`);
+    const images: ImageReport[] = [];
+    const caveats = [...req.caveats];
+    for (const failure of outcome.failures) caveats.push(`One of the parallel requests failed: ${failure}`);
+    for (const problem of problems) caveats.push(`Dropped: ${problem} (request ids ${rid}).`);
+    if (deps.offline) {
+      caveats.push(
+        "Offline simulator: no model was called; the image is a placeholder of the requested size. Set OPENAI_API_KEY to generate real images.",
+      );
+    }
+    if (outcome.images.length < req.n) {
+      caveats.push(`Requested ${req.n} images but ${provider} returned ${outcome.images.length}.`);
+    }
+
+    for (const [i, image] of decoded.entries()) {
+      const name = `${base}${decoded.length > 1 ? `-${i + 1}` : ""}.${image.format === "jpeg" ? "jpg" : image.format}`;
+      const saved = await workspace.save(name, image.bytes);
+      const measured = await measureFile(saved.path);
+      const verdict = judge(measured, { width: req.width, height: req.height, format: req.format });
+      const report: ImageReport = {
+        path: saved.path,
+        uri: imageUri(name),
+        width: measured.width,
+        height: measured.height,
+        format: measured.format,
+        bytes: measured.bytes,
+        sha256: measured.sha256,
+        has_alpha: measured.has_alpha,
+        requested_size: req.width === null ? null : `${req.width}x${req.height}`,
+        verified: verdict.verified,
+        mismatch: verdict.mismatch,
+        experimental: measured.width * measured.height > EXPERIMENTAL_PIXELS,
+        revised_prompt: image.revisedPrompt,
+        upscaled: false,
+      };
+      if (!report.verified && report.requested_size !== null && report.mismatch) {
+        caveats.push(
+          `${report.mismatch} Delivered by ${provider}; the file is kept, but it is not what was asked for.`,
+        );
+      }
+      images.push(report);
+    }
+
+    const result: GenerationResult = {
+      status: "completed",
+      job_id: jobId,
+      provider,
+      route: "images",
+      endpoint: upstream.endpointPath(call),
+      model: req.model.id,
+      requested: {
+        size: req.wireSize,
+        quality: req.quality,
+        output_format: req.format,
+        background: req.background ?? null,
+        n: req.n,
+      },
+      images,
+      caveats,
+      request_ids: outcome.requestIds,
+      usage: outcome.usage as Record<string, unknown> | null,
+      cost_estimate_usd: req.cost.usd,
+      elapsed_ms: Date.now() - started,
+      retries,
+      next: null,
+      reused_job: false,
+      dry_run: false,
+      message: null,
+    };
+    await writeRecords(result, input, deps);
+    return result;
+  } finally {
+    // Partial previews live only while the job runs (documented in the README).
+    await Promise.allSettled(partialSaves);
+    await Promise.all(partialPaths.map((p) => workspace.removeSaved(p)));
+  }
+
+  async function savePartial(index: number, b64: string): Promise<void> {
+    const bytes = decodeBase64Strict(b64);
+    const format = bytes ? sniffImage(bytes) : null;
+    if (!bytes || !format || ctx.signal.aborted) return;
+    try {
+      const saved = await workspace.save(`${base}.partial-${index}.${format === "jpeg" ? "jpg" : format}`, bytes);
+      partialPaths.push(saved.path);
+      ctx.report(`partial image ${index + 1} of ${req.partialImages} received`, { index, path: saved.path });
+    } catch (err) {
+      logger.warn({ err }, "could not save a partial image");
+    }
+  }
+}
+
+/** The production record of SPEC section 7, beside each image and in the manifest. */
+async function writeRecords(result: GenerationResult, input: GenerationJobInput, deps: GenerationDeps): Promise<void> {
+  const { req } = input;
+  const promptSha = createHash("sha256").update(req.prompt).digest("hex");
+  for (const image of result.images) {
+    const name = basename(image.path);
+    const record = {
+      record_version: 1,
+      created_at: new Date().toISOString(),
+      job_id: result.job_id,
+      file: name,
+      path: image.path,
+      provider: result.provider,
+      route: result.route,
+      endpoint: result.endpoint,
+      billing_route: deps.offline ? "none (offline simulator)" : `${result.provider} ${result.endpoint}`,
+      model: result.model,
+      prompt: req.prompt,
+      prompt_sha256: promptSha,
+      requested: { ...result.requested, partial_images: req.partialImages },
+      saved: {
+        width: image.width,
+        height: image.height,
+        format: image.format,
+        bytes: image.bytes,
+        sha256: image.sha256,
+        has_alpha: image.has_alpha,
+      },
+      expected_size: image.requested_size,
+      expected_format: req.format,
+      verified: image.verified,
+      mismatch: image.mismatch,
+      experimental: image.experimental,
+      decision: image.upscaled ? "2k-master-plus-upscale" : "native",
+      partial_images:
+        req.partialImages > 0 ? `${req.partialImages} streamed; previews removed when the job ended` : "none",
+      revised_prompt: image.revised_prompt,
+      request_ids: result.request_ids,
+      retries: result.retries,
+      usage: result.usage,
+      cost_estimate_usd: result.cost_estimate_usd,
+      elapsed_ms: result.elapsed_ms,
+      result,
+    };
+    await deps.workspace.writeSidecar(name, record);
+    const { result: _full, ...line } = record;
+    await deps.workspace.appendManifest(line);
+  }
+}

@@ -1,0 +1,304 @@
+// The image service the tools call: validate locally, share identical work, run it as a job, wait with a deadline,
+// and turn a job into the result an agent sees. Also verification of files already on disk.
+
+import { createHash } from "node:crypto";
+import { basename, dirname } from "node:path";
+import { type GenerateArgs, validateGenerateRequest } from "../contract/request.js";
+import type { GenerationResult, ImageReport } from "../contract/results.js";
+import { parseSize } from "../contract/sizes.js";
+import { judge } from "../contract/verdict.js";
+import { InputError, UpstreamError } from "../errors.js";
+import { measureFile } from "../imaging/inspect.js";
+import type { Logger } from "../log.js";
+import type { Upstream } from "../upstream/index.js";
+import type { Workspace } from "../workspace/workspace.js";
+import { EXPERIMENTAL_PIXELS, imageUri, prepareInputs, runGeneration } from "./generation.js";
+import type { Job, JobProgress, JobRegistry } from "./registry.js";
+
+export interface ServiceDeps {
+  upstream: Upstream;
+  workspace: Workspace;
+  jobs: JobRegistry<GenerationResult>;
+  logger: Logger;
+  offline: boolean;
+  provider: string;
+  defaultModel: string;
+  defaultWaitSeconds: number;
+}
+
+export interface WaitOptions {
+  waitSeconds: number;
+  signal?: AbortSignal;
+  /** Receives job progress and heartbeats while the caller waits. */
+  onProgress?: (update: JobProgress) => void;
+}
+
+export interface GenerateOptions extends WaitOptions {
+  filename?: string | undefined;
+  dryRun?: boolean | undefined;
+  fresh?: boolean | undefined;
+}
+
+export const MAX_WAIT_SECONDS = 600;
+const HEARTBEAT_MS = 4000;
+
+export interface VerifyResult {
+  status: "verified" | "mismatch" | "unverifiable";
+  images: ImageReport[];
+}
+
+export class ImageService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  get provider(): string {
+    return this.deps.provider;
+  }
+
+  async generate(args: GenerateArgs, options: GenerateOptions): Promise<GenerationResult> {
+    const { deps } = this;
+    const req = validateGenerateRequest(args, deps.defaultModel);
+    // File checks (jail, formats, mask) happen before anything is sent, for dry runs too.
+    const inputs = await prepareInputs(req, deps.workspace);
+    const requested = {
+      size: req.wireSize,
+      quality: req.quality,
+      output_format: req.format,
+      background: req.background ?? null,
+      n: req.n,
+    };
+    if (options.dryRun) {
+      return {
+        ...this.emptyResult("", req.model.id, requested, inputs.references.length > 0),
+        status: "completed",
+        dry_run: true,
+        caveats: [...req.caveats, `Cost basis: ${req.cost.basis}.`],
+        cost_estimate_usd: req.cost.usd,
+        next: "Call generate_image again without dry_run to generate.",
+      };
+    }
+
+    const key = createHash("sha256")
+      .update(
+        JSON.stringify([
+          deps.provider,
+          req.model.id,
+          req.wireSize,
+          req.quality,
+          req.format,
+          req.compression,
+          req.background,
+          req.n,
+          req.partialImages,
+          req.moderation,
+          req.inputFidelity,
+          req.prompt,
+          options.filename ?? null,
+          inputs.references.map((f) => createHash("sha256").update(f.bytes).digest("hex")),
+          inputs.mask ? createHash("sha256").update(inputs.mask.bytes).digest("hex") : null,
+        ]),
+      )
+      .digest("hex");
+    const existing = options.fresh ? undefined : deps.jobs.findReusable(key);
+    if (existing) {
+      deps.logger.info({ job: existing.id }, "identical request: reusing the job instead of a new paid call");
+      const result = await this.await(existing, options);
+      return {
+        ...result,
+        reused_job: true,
+        caveats: [
+          ...result.caveats,
+          `An identical request ${existing.finishedAt ? "completed" : "is running"} as job ${existing.id}: its result is returned and nothing was paid twice. Pass fresh: true to force a new generation.`,
+        ],
+      };
+    }
+
+    const label = `rendering ${req.wireSize}${req.n > 1 ? ` x${req.n}` : ""} ${req.quality}`;
+    const slow = (req.width ?? 0) * (req.height ?? 0) > EXPERIMENTAL_PIXELS;
+    const typical = deps.offline
+      ? "the offline simulator usually answers within seconds"
+      : slow
+        ? "usually 60-180 s"
+        : "usually 10-60 s";
+    const job = deps.jobs.start(key, { label, typical }, (ctx) =>
+      runGeneration({ jobId: ctx.jobId, req, inputs, filename: options.filename, provider: deps.provider }, deps, ctx),
+    );
+    return this.await(job, options);
+  }
+
+  /** Waits for a job (by id) and reports it exactly like a completed generate_image. */
+  async collect(jobId: string, options: WaitOptions): Promise<GenerationResult> {
+    const job = this.deps.jobs.get(jobId);
+    if (job) return this.await(job, options);
+    const recovered = await this.recover(jobId);
+    if (recovered) return recovered;
+    throw new InputError(
+      `no job "${jobId}" is known: it may be from another server process whose images were never saved. Check the workspace (${this.deps.workspace.root}) or generate again.`,
+      "job_id",
+    );
+  }
+
+  /** After a restart, a finished job's result is rebuilt from its sidecar records. */
+  private async recover(jobId: string): Promise<GenerationResult | null> {
+    if (!/^job_[0-9a-f]{16}$/.test(jobId)) return null;
+    const names = await this.deps.workspace.listImages(5000);
+    for (const name of names) {
+      const path = await this.deps.workspace.imagePath(name);
+      if (!path) continue;
+      const record = await this.deps.workspace.readSidecar<{ job_id?: string; result?: GenerationResult }>(path);
+      if (record?.job_id === jobId && record.result) {
+        return { ...record.result, caveats: [...record.result.caveats, "Recovered from the workspace records."] };
+      }
+    }
+    return null;
+  }
+
+  private async await(job: Job<GenerationResult>, options: WaitOptions): Promise<GenerationResult> {
+    const { jobs } = this.deps;
+    const waitMs = Math.min(MAX_WAIT_SECONDS, Math.max(0, options.waitSeconds)) * 1000;
+    let unsubscribe = () => {};
+    let heartbeat: NodeJS.Timeout | undefined;
+    if (options.onProgress) {
+      const send = options.onProgress;
+      // The first notification goes out at once, so the client knows work started.
+      send({ ...job.progress, message: this.progressMessage(job) });
+      unsubscribe = jobs.subscribe(job, (update) =>
+        send({ ...update, message: update.partial ? update.message : this.progressMessage(job, update.message) }),
+      );
+      heartbeat = setInterval(() => send({ ...job.progress, message: this.progressMessage(job) }), HEARTBEAT_MS);
+    }
+    try {
+      const done = await jobs.wait(job, waitMs, options.signal);
+      if (!done && options.signal?.aborted && job.waiters === 0) {
+        // The caller went away and nobody else shares the job: stop paying for it.
+        jobs.cancel(job, "cancelled by the client");
+        await jobs.wait(job, 5000);
+      }
+      return this.snapshot(job);
+    } finally {
+      if (heartbeat) clearInterval(heartbeat);
+      unsubscribe();
+    }
+  }
+
+  private progressMessage(job: Job<GenerationResult>, latest?: string): string {
+    const elapsed = Math.round((Date.now() - job.createdAt) / 1000);
+    const typical = job.typical;
+    const state = job.status === "queued" ? "queued" : job.label;
+    const detail = latest && !latest.startsWith(job.label) ? ` (${latest})` : "";
+    return `${state} — ${elapsed} s elapsed, ${typical}${detail}`;
+  }
+
+  /** A job as a result: finished jobs give their result; running ones say how to collect them. */
+  snapshot(job: Job<GenerationResult>): GenerationResult {
+    if (job.status === "completed" && job.result) return job.result;
+    const base = this.emptyResult(job.id, "", null, false);
+    if (job.status === "failed" || job.status === "cancelled") {
+      const err = job.error;
+      const rid = err instanceof UpstreamError && err.details.requestId ? ` (request id ${err.details.requestId})` : "";
+      const message =
+        job.status === "cancelled"
+          ? `the job was cancelled: ${job.endReason ?? "cancelled"}; no file was written.`
+          : `${err instanceof Error ? err.message : String(err)}${rid}`;
+      return {
+        ...base,
+        status: "failed",
+        message,
+        request_ids: err instanceof UpstreamError && err.details.requestId ? [err.details.requestId] : [],
+        elapsed_ms: (job.finishedAt ?? Date.now()) - job.createdAt,
+        next: job.status === "cancelled" ? "Call generate_image again to start over." : null,
+      };
+    }
+    return {
+      ...base,
+      status: "running",
+      message: this.progressMessage(job),
+      elapsed_ms: Date.now() - job.createdAt,
+      next: `Call verify_image with job_id "${job.id}" (and wait_seconds up to ${MAX_WAIT_SECONDS}) to wait for and verify the result. Do not call generate_image again: that would pay twice.`,
+    };
+  }
+
+  private emptyResult(
+    jobId: string,
+    model: string,
+    requested: GenerationResult["requested"] | null,
+    edit: boolean,
+  ): GenerationResult {
+    return {
+      status: "running",
+      job_id: jobId,
+      provider: this.deps.provider,
+      route: "images",
+      endpoint: edit ? "/v1/images/edits" : "/v1/images/generations",
+      model,
+      requested: requested ?? { size: "", quality: "", output_format: "", background: null, n: 0 },
+      images: [],
+      caveats: this.deps.offline ? ["Offline simulator: no model is called."] : [],
+      request_ids: [],
+      usage: null,
+      cost_estimate_usd: null,
+      elapsed_ms: 0,
+      retries: [],
+      next: null,
+      reused_job: false,
+      dry_run: false,
+      message: null,
+    };
+  }
+
+  async verifyPath(path: string, expectedSize?: string, expectedFormat?: string): Promise<VerifyResult> {
+    const { workspace } = this.deps;
+    const real = await workspace.resolveReadable(path, "path");
+    let expected: { width: number | null; height: number | null; format: string | null } = {
+      width: null,
+      height: null,
+      format: expectedFormat ?? null,
+    };
+    if (expectedSize) {
+      const parsed = parseSize(expectedSize);
+      if (parsed.kind === "error") throw new InputError(`expected_size: ${parsed.message}`, "expected_size");
+      if (parsed.kind === "dims") expected = { ...expected, width: parsed.width, height: parsed.height };
+    }
+    const record = await workspace.readSidecar<{
+      expected_size?: string | null;
+      expected_format?: string;
+      saved?: { sha256?: string };
+      requested?: { output_format?: string };
+    }>(real);
+    if (!expectedSize && record?.expected_size) {
+      const [w, h] = record.expected_size.split("x").map(Number);
+      if (w && h) expected = { ...expected, width: w, height: h };
+    }
+    if (!expectedFormat && record?.expected_format) expected.format = record.expected_format;
+
+    const measured = await measureFile(real);
+    const verdict = judge(measured, expected);
+    let { verified, mismatch } = verdict;
+    if (record?.saved?.sha256 && record.saved.sha256 !== measured.sha256) {
+      verified = false;
+      mismatch = `${mismatch ? `${mismatch} ` : ""}The file changed since it was saved: its sha256 differs from the production record.`;
+    }
+    const root = await workspace.init();
+    const report: ImageReport = {
+      path: real,
+      uri: dirname(real) === root ? imageUri(basename(real)) : `file://${real}`,
+      width: measured.width,
+      height: measured.height,
+      format: measured.format,
+      bytes: measured.bytes,
+      sha256: measured.sha256,
+      has_alpha: measured.has_alpha,
+      requested_size: expected.width === null ? null : `${expected.width}x${expected.height}`,
+      verified,
+      mismatch,
+      experimental: measured.width * measured.height > EXPERIMENTAL_PIXELS,
+      revised_prompt: null,
+      upscaled: false,
+    };
+    const status = verified
+      ? "verified"
+      : expected.width === null && expected.format === null
+        ? "unverifiable"
+        : "mismatch";
+    return { status, images: [report] };
+  }
+}

@@ -1,0 +1,55 @@
+// What goes back to the agent besides the JSON: bounded previews (or the full file when it is small), and a
+// resource link per image so clients can fetch the full file on demand. Sized for the strictest client.
+
+import type { ContentBlock } from "@modelcontextprotocol/sdk/types.js";
+import type { ImageReport } from "./contract/results.js";
+import { FULL_MAX_BASE64, inlineFull, makePreview, PREVIEW_MAX_BASE64 } from "./imaging/preview.js";
+import { mimeType } from "./imaging/sniff.js";
+
+export type ReturnImage = "preview" | "none" | "full";
+
+/** All inline images of one result together stay under this, far below Claude Desktop's 1 MiB cap. */
+const TOTAL_INLINE_BASE64 = 700_000;
+
+function describe(image: ImageReport): string {
+  const mb = (image.bytes / 1_048_576).toFixed(1);
+  const state = image.verified ? "verified" : image.requested_size ? "NOT verified" : "measured";
+  return `${image.width}x${image.height} ${image.format.toUpperCase()}, ${mb} MiB (${state})`;
+}
+
+export async function imageContent(
+  images: ImageReport[],
+  mode: ReturnImage,
+): Promise<{ content: ContentBlock[]; notes: string[] }> {
+  const content: ContentBlock[] = [];
+  const notes: string[] = [];
+  const perImage = Math.min(PREVIEW_MAX_BASE64, Math.floor(TOTAL_INLINE_BASE64 / Math.max(1, images.length)));
+  const edge = images.length > 4 ? 512 : 1024;
+  let fullBudget = FULL_MAX_BASE64;
+  for (const image of images) {
+    if (mode === "full") {
+      const full = fullBudget > 0 ? await inlineFull(image.path, image.format, image.width, image.height) : null;
+      if (full && full.data.length <= fullBudget) {
+        fullBudget -= full.data.length;
+        content.push({ type: "image", data: full.data, mimeType: full.mimeType });
+      } else {
+        const preview = await makePreview(image.path, image.has_alpha, perImage, edge);
+        content.push({ type: "image", data: preview.data, mimeType: preview.mimeType });
+        notes.push(
+          `${image.path} is too large to inline (over 1 MiB as base64): a ${preview.width}x${preview.height} preview is shown; read ${image.uri} or the file for the full image.`,
+        );
+      }
+    } else if (mode === "preview") {
+      const preview = await makePreview(image.path, image.has_alpha, perImage, edge);
+      content.push({ type: "image", data: preview.data, mimeType: preview.mimeType });
+    }
+    content.push({
+      type: "resource_link",
+      uri: image.uri,
+      name: image.path.slice(image.path.lastIndexOf("/") + 1),
+      mimeType: mimeType(image.format),
+      description: describe(image),
+    });
+  }
+  return { content, notes };
+}

@@ -1,0 +1,151 @@
+// What the real Images API refuses, with its error shapes and wording (SPEC sections 2 and 4), so the server's
+// local checks and its handling of upstream 400s can both be tested against something honest.
+
+import { type ActiveModel, lookupModel, type OutputFormat, type Quality } from "../contract/models.js";
+import { parseSize, validateSize } from "../contract/sizes.js";
+
+export interface ApiErrorBody {
+  status: number;
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export interface SimRequest {
+  model: ActiveModel;
+  prompt: string;
+  width: number;
+  height: number;
+  /** true when the caller sent size auto and the simulator chose. */
+  auto: boolean;
+  quality: Quality;
+  format: OutputFormat;
+  compression: number | undefined;
+  transparent: boolean;
+  background: string;
+  n: number;
+  partialImages: number;
+  stream: boolean;
+}
+
+const GENERATION_PARAMS = new Set([
+  "model",
+  "prompt",
+  "size",
+  "quality",
+  "output_format",
+  "output_compression",
+  "background",
+  "n",
+  "moderation",
+  "partial_images",
+  "stream",
+  "user",
+]);
+const EDIT_PARAMS = new Set([...GENERATION_PARAMS, "image", "image[]", "mask", "input_fidelity"]);
+
+function bad(message: string, param: string | null, code: string | null = null, status = 400): ApiErrorBody {
+  return { status, error: { message, type: "invalid_request_error", param, code } };
+}
+
+export function validateImageRequest(
+  body: Record<string, unknown>,
+  kind: "generation" | "edit",
+): SimRequest | ApiErrorBody {
+  const allowed = kind === "edit" ? EDIT_PARAMS : GENERATION_PARAMS;
+  for (const key of Object.keys(body)) {
+    if (!allowed.has(key)) return bad(`Unknown parameter: '${key}'.`, key, "unknown_parameter");
+  }
+  const modelName = typeof body.model === "string" ? body.model : "gpt-image-2";
+  const lookup = lookupModel(modelName);
+  if (lookup.kind !== "known" || lookup.spec.status !== "active") {
+    return bad(
+      `The model \`${modelName}\` does not exist or you do not have access to it.`,
+      null,
+      "model_not_found",
+      404,
+    );
+  }
+  const model = lookup.spec;
+  const prompt = typeof body.prompt === "string" ? body.prompt : "";
+  if (prompt.trim() === "") return bad("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
+  if (prompt.length > 32_000)
+    return bad("Prompt is too long: the maximum is 32000 characters.", "prompt", "string_above_max_length");
+
+  const sizeText = typeof body.size === "string" ? body.size : "auto";
+  let width = 1024;
+  let height = 1024;
+  const auto = sizeText === "auto";
+  if (!auto) {
+    const parsed = parseSize(sizeText);
+    const report = validateSize(sizeText, model.id);
+    if (parsed.kind !== "dims" || !/^\d+x\d+$/.test(sizeText) || !report.ok) {
+      const grid = report.violations.some((v) => v.rule === "multiple_of_16");
+      const reason = grid
+        ? "Width and height must both be divisible by 16."
+        : (report.violations[0]?.message ?? "Unsupported size.");
+      return bad(`Invalid size '${sizeText}'. ${reason}`, "size", "invalid_value");
+    }
+    width = parsed.width;
+    height = parsed.height;
+  }
+
+  const quality = (typeof body.quality === "string" ? body.quality : "auto") as Quality;
+  if (model.qualities && !model.qualities.includes(quality)) {
+    return bad(
+      `Invalid value: '${quality}'. Supported values are: ${model.qualities.map((q) => `'${q}'`).join(", ")}.`,
+      "quality",
+      "invalid_value",
+    );
+  }
+  const format = (typeof body.output_format === "string" ? body.output_format : "png") as OutputFormat;
+  if (!model.formats.includes(format)) {
+    return bad(
+      `Invalid value: '${format}'. Supported values are: 'png', 'jpeg' and 'webp'.`,
+      "output_format",
+      "invalid_value",
+    );
+  }
+  let compression: number | undefined;
+  if (body.output_compression !== undefined && body.output_compression !== null) {
+    compression = Number(body.output_compression);
+    if (format === "png") {
+      return bad("output_compression is only supported for jpeg and webp output formats.", "output_compression");
+    }
+    if (!Number.isInteger(compression) || compression < 0 || compression > 100) {
+      return bad("output_compression must be an integer between 0 and 100.", "output_compression", "invalid_value");
+    }
+  }
+  const background = typeof body.background === "string" ? body.background : "auto";
+  const transparent = background === "transparent";
+  if (transparent && (model.transparency === "unsupported" || model.transparency === "unknown")) {
+    return bad("Transparent background is not supported for this model.", "background");
+  }
+  if (transparent && !model.transparentFormats.includes(format)) {
+    return bad("Transparent background requires output_format png or webp.", "background");
+  }
+  if (body.input_fidelity !== undefined && model.inputFidelity === "omit") {
+    return bad("input_fidelity is not supported for this model.", "input_fidelity");
+  }
+  const n = body.n === undefined ? 1 : Number(body.n);
+  if (!Number.isInteger(n) || n < 1 || n > 10)
+    return bad("n must be an integer between 1 and 10.", "n", "invalid_value");
+  const partialImages = body.partial_images === undefined ? 0 : Number(body.partial_images);
+  if (!Number.isInteger(partialImages) || partialImages < 0 || partialImages > 3) {
+    return bad("partial_images must be an integer between 0 and 3.", "partial_images", "invalid_value");
+  }
+  const stream = body.stream === true || body.stream === "true";
+  return {
+    model,
+    prompt,
+    width,
+    height,
+    auto,
+    quality,
+    format,
+    compression,
+    transparent,
+    background,
+    n,
+    partialImages,
+    stream,
+  };
+}

@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { headline } from "../contract/results.js";
+import { InputError } from "../errors.js";
+import { imageContent } from "../presentation.js";
+import type { Runtime } from "../runtime.js";
+import { defineTool } from "./define.js";
+import { progressReporter } from "./progress.js";
+import { VerifyResultSchema } from "./schemas.js";
+
+export function verifyImageTool(runtime: Runtime) {
+  const { config, images } = runtime;
+  return defineTool({
+    name: "verify_image",
+    title: "Verify an image",
+    kind: "inspect",
+    description: [
+      "Measure an image file and check it against what was asked for: the proof of delivery.",
+      'Give exactly one of: path (a file in the workspace or an allowed read root), or job_id (from a generate_image result with status "running": waits up to wait_seconds for that job, then reports it exactly like a completed generate_image).',
+      "Without expected_size the expectation comes from the file's production record (sidecar) when there is one.",
+      "It never generates and never pays.",
+    ].join(" "),
+    input: {
+      path: z.string().min(1).max(4096).optional().describe("image file to measure"),
+      job_id: z.string().min(1).max(100).optional().describe("a job_id returned by generate_image"),
+      expected_size: z.string().max(100).optional().describe("WIDTHxHEIGHT the file should have"),
+      expected_format: z.enum(["png", "jpeg", "webp", "gif"]).optional(),
+      wait_seconds: z
+        .number()
+        .min(0)
+        .max(600)
+        .optional()
+        .describe(`with job_id: how long to wait (default ${config.waitSeconds})`),
+      return_image: z.enum(["preview", "none", "full"]).optional().describe("default preview"),
+    },
+    output: VerifyResultSchema,
+    handler: async (args, extra) => {
+      const given = [args.path, args.job_id].filter((v) => v !== undefined).length;
+      if (given !== 1) throw new InputError("give exactly one of path or job_id.");
+      const mode = args.return_image ?? "preview";
+      if (args.job_id !== undefined) {
+        const onProgress = progressReporter(extra);
+        const result = await images.collect(args.job_id, {
+          waitSeconds: args.wait_seconds ?? config.waitSeconds,
+          signal: extra.signal,
+          ...(onProgress ? { onProgress } : {}),
+        });
+        const status: "verified" | "mismatch" | "unverifiable" | "running" | "failed" =
+          result.status === "completed"
+            ? result.images.every((i) => i.verified)
+              ? "verified"
+              : result.images.some((i) => i.requested_size !== null)
+                ? "mismatch"
+                : "unverifiable"
+            : result.status;
+        const { content, notes } = await imageContent(result.images, mode);
+        const structured = { ...result, status, job_status: result.status, caveats: [...result.caveats, ...notes] };
+        return { structured, summary: headline(result), content };
+      }
+      const verified = await images.verifyPath(args.path as string, args.expected_size, args.expected_format);
+      const image = verified.images[0];
+      const { content } = await imageContent(verified.images, mode);
+      const summary = !image
+        ? "No image."
+        : verified.status === "verified"
+          ? `Verified: ${image.path} is ${image.width}x${image.height} ${image.format.toUpperCase()} as expected.`
+          : verified.status === "mismatch"
+            ? `${image.mismatch} File: ${image.path}.`
+            : `Measured ${image.path}: ${image.width}x${image.height} ${image.format.toUpperCase()} (no expected size to verify against; pass expected_size).`;
+      return { structured: verified, summary, content };
+    },
+  });
+}

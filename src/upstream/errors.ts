@@ -1,0 +1,85 @@
+// Turn whatever the SDK or the network threw into one UpstreamError that says whether a retry can help.
+
+import { UpstreamError } from "../errors.js";
+import { redactText } from "../secrets.js";
+
+export class AbortedError extends Error {
+  constructor(reason = "the request was cancelled") {
+    super(reason);
+    this.name = "AbortedError";
+  }
+}
+
+const HINTS: Record<number, string> = {
+  401: "the API key was rejected: check OPENAI_API_KEY",
+  403: "the key is not allowed to use this model or endpoint",
+  404: "the model or endpoint does not exist for this key",
+};
+
+function headerMs(headers: Headers | undefined): number | undefined {
+  const ms = Number(headers?.get("retry-after-ms"));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const seconds = headers?.get("retry-after");
+  if (!seconds) return undefined;
+  const asNumber = Number(seconds);
+  if (Number.isFinite(asNumber)) return asNumber * 1000;
+  const date = Date.parse(seconds);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+export interface Classified {
+  error: UpstreamError | AbortedError;
+  retryAfterMs?: number;
+  reason: string;
+}
+
+type SdkErrors = typeof import("openai/error");
+let sdkErrors: Promise<SdkErrors> | undefined;
+
+/** The SDK's error classes, loaded with the SDK itself (lazily), for instanceof checks. */
+export function loadSdkErrors(): Promise<SdkErrors> {
+  sdkErrors ??= import("openai/error");
+  return sdkErrors;
+}
+
+export function classify(err: unknown, provider: string, sdk: SdkErrors): Classified {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
+  if (err instanceof AbortedError) return { error: err, reason: "cancelled" };
+  if (err instanceof APIUserAbortError || (err as Error)?.name === "AbortError") {
+    return { error: new AbortedError(), reason: "cancelled" };
+  }
+  if (err instanceof UpstreamError) return { error: err, reason: err.message };
+  if (err instanceof APIConnectionTimeoutError) {
+    return {
+      error: new UpstreamError("the request timed out (PIXELWRIGHT_TIMEOUT_SECONDS)", { retryable: true, provider }),
+      reason: "timeout",
+    };
+  }
+  if (err instanceof APIConnectionError) {
+    return {
+      error: new UpstreamError(`could not reach the API (${redactText(err.message)})`, { retryable: true, provider }),
+      reason: "connection error",
+    };
+  }
+  if (err instanceof APIError) {
+    const status = err.status ?? 0;
+    const body = err.error as { message?: string } | undefined;
+    const message = redactText(body?.message ?? err.message);
+    const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+    const hint = HINTS[status];
+    const code = err.code ?? null;
+    const text = `${status} ${code ? `${code}: ` : ""}${message}${hint ? ` (${hint})` : ""}`;
+    const retryAfterMs = headerMs(err.headers as Headers | undefined);
+    return {
+      error: new UpstreamError(text, { status, code, requestId: err.requestID ?? null, retryable, provider }),
+      reason: `${status}${code ? ` ${code}` : ""}`,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+  }
+  // A body cut off mid-way, or JSON that does not parse: the network failed after the headers.
+  const message = redactText((err as Error)?.message ?? String(err));
+  return {
+    error: new UpstreamError(`the response was cut off or malformed (${message})`, { retryable: true, provider }),
+    reason: "truncated or malformed response",
+  };
+}

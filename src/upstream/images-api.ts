@@ -1,0 +1,96 @@
+// The Images API route: POST /v1/images/generations (JSON) and /v1/images/edits (multipart), plain or streamed
+// with partial images, always through the official openai SDK.
+
+import type OpenAI from "openai";
+import { UpstreamError } from "../errors.js";
+import type { CallHooks, DeliveredImage, ImageCall, ImageCallResult, Usage } from "./types.js";
+
+interface StreamEvent {
+  type: string;
+  b64_json?: string;
+  partial_image_index?: number;
+  usage?: Usage;
+  [key: string]: unknown;
+}
+
+interface ImagesResponse {
+  data?: { b64_json?: string; url?: string; revised_prompt?: string }[];
+  usage?: Usage;
+  [key: string]: unknown;
+}
+
+async function buildBody(call: ImageCall, stream: boolean): Promise<Record<string, unknown>> {
+  const body: Record<string, unknown> = { ...call.body };
+  if (stream) {
+    body.stream = true;
+    body.partial_images = call.partialImages;
+  }
+  if (call.edit) {
+    const { toFile } = await import("openai");
+    body.image = await Promise.all(
+      call.edit.images.map((file) => toFile(file.bytes, file.name, { type: file.mimeType })),
+    );
+    if (call.edit.mask) body.mask = await toFile(call.edit.mask.bytes, call.edit.mask.name, { type: "image/png" });
+  }
+  return body;
+}
+
+function metaOf(source: Record<string, unknown>): Record<string, unknown> {
+  const meta: Record<string, unknown> = {};
+  for (const key of ["size", "quality", "output_format", "background"]) {
+    if (source[key] !== undefined) meta[key] = source[key];
+  }
+  return meta;
+}
+
+export async function callImagesApi(client: OpenAI, call: ImageCall, hooks: CallHooks): Promise<ImageCallResult> {
+  const stream = call.partialImages > 0;
+  const body = await buildBody(call, stream);
+  const options = hooks.signal ? { signal: hooks.signal } : {};
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK's overloads are keyed on literal stream types we build dynamically.
+  const images = client.images as any;
+  const promise = call.edit ? images.edit(body, options) : images.generate(body, options);
+  const { data, request_id: requestId } = (await promise.withResponse()) as {
+    data: unknown;
+    request_id: string | null;
+  };
+
+  if (!stream) {
+    const response = data as ImagesResponse;
+    const delivered: DeliveredImage[] = (response.data ?? []).map((d) => ({
+      ...(d.b64_json ? { b64: d.b64_json } : {}),
+      ...(d.url ? { url: d.url } : {}),
+      ...(d.revised_prompt ? { revisedPrompt: d.revised_prompt } : {}),
+    }));
+    return {
+      images: delivered,
+      ...(response.usage ? { usage: response.usage } : {}),
+      requestId,
+      meta: metaOf(response),
+    };
+  }
+
+  const delivered: DeliveredImage[] = [];
+  let usage: Usage | undefined;
+  let meta: Record<string, unknown> = {};
+  for await (const event of data as AsyncIterable<StreamEvent>) {
+    if (event.type.endsWith(".partial_image") && event.b64_json) {
+      hooks.onPartial?.({ index: event.partial_image_index ?? 0, b64: event.b64_json });
+    } else if (event.type.endsWith(".completed")) {
+      delivered.push({
+        ...(event.b64_json ? { b64: event.b64_json } : {}),
+        ...(typeof event.url === "string" ? { url: event.url } : {}),
+      });
+      usage = event.usage ?? usage;
+      meta = metaOf(event);
+    }
+  }
+  // The SDK does not check that a completed event arrived: a stream that just ends is a truncated answer.
+  if (delivered.length === 0) {
+    throw new UpstreamError("the image stream ended before a completed image arrived (truncated stream)", {
+      retryable: true,
+      requestId,
+    });
+  }
+  return { images: delivered, ...(usage ? { usage } : {}), requestId, meta };
+}

@@ -1,0 +1,65 @@
+// The shapes that cross the upstream boundary. Nothing outside upstream/ sees the openai SDK's own types.
+
+export interface Endpoint {
+  /** Who answers: "openai", a gateway profile name, or "offline-simulator". */
+  provider: string;
+  baseURL?: string;
+  apiKey: string;
+  organization?: string;
+  project?: string;
+  timeoutMs: number;
+}
+
+export interface Usage {
+  input_tokens?: number;
+  input_tokens_details?: { image_tokens?: number; text_tokens?: number };
+  output_tokens?: number;
+  total_tokens?: number;
+}
+
+export interface InputFile {
+  name: string;
+  bytes: Buffer;
+  mimeType: string;
+}
+
+export interface ImageCall {
+  /** JSON fields of the request, already validated locally. */
+  body: Record<string, unknown>;
+  /** Present for the edit endpoint. */
+  edit?: { images: InputFile[]; mask?: InputFile };
+  /** Stream with partial images (0..3). */
+  partialImages: number;
+}
+
+export interface DeliveredImage {
+  b64?: string;
+  url?: string;
+  revisedPrompt?: string;
+}
+
+export interface PartialImage {
+  index: number;
+  b64: string;
+}
+
+export interface ImageCallResult {
+  images: DeliveredImage[];
+  usage?: Usage;
+  requestId: string | null;
+  /** What the upstream says it produced (size, quality, format, background), if it says. */
+  meta: Record<string, unknown>;
+}
+
+export interface RetryRecord {
+  attempt: number;
+  reason: string;
+  request_id: string | null;
+  delay_ms: number;
+}
+
+export interface CallHooks {
+  signal?: AbortSignal;
+  onPartial?: (partial: PartialImage) => void;
+  onRetry?: (retry: RetryRecord) => void;
+}
