@@ -1,0 +1,65 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type Config, loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+import { createRuntime, type Runtime } from "../../src/runtime.js";
+import { createServer } from "../../src/server.js";
+import { type Simulator, type SimulatorOptions, startSimulator } from "../../src/simulator/server.js";
+
+export interface SimHarness {
+  client: Client;
+  runtime: Runtime;
+  sim: Simulator;
+  workspace: string;
+  call(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  /** Files in the workspace (names), excluding the manifest. */
+  files(): string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A real MCP client and server in one process, the server's real openai-SDK upstream pointed at a standalone
+ * simulator the test can steer and count.
+ */
+export async function connectWithSimulator(
+  config: Partial<Config> = {},
+  simOptions: SimulatorOptions = {},
+): Promise<SimHarness> {
+  const sim = await startSimulator({ apiKey: "test-key", ...simOptions });
+  const workspace = mkdtempSync(join(tmpdir(), "pixelwright-sim-"));
+  const base = loadConfig({ env: { PIXELWRIGHT_WORKSPACE: workspace, OPENAI_API_KEY: "test-key" } });
+  const runtime = await createRuntime(
+    { ...base, baseURL: sim.baseURL, timeoutSeconds: 5, ...config },
+    createLogger("silent"),
+    { retryBaseDelayMs: 50 },
+  );
+  const server = createServer(runtime);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: "test", version: "0" });
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  return {
+    client,
+    runtime,
+    sim,
+    workspace,
+    call: async (name, args) =>
+      (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult,
+    files: () => readdirSync(workspace).filter((f) => f !== "manifest.jsonl"),
+    async close() {
+      await client.close();
+      await server.close();
+      await runtime.close();
+      await sim.close();
+      rmSync(workspace, { recursive: true, force: true });
+    },
+  };
+}
+
+export function textOf(result: CallToolResult): string {
+  return result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+}
