@@ -174,15 +174,15 @@ describe("generation results", () => {
       return_image: "none",
     });
     const out = result.structuredContent as unknown as GenerationResult;
-    const image = out.images[0];
-    expect(image?.path).toMatch(/\/\d{8}-\d{6}-hero-shot-[0-9a-f]{6}\.png$/);
-    const sidecar = JSON.parse(readFileSync((image?.path as string).replace(/\.png$/, ".json"), "utf8"));
+    const image = out.images[0] as GenerationResult["images"][number];
+    expect(image.path).toMatch(/\/\d{8}-\d{6}-hero-shot-[0-9a-f]{6}\.png$/);
+    const sidecar = JSON.parse(readFileSync(image.path.replace(/\.png$/, ".json"), "utf8"));
     expect(sidecar).toMatchObject({
       provider: "openai-compatible",
       endpoint: "/v1/images/generations",
       model: "gpt-image-2",
       requested: { size: "1024x1024", quality: "auto", output_format: "png" },
-      saved: { width: 1024, height: 1024, sha256: image?.sha256 },
+      saved: { width: 1024, height: 1024, sha256: image.sha256 },
       request_ids: out.request_ids,
       retries: [],
     });
