@@ -37,8 +37,10 @@ export interface Job<R> {
   error: unknown;
   /** Why the job ended, in words, when it did not complete. */
   endReason: string | null;
-  /** Callers currently waiting on it; a cancel from one caller does not abort a job another caller shares. */
+  /** Callers currently waiting on it. */
   waiters: number;
+  /** Callers that ever attached to it (the starter, identical requests, verify_image): more than one means shared. */
+  attachments: number;
   controller: AbortController;
   settled: Promise<void>;
   listeners: Set<(update: JobProgress) => void>;
@@ -79,6 +81,7 @@ export class JobRegistry<R> {
       error: null,
       endReason: null,
       waiters: 0,
+      attachments: 0,
       controller,
       settled: Promise.resolve(),
       listeners: new Set(),

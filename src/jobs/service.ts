@@ -155,6 +155,7 @@ export class ImageService {
   private async await(job: Job<GenerationResult>, options: WaitOptions): Promise<GenerationResult> {
     const { jobs } = this.deps;
     const waitMs = Math.min(MAX_WAIT_SECONDS, Math.max(0, options.waitSeconds)) * 1000;
+    job.attachments++;
     let unsubscribe = () => {};
     let heartbeat: NodeJS.Timeout | undefined;
     if (options.onProgress) {
@@ -168,8 +169,8 @@ export class ImageService {
     }
     try {
       const done = await jobs.wait(job, waitMs, options.signal);
-      if (!done && options.signal?.aborted && job.waiters === 0) {
-        // The caller went away and nobody else shares the job: stop paying for it.
+      if (!done && options.signal?.aborted && job.attachments === 1) {
+        // The caller went away and no other caller ever shared the job: stop paying for it.
         jobs.cancel(job, "cancelled by the client");
         await jobs.wait(job, 5000);
       }

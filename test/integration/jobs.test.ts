@@ -1,0 +1,221 @@
+import { type CallToolResult, type Progress, ProgressNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { GenerationResult } from "../../src/contract/results.js";
+import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
+
+let h: SimHarness;
+beforeAll(async () => {
+  h = await connectWithSimulator({ maxConcurrency: 2, timeoutSeconds: 30 });
+});
+afterAll(async () => h.close());
+beforeEach(() => {
+  h.sim.reset();
+  h.sim.setLatency(0);
+});
+
+const asResult = (r: CallToolResult) => r.structuredContent as unknown as GenerationResult;
+
+describe("a generation slower than wait_seconds", () => {
+  it("returns running with a job_id and a next step; verify_image(job_id) then returns the verified image", async () => {
+    h.sim.setLatency(1500);
+    const first = await h.call("generate_image", { prompt: "slow one", wait_seconds: 0.2, return_image: "none" });
+    const running = asResult(first);
+    expect(running.status).toBe("running");
+    expect(running.job_id).toMatch(/^job_/);
+    expect(running.next).toContain(`verify_image with job_id "${running.job_id}"`);
+    expect(textOf(first)).toMatch(/^Still generating .*call verify_image with job_id/);
+
+    const collected = await h.call("verify_image", { job_id: running.job_id, wait_seconds: 30 });
+    expect(collected.structuredContent).toMatchObject({
+      status: "verified",
+      job_status: "completed",
+      job_id: running.job_id,
+      images: [{ width: 1024, height: 1024, verified: true }],
+    });
+    expect(collected.content.some((c) => c.type === "image")).toBe(true);
+    expect(h.sim.stats.imageRequests).toBe(1);
+  });
+
+  it("wait_seconds 0 returns at once", async () => {
+    h.sim.setLatency(1000);
+    const started = Date.now();
+    const result = asResult(await h.call("generate_image", { prompt: "instant return", wait_seconds: 0 }));
+    expect(result.status).toBe("running");
+    expect(Date.now() - started).toBeLessThan(900);
+    await h.call("verify_image", { job_id: result.job_id, wait_seconds: 30 });
+  });
+});
+
+describe("no double billing", () => {
+  it("shares one upstream request among identical requests while running and after completion; fresh forces a new one", async () => {
+    h.sim.setLatency(800);
+    const args = { prompt: "the same request", size: "1536x1024", return_image: "none" };
+    const [a, b] = await Promise.all([h.call("generate_image", args), h.call("generate_image", args)]);
+    const again = asResult(await h.call("generate_image", args));
+    expect(h.sim.stats.imageRequests).toBe(1);
+    expect(asResult(a).job_id).toBe(asResult(b).job_id);
+    expect(again.job_id).toBe(asResult(a).job_id);
+    expect(again.reused_job).toBe(true);
+    expect(again.caveats.join(" ")).toMatch(/fresh: true/);
+    const fresh = asResult(await h.call("generate_image", { ...args, fresh: true }));
+    expect(fresh.job_id).not.toBe(again.job_id);
+    expect(h.sim.stats.imageRequests).toBe(2);
+  });
+
+  it("does not share between requests that differ", async () => {
+    await h.call("generate_image", { prompt: "differs", quality: "low", return_image: "none" });
+    await h.call("generate_image", { prompt: "differs", quality: "high", return_image: "none" });
+    expect(h.sim.stats.imageRequests).toBe(2);
+  });
+});
+
+describe("progress", () => {
+  it("sends a first notification at once and a heartbeat at least every 5 s, strictly increasing", async () => {
+    h.sim.setLatency(9000);
+    const updates: (Progress & { at: number })[] = [];
+    const started = Date.now();
+    const result = await h.client.callTool(
+      {
+        name: "generate_image",
+        arguments: { prompt: "heartbeat", size: "3840x2160", quality: "high", return_image: "none" },
+      },
+      undefined,
+      { timeout: 60_000, onprogress: (p) => updates.push({ ...p, at: Date.now() }) },
+    );
+    expect(asResult(result as CallToolResult)).toMatchObject({ status: "completed", retries: [] });
+    expect(updates.length).toBeGreaterThanOrEqual(3);
+    expect((updates[0]?.at ?? 0) - started).toBeLessThan(1000);
+    for (let i = 1; i < updates.length; i++) {
+      expect(updates[i]?.progress).toBeGreaterThan(updates[i - 1]?.progress ?? 0);
+      expect((updates[i]?.at ?? 0) - (updates[i - 1]?.at ?? 0)).toBeLessThan(5000);
+    }
+    expect(updates.some((u) => /rendering 3840x2160 high — \d+ s elapsed/.test(u.message ?? ""))).toBe(true);
+  });
+
+  it("turns each partial image into a notification before the result", async () => {
+    const messages: string[] = [];
+    await h.client.callTool(
+      { name: "generate_image", arguments: { prompt: "partials please", partial_images: 2, return_image: "none" } },
+      undefined,
+      { onprogress: (p) => messages.push(p.message ?? "") },
+    );
+    expect(messages.filter((m) => /partial image \d of 2/.test(m))).toHaveLength(2);
+  });
+
+  it("sends nothing without a progress token, and the result is the same", async () => {
+    // A client of its own: replacing the progress handler would break onprogress for the shared client.
+    const quiet = await connectWithSimulator();
+    try {
+      const seen: string[] = [];
+      quiet.client.setNotificationHandler(ProgressNotificationSchema, (n) => {
+        seen.push(String(n.params.message));
+      });
+      const result = asResult(
+        await quiet.call("generate_image", { prompt: "quiet", partial_images: 1, return_image: "none" }),
+      );
+      expect(result.status).toBe("completed");
+      expect(seen).toEqual([]);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
+describe("cancellation", () => {
+  it("aborts the upstream request when the client cancels, and writes no file", async () => {
+    h.sim.setLatency(5000);
+    const before = h.files();
+    const controller = new AbortController();
+    const call = h.client.callTool(
+      { name: "generate_image", arguments: { prompt: "cancel me", partial_images: 1 } },
+      undefined,
+      { signal: controller.signal },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort("user pressed stop");
+    await expect(call).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.sim.stats.requests[0]?.aborted).toBe(true);
+    expect(h.files()).toEqual(before);
+    const job =
+      h.runtime.jobs.running()[0] ??
+      [...(h.runtime.jobs as unknown as { jobs: Map<string, { status: string; endReason: string }> }).jobs.values()].at(
+        -1,
+      );
+    expect(job?.status).toBe("cancelled");
+    expect(job?.endReason).toMatch(/cancelled by the client/);
+  });
+
+  it("does not abort a job another caller shares", async () => {
+    h.sim.setLatency(1500);
+    const args = { prompt: "shared then cancelled", return_image: "none" };
+    const controller = new AbortController();
+    const first = h.client.callTool({ name: "generate_image", arguments: args }, undefined, {
+      signal: controller.signal,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const second = h.call("generate_image", args);
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    await expect(first).rejects.toThrow();
+    const result = asResult(await second);
+    expect(result.status).toBe("completed");
+    expect(h.sim.stats.imageRequests).toBe(1);
+  });
+});
+
+describe("concurrency", () => {
+  it("never has more than PIXELWRIGHT_MAX_CONCURRENCY (2) upstream requests in flight for four jobs", async () => {
+    h.sim.setLatency(400);
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((i) => h.call("generate_image", { prompt: `parallel ${i}`, return_image: "none" })),
+    );
+    for (const r of results) expect(asResult(r).status).toBe("completed");
+    expect(h.sim.stats.imageRequests).toBe(4);
+    expect(h.sim.stats.maxInFlight).toBeLessThanOrEqual(2);
+    expect(h.sim.stats.maxInFlight).toBe(2);
+  });
+
+  it("says a job is queued while it waits for a slot", async () => {
+    h.sim.setLatency(600);
+    const messages: string[] = [];
+    const busy = [
+      h.call("generate_image", { prompt: "slot a", return_image: "none" }),
+      h.call("generate_image", { prompt: "slot b", return_image: "none" }),
+    ];
+    await new Promise((r) => setTimeout(r, 150));
+    await h.client.callTool(
+      { name: "generate_image", arguments: { prompt: "slot c", return_image: "none" } },
+      undefined,
+      {
+        onprogress: (p) => messages.push(p.message ?? ""),
+      },
+    );
+    await Promise.all(busy);
+    expect(
+      messages.some((m) => /queued/.test(m)),
+      messages.join("\n"),
+    ).toBe(true);
+  });
+});
+
+describe("results survive the client and the process", () => {
+  it("collects a finished job from the workspace records after a restart", async () => {
+    const done = asResult(await h.call("generate_image", { prompt: "before restart", return_image: "none" }));
+    const restarted = await connectWithSimulator({ workspace: h.workspace });
+    try {
+      const collected = await restarted.call("verify_image", { job_id: done.job_id, return_image: "none" });
+      expect(collected.structuredContent).toMatchObject({ status: "verified", job_id: done.job_id });
+      expect(restarted.sim.stats.imageRequests).toBe(0);
+    } finally {
+      await restarted.runtime.close();
+      await restarted.sim.close();
+    }
+  });
+
+  it("answers an unknown job_id with a clear error", async () => {
+    const result = await h.call("verify_image", { job_id: "job_0123456789abcdef" });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/no job "job_0123456789abcdef" is known/);
+  });
+});
