@@ -90,3 +90,31 @@ describe("the CLI", () => {
     expect(badConfig.stderr).toMatch(/PIXELWRIGHT_MAX_RETRIES/);
   });
 });
+
+describe("the standalone simulator", () => {
+  it("serves the Images API on the port it is given", async () => {
+    const child = spawnRaw(["simulator", "--port", "0"], env);
+    try {
+      let stderr = "";
+      const url = await new Promise<string>((resolve) => {
+        child.stderr?.on("data", (c: Buffer) => {
+          stderr += c.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(stderr);
+          if (match?.[1]) resolve(match[1]);
+        });
+      });
+      const res = await fetch(`${url}/images/generations`, {
+        method: "POST",
+        headers: { authorization: "Bearer any", "content-type": "application/json" },
+        body: JSON.stringify({ model: "gpt-image-2", prompt: "standalone", size: "1024x1536" }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+      const body = (await res.json()) as { data: { b64_json: string }[] };
+      expect(body.data[0]?.b64_json.length).toBeGreaterThan(1000);
+    } finally {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    }
+  });
+});

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type Harness } from "../helpers/inmemory.js";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await connect();
+});
+afterAll(async () => h.close());
+
+describe("the tool list", () => {
+  it("offers exactly the three tools of the contract", async () => {
+    const { tools } = await h.client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(["validate_size", "generate_image", "verify_image"]);
+  });
+
+  it.each([
+    ["validate_size", { readOnlyHint: true, idempotentHint: true, openWorldHint: false, destructiveHint: false }],
+    ["generate_image", { readOnlyHint: false, idempotentHint: false, openWorldHint: true, destructiveHint: false }],
+    ["verify_image", { readOnlyHint: true, idempotentHint: true, destructiveHint: false }],
+  ])("%s carries annotations that match what it does", async (name, annotations) => {
+    const { tools } = await h.client.listTools();
+    const tool = tools.find((t) => t.name === name);
+    expect(tool?.annotations).toMatchObject(annotations);
+    expect(tool?.title).toBeTruthy();
+    expect(tool?.outputSchema?.type).toBe("object");
+  });
+
+  it("tells agents about the job flow in the generate_image description", async () => {
+    const { tools } = await h.client.listTools();
+    const description = tools.find((t) => t.name === "generate_image")?.description ?? "";
+    expect(description).toMatch(/status "running"/);
+    expect(description).toMatch(/verify_image with that job_id/);
+    expect(description).toMatch(/paying twice/);
+  });
+
+  it("exposes the workspace as the pixelwright://images/{name} resource template", async () => {
+    const { resourceTemplates } = await h.client.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toContain("pixelwright://images/{name}");
+    await expect(h.client.readResource({ uri: "pixelwright://images/nothing.png" })).rejects.toThrow(/No image named/);
+  });
+});

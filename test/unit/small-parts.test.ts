@@ -1,0 +1,106 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { judge } from "../../src/contract/verdict.js";
+import { decodeBase64Strict, sniffImage } from "../../src/imaging/sniff.js";
+import { Limiter } from "../../src/jobs/limiter.js";
+import { createLogger } from "../../src/log.js";
+import { redactText, registerSecret } from "../../src/secrets.js";
+
+describe("verdict", () => {
+  it.each([
+    [{ width: 3840, height: 2160, format: "png" }, { width: 3840, height: 2160, format: "png" }, true, null],
+    [
+      { width: 1672, height: 941, format: "png" },
+      { width: 3840, height: 2160, format: "png" },
+      false,
+      "Requested 3840x2160 but the saved file is 1672x941.",
+    ],
+    [
+      { width: 1024, height: 1024, format: "webp" },
+      { width: 1024, height: 1024, format: "png" },
+      false,
+      "Requested PNG but the file is WEBP.",
+    ],
+    [{ width: 1024, height: 1024, format: "jpeg" }, { width: 1024, height: 1024, format: "jpg" }, true, null],
+  ])("%j against %j: verified %s", (measured, expected, verified, mismatch) => {
+    expect(judge(measured, expected)).toEqual({ verified, mismatch });
+  });
+
+  it("never verifies size auto", () => {
+    expect(
+      judge({ width: 1254, height: 836, format: "png" }, { width: null, height: null, format: "png" }).verified,
+    ).toBe(false);
+  });
+});
+
+describe("image bytes", () => {
+  it("recognises formats by magic bytes only", () => {
+    expect(sniffImage(Buffer.from("89504e470d0a1a0a0000", "hex"))).toBe("png");
+    expect(sniffImage(Buffer.from("ffd8ffe000", "hex"))).toBe("jpeg");
+    expect(sniffImage(Buffer.from("52494646000000005745425056503820", "hex"))).toBe("webp");
+    expect(sniffImage(Buffer.from("<html>"))).toBeNull();
+  });
+
+  it("decodes base64 strictly", () => {
+    expect(decodeBase64Strict("aGVsbG8=")?.toString()).toBe("hello");
+    expect(decodeBase64Strict("aGVs%%bG8=")).toBeNull();
+    expect(decodeBase64Strict("")).toBeNull();
+    expect(decodeBase64Strict("abc")).toBeNull();
+  });
+});
+
+describe("the limiter", () => {
+  it("never runs more than its limit and keeps order", async () => {
+    const limiter = new Limiter(2);
+    let active = 0;
+    let peak = 0;
+    const order: number[] = [];
+    await Promise.all(
+      [0, 1, 2, 3, 4].map((i) =>
+        limiter.run(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, 20));
+          order.push(i);
+          active--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("drops a waiter whose signal aborts", async () => {
+    const limiter = new Limiter(1);
+    const release = await limiter.acquire();
+    const controller = new AbortController();
+    const waiting = limiter.acquire(controller.signal);
+    controller.abort();
+    await expect(waiting).rejects.toThrow(/cancelled/);
+    expect(limiter.queued).toBe(0);
+    release();
+  });
+});
+
+describe("secrets never reach logs", () => {
+  it("redacts registered secrets, key-shaped strings and bearer tokens", () => {
+    registerSecret("my-http-token-123");
+    expect(redactText("token my-http-token-123 and sk-proj-abcdefgh12345 and Bearer abc.def.ghi")).toBe(
+      "token [redacted] and sk-[redacted] and Bearer [redacted]",
+    );
+  });
+
+  it("scrubs them from pino output, in messages and fields", () => {
+    let out = "";
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        out += chunk.toString();
+        done();
+      },
+    });
+    const logger = createLogger("info", sink);
+    logger.info({ apiKey: "sk-live-secret-value", detail: "echo sk-live-secret-value" }, "using sk-live-secret-value");
+    expect(out).not.toContain("secret-value");
+    expect(out).toContain("[redacted]");
+  });
+});
