@@ -38,7 +38,9 @@ function parseCli(argv: string[]) {
     port: { type: "string" },
     host: { type: "string" },
   };
-  for (const flag of CONFIG_FLAGS) options[flag] = { type: flag === "offline" ? "boolean" : "string" };
+  for (const flag of CONFIG_FLAGS) {
+    options[flag] = { type: flag === "offline" || flag === "allow-private-urls" ? "boolean" : "string" };
+  }
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { DEFAULT_MODEL } from "./contract/models.js";
 import { ConfigError } from "./errors.js";
 import { LOG_LEVELS } from "./log.js";
+import { findProfile, PROFILE_NAMES } from "./upstream/gateways.js";
 
 const boolFlag = z
   .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""])])
@@ -31,6 +32,8 @@ export const ConfigSchema = z.object({
   maxConcurrency: int(1, 64),
   logLevel: z.enum(LOG_LEVELS),
   httpToken: z.string().min(1).optional(),
+  responsesModel: z.string().min(1),
+  allowPrivateUrls: z.boolean(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -52,6 +55,8 @@ const SOURCES = {
   maxConcurrency: { env: "PIXELWRIGHT_MAX_CONCURRENCY", flag: "max-concurrency" },
   logLevel: { env: "PIXELWRIGHT_LOG_LEVEL", flag: "log-level" },
   httpToken: { env: "PIXELWRIGHT_HTTP_TOKEN" },
+  responsesModel: { env: "PIXELWRIGHT_RESPONSES_MODEL", flag: "responses-model" },
+  allowPrivateUrls: { env: "PIXELWRIGHT_ALLOW_PRIVATE_URLS", flag: "allow-private-urls" },
 } as const satisfies Record<keyof Config, { env: string; flag?: string }>;
 
 export const CONFIG_FLAGS: readonly string[] = Object.values(SOURCES).flatMap((s) => ("flag" in s ? [s.flag] : []));
@@ -85,6 +90,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     maxRetries: 2,
     maxConcurrency: 4,
     logLevel: "info",
+    responsesModel: "gpt-5",
+    allowPrivateUrls: false,
   };
   for (const [key, source] of Object.entries(SOURCES)) {
     const fromEnv = env[source.env];
@@ -94,6 +101,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (typeof raw.readRoots === "string") raw.readRoots = raw.readRoots.split(delimiter).filter(Boolean);
   const offlineAsked = boolFlag.safeParse(raw.offline ?? false);
   if (!offlineAsked.success) throw new ConfigError("PIXELWRIGHT_OFFLINE must be 1 or 0.");
+  const privateAsked = boolFlag.safeParse(raw.allowPrivateUrls);
+  if (!privateAsked.success) throw new ConfigError("PIXELWRIGHT_ALLOW_PRIVATE_URLS must be 1 or 0.");
+  raw.allowPrivateUrls = privateAsked.data;
   // No key means the embedded simulator: the server is useful (and honest about it) on a fresh machine.
   raw.offline = offlineAsked.data || raw.apiKey === undefined;
 
@@ -108,6 +118,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(problems.join("; "));
   }
   const config = parsed.data;
+  if (!findProfile(config.profile)) {
+    throw new ConfigError(
+      `PIXELWRIGHT_PROFILE / --profile: unknown profile '${config.profile}'; known: ${PROFILE_NAMES.join(", ")}.`,
+    );
+  }
+  if (config.profile === "openai-compatible" && !config.baseURL && !config.offline) {
+    throw new ConfigError(
+      "PIXELWRIGHT_PROFILE=openai-compatible needs OPENAI_BASE_URL (the gateway's base URL ending in /v1).",
+    );
+  }
   return {
     ...config,
     workspace: resolve(config.workspace),

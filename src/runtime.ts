@@ -8,6 +8,8 @@ import { JobRegistry } from "./jobs/registry.js";
 import { ImageService } from "./jobs/service.js";
 import type { Logger } from "./log.js";
 import type { Simulator } from "./simulator/server.js";
+import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy, isPublicAddress } from "./upstream/download.js";
+import { findProfile, type GatewayProfile } from "./upstream/gateways.js";
 import { createUpstream } from "./upstream/index.js";
 import type { Endpoint } from "./upstream/types.js";
 import { Workspace } from "./workspace/workspace.js";
@@ -22,6 +24,8 @@ export interface Runtime {
   limiter: Limiter;
   images: ImageService;
   provider: string;
+  /** The guards for downloading images (gateway url answers, verify_image url). */
+  downloadPolicy: DownloadPolicy;
   /** The embedded simulator, when running offline. */
   simulator: Simulator | null;
   close(): Promise<void>;
@@ -32,10 +36,25 @@ export interface RuntimeOptions {
   retryBaseDelayMs?: number;
 }
 
-function providerName(config: Config): string {
-  if (config.profile !== "openai") return config.profile;
-  if (config.baseURL && !/^https:\/\/api\.openai\.com(\/|$)/.test(config.baseURL)) return "openai-compatible";
-  return "openai";
+/** The profile in force: OPENAI_BASE_URL pointing anywhere but OpenAI makes the default profile "openai-compatible". */
+export function effectiveProfile(config: Config): GatewayProfile {
+  const chosen = findProfile(config.profile) as GatewayProfile;
+  const custom = config.baseURL !== undefined && !/^https:\/\/api\.openai\.com(\/|$)/.test(config.baseURL);
+  if (chosen.name === "openai" && custom) return findProfile("openai-compatible") as GatewayProfile;
+  return chosen;
+}
+
+function downloadPolicy(config: Config, profile: GatewayProfile, simulatorHost: string | null): DownloadPolicy {
+  if (config.allowPrivateUrls) return { ...DEFAULT_DOWNLOAD_POLICY, allowHttp: true, isAllowedAddress: () => true };
+  if (simulatorHost) {
+    // The embedded simulator serves url-only answers from its own loopback address, and only that is allowed.
+    return {
+      ...DEFAULT_DOWNLOAD_POLICY,
+      allowHttp: true,
+      isAllowedAddress: (a) => a === simulatorHost || isPublicAddress(a),
+    };
+  }
+  return { ...DEFAULT_DOWNLOAD_POLICY, allowHttp: profile.allowHttpUrls };
 }
 
 export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -46,6 +65,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
 
   let simulator: Simulator | null = null;
   let endpoint: Endpoint;
+  const profile = effectiveProfile(config);
   if (config.offline) {
     const { startSimulator, simulatorOptionsFromEnv } = await import("./simulator/server.js");
     simulator = await startSimulator({ ...simulatorOptionsFromEnv(), apiKey: "offline-simulator" });
@@ -62,11 +82,12 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
         : "no OPENAI_API_KEY: using the embedded offline simulator; images are placeholders and no model is called",
     );
   } else {
+    const baseURL = config.baseURL ?? profile.baseURL ?? undefined;
     endpoint = {
-      provider: providerName(config),
+      provider: profile.name,
       apiKey: config.apiKey as string,
       timeoutMs: config.timeoutSeconds * 1000,
-      ...(config.baseURL ? { baseURL: config.baseURL } : {}),
+      ...(baseURL ? { baseURL } : {}),
       ...(config.organization ? { organization: config.organization } : {}),
       ...(config.project ? { project: config.project } : {}),
     };
@@ -77,6 +98,10 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     endpoint,
     logger,
     limiter,
+    fanOut: profile.fanOut,
+    // The simulator can imitate url-only gateways, so offline accepts both shapes.
+    accepts: simulator ? { b64: true, url: true } : profile.accepts,
+    download: downloadPolicy(config, profile, simulator ? "127.0.0.1" : null),
     retry: {
       maxRetries: config.maxRetries,
       ...(options.retryBaseDelayMs ? { baseDelayMs: options.retryBaseDelayMs } : {}),
@@ -91,7 +116,17 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     offline: config.offline,
     provider: endpoint.provider,
     defaultModel: config.model,
-    defaultWaitSeconds: config.waitSeconds,
+    defaultResponsesModel: config.responsesModel,
+    downloadPolicy: downloadPolicy(config, profile, simulator ? "127.0.0.1" : null),
+    profile: simulator
+      ? { name: OFFLINE_PROVIDER, rejects: [], ignores: [], tierModels: ["gpt-image-2-pro"] }
+      : {
+          name: profile.name,
+          rejects: profile.rejects,
+          ignores: profile.ignores,
+          tierModels: profile.tierModels,
+          maxReferenceImages: profile.maxReferenceImages,
+        },
   });
 
   let closed = false;
@@ -103,6 +138,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     limiter,
     images,
     provider: endpoint.provider,
+    downloadPolicy: downloadPolicy(config, profile, simulator ? "127.0.0.1" : null),
     simulator,
     async close() {
       if (closed) return;

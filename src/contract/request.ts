@@ -5,8 +5,21 @@ import { type CostEstimate, estimateCost } from "./cost.js";
 import { type ActiveModel, type Background, lookupModel, type OutputFormat, type Quality } from "./models.js";
 import { type SizeReport, validateSize } from "./sizes.js";
 
+/** What the request contract needs to know about the upstream profile (upstream/gateways.ts holds the data). */
+export interface ProfileLimits {
+  name: string;
+  rejects: readonly string[];
+  ignores: readonly string[];
+  tierModels: readonly string[];
+  maxReferenceImages?: number | undefined;
+}
+
+export const OPENAI_LIMITS: ProfileLimits = { name: "openai", rejects: [], ignores: [], tierModels: [] };
+
 export interface GenerateArgs {
   prompt: string;
+  route?: "images" | "responses" | undefined;
+  responses_model?: string | undefined;
   size?: string | undefined;
   model?: string | undefined;
   quality?: Quality | undefined;
@@ -23,6 +36,8 @@ export interface GenerateArgs {
 
 export interface ValidatedRequest {
   prompt: string;
+  route: "images" | "responses";
+  responsesModel: string;
   model: ActiveModel;
   size: SizeReport;
   /** What is sent upstream as `size`: WxH, auto, or the gateway tier name. */
@@ -46,7 +61,15 @@ export interface ValidatedRequest {
 
 export const DEFAULT_SIZE = "1024x1024";
 
-export function validateGenerateRequest(args: GenerateArgs, defaultModel: string): ValidatedRequest {
+export interface RequestDefaults {
+  model: string;
+  responsesModel: string;
+  profile: ProfileLimits;
+}
+
+export function validateGenerateRequest(args: GenerateArgs, defaults: RequestDefaults): ValidatedRequest {
+  const { profile } = defaults;
+  const defaultModel = defaults.model;
   const problems: string[] = [];
   const caveats: string[] = [];
   const modelName = args.model?.trim() || defaultModel;
@@ -71,7 +94,7 @@ export function validateGenerateRequest(args: GenerateArgs, defaultModel: string
   if (prompt.length > 32_000) problems.push(`prompt has ${prompt.length} characters; the limit is 32,000.`);
 
   const sizeText = args.size?.trim() || DEFAULT_SIZE;
-  const size = validateSize(sizeText, model.id === modelName ? model.id : modelName);
+  const size = validateSize(sizeText, modelName);
   if (!size.ok) {
     const rules = size.violations.map((v) => v.message).join(" ");
     const first = size.suggestions[0];
@@ -111,10 +134,28 @@ export function validateGenerateRequest(args: GenerateArgs, defaultModel: string
   }
   const n = args.n ?? 1;
   const referenceImages = args.reference_images ?? [];
-  if (referenceImages.length > model.maxReferenceImages) {
+  const maxReferences = Math.min(model.maxReferenceImages, profile.maxReferenceImages ?? Number.POSITIVE_INFINITY);
+  if (referenceImages.length > maxReferences) {
     problems.push(
-      `${referenceImages.length} reference images given; ${model.id} takes at most ${model.maxReferenceImages}.`,
+      `${referenceImages.length} reference images given; ${maxReferences < model.maxReferenceImages ? `the ${profile.name} profile` : model.id} takes at most ${maxReferences}.`,
     );
+  }
+  const route = args.route ?? "images";
+  if (route === "responses" && args.mask) {
+    problems.push('a mask needs the Images API edit endpoint: use route "images" (the default) or drop the mask.');
+  }
+  for (const param of profile.rejects) {
+    if ((args as unknown as Record<string, unknown>)[param] !== undefined) {
+      problems.push(`the ${profile.name} profile refuses ${param}: remove it.`);
+    }
+  }
+  for (const param of profile.ignores) {
+    const key = param === "stream" ? "partial_images" : param;
+    if ((args as unknown as Record<string, unknown>)[key] !== undefined) {
+      caveats.push(
+        `The ${profile.name} profile may ignore ${param}: the saved file is measured, so check the verdict.`,
+      );
+    }
   }
   if (args.mask && referenceImages.length === 0) {
     problems.push("a mask edits a reference image: give reference_images as well (the mask applies to the first).");
@@ -134,7 +175,12 @@ export function validateGenerateRequest(args: GenerateArgs, defaultModel: string
     throw new InputError(`${problems.join(" ")} Nothing was sent and nothing was charged.`);
   }
 
-  const wireSize = size.tier ?? (size.size as string);
+  // Gateways that take preset tiers for a model get the tier name on the wire; delivery is judged by its size.
+  let wireSize = size.tier ?? (size.size as string);
+  if (profile.tierModels.includes(model.id) && !size.tier && model.tiers) {
+    const tier = Object.entries(model.tiers).find(([, [w, h]]) => w === size.width && h === size.height);
+    if (tier) wireSize = tier[0];
+  }
   const cost = estimateCost({
     model,
     width: size.width,
@@ -146,6 +192,8 @@ export function validateGenerateRequest(args: GenerateArgs, defaultModel: string
   });
   return {
     prompt,
+    route,
+    responsesModel: args.responses_model?.trim() || defaults.responsesModel,
     model,
     size,
     wireSize,

@@ -38,7 +38,7 @@ export interface GenerationResult {
   status: GenerationStatus;
   job_id: string;
   provider: string;
-  route: "images";
+  route: "images" | "responses";
   endpoint: string;
   model: string;
   requested: Requested;
@@ -54,6 +54,11 @@ export interface GenerationResult {
   dry_run: boolean;
   /** The latest progress message while running, or why the job failed. */
   message: string | null;
+  /** Responses route: the text model, the response ids, the image_generation call ids and the assistant's text. */
+  responses_model: string | null;
+  response_ids: string[];
+  image_call_ids: string[];
+  assistant_text: string | null;
 }
 
 function describe(image: ImageReport): string {

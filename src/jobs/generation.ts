@@ -106,7 +106,13 @@ export async function runGeneration(
     input.inputs.references.length > 0
       ? { images: input.inputs.references, ...(input.inputs.mask ? { mask: input.inputs.mask } : {}) }
       : undefined;
-  const call = { body: imagesApiBody(req), partialImages: req.partialImages, ...(edit ? { edit } : {}) };
+  const call = {
+    route: req.route,
+    responsesModel: req.responsesModel,
+    body: imagesApiBody(req),
+    partialImages: req.partialImages,
+    ...(edit ? { edit } : {}),
+  };
 
   try {
     ctx.report(`sending ${sizeLabel} ${req.quality} to ${provider}`);
@@ -129,11 +135,11 @@ export async function runGeneration(
     const problems: string[] = [];
     const decoded: DecodedImage[] = [];
     for (const [i, image] of outcome.images.entries()) {
-      if (!image.b64) {
-        problems.push(`image ${i + 1} came as a URL, which the ${provider} profile does not accept`);
+      if (image.error || (!image.b64 && !image.bytes)) {
+        problems.push(`image ${i + 1}: ${image.error ?? "no image data"}`);
         continue;
       }
-      const bytes = decodeBase64Strict(image.b64);
+      const bytes = image.bytes ?? decodeBase64Strict(image.b64 ?? "");
       if (!bytes) {
         problems.push(`image ${i + 1} is not valid base64`);
         continue;
@@ -200,7 +206,7 @@ export async function runGeneration(
       status: "completed",
       job_id: jobId,
       provider,
-      route: "images",
+      route: req.route,
       endpoint: upstream.endpointPath(call),
       model: req.model.id,
       requested: {
@@ -221,6 +227,10 @@ export async function runGeneration(
       reused_job: false,
       dry_run: false,
       message: null,
+      responses_model: req.route === "responses" ? req.responsesModel : null,
+      response_ids: outcome.responseIds,
+      image_call_ids: outcome.callIds,
+      assistant_text: outcome.assistantText,
     };
     await writeRecords(result, input, deps);
     return result;
@@ -281,6 +291,8 @@ async function writeRecords(result: GenerationResult, input: GenerationJobInput,
       partial_images:
         req.partialImages > 0 ? `${req.partialImages} streamed; previews removed when the job ended` : "none",
       revised_prompt: image.revised_prompt,
+      responses_model: result.responses_model,
+      response_ids: result.response_ids,
       request_ids: result.request_ids,
       retries: result.retries,
       usage: result.usage,

@@ -3,13 +3,14 @@
 
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
-import { type GenerateArgs, validateGenerateRequest } from "../contract/request.js";
+import { type GenerateArgs, type ProfileLimits, validateGenerateRequest } from "../contract/request.js";
 import type { GenerationResult, ImageReport } from "../contract/results.js";
 import { parseSize } from "../contract/sizes.js";
 import { judge } from "../contract/verdict.js";
 import { InputError, UpstreamError } from "../errors.js";
-import { measureFile } from "../imaging/inspect.js";
+import { measureBuffer, measureFile } from "../imaging/inspect.js";
 import type { Logger } from "../log.js";
+import { type DownloadPolicy, downloadImage } from "../upstream/download.js";
 import type { Upstream } from "../upstream/index.js";
 import type { Workspace } from "../workspace/workspace.js";
 import { EXPERIMENTAL_PIXELS, imageUri, prepareInputs, runGeneration } from "./generation.js";
@@ -23,7 +24,9 @@ export interface ServiceDeps {
   offline: boolean;
   provider: string;
   defaultModel: string;
-  defaultWaitSeconds: number;
+  defaultResponsesModel: string;
+  profile: ProfileLimits;
+  downloadPolicy: DownloadPolicy;
 }
 
 export interface WaitOptions {
@@ -56,7 +59,11 @@ export class ImageService {
 
   async generate(args: GenerateArgs, options: GenerateOptions): Promise<GenerationResult> {
     const { deps } = this;
-    const req = validateGenerateRequest(args, deps.defaultModel);
+    const req = validateGenerateRequest(args, {
+      model: deps.defaultModel,
+      responsesModel: deps.defaultResponsesModel,
+      profile: deps.profile,
+    });
     // File checks (jail, formats, mask) happen before anything is sent, for dry runs too.
     const inputs = await prepareInputs(req, deps.workspace);
     const requested = {
@@ -69,6 +76,14 @@ export class ImageService {
     if (options.dryRun) {
       return {
         ...this.emptyResult("", req.model.id, requested, inputs.references.length > 0),
+        route: req.route,
+        endpoint:
+          req.route === "responses"
+            ? "/v1/responses"
+            : inputs.references.length > 0
+              ? "/v1/images/edits"
+              : "/v1/images/generations",
+        responses_model: req.route === "responses" ? req.responsesModel : null,
         status: "completed",
         dry_run: true,
         caveats: [...req.caveats, `Cost basis: ${req.cost.basis}.`],
@@ -81,6 +96,8 @@ export class ImageService {
       .update(
         JSON.stringify([
           deps.provider,
+          req.route,
+          req.route === "responses" ? req.responsesModel : null,
           req.model.id,
           req.wireSize,
           req.quality,
@@ -243,22 +260,42 @@ export class ImageService {
       reused_job: false,
       dry_run: false,
       message: null,
+      responses_model: null,
+      response_ids: [],
+      image_call_ids: [],
+      assistant_text: null,
     };
+  }
+
+  /** Measures a remote image (downloaded under the guards, never saved) against an expectation. */
+  async verifyUrl(
+    url: string,
+    expectedSize?: string,
+    expectedFormat?: string,
+    signal?: AbortSignal,
+  ): Promise<VerifyResult> {
+    const expected = expectation(expectedSize, expectedFormat);
+    const downloaded = await downloadImage(url, this.deps.downloadPolicy, signal);
+    const measured = await measureBuffer(downloaded.bytes);
+    const { verified, mismatch } = judge(measured, expected);
+    const report: ImageReport = {
+      path: downloaded.finalUrl,
+      uri: downloaded.finalUrl,
+      ...measured,
+      requested_size: expected.width === null ? null : `${expected.width}x${expected.height}`,
+      verified,
+      mismatch,
+      experimental: measured.width * measured.height > EXPERIMENTAL_PIXELS,
+      revised_prompt: null,
+      upscaled: false,
+    };
+    return { status: verdictStatus(verified, expected), images: [report] };
   }
 
   async verifyPath(path: string, expectedSize?: string, expectedFormat?: string): Promise<VerifyResult> {
     const { workspace } = this.deps;
     const real = await workspace.resolveReadable(path, "path");
-    let expected: { width: number | null; height: number | null; format: string | null } = {
-      width: null,
-      height: null,
-      format: expectedFormat ?? null,
-    };
-    if (expectedSize) {
-      const parsed = parseSize(expectedSize);
-      if (parsed.kind === "error") throw new InputError(`expected_size: ${parsed.message}`, "expected_size");
-      if (parsed.kind === "dims") expected = { ...expected, width: parsed.width, height: parsed.height };
-    }
+    let expected = expectation(expectedSize, expectedFormat);
     const record = await workspace.readSidecar<{
       expected_size?: string | null;
       expected_format?: string;
@@ -295,11 +332,21 @@ export class ImageService {
       revised_prompt: null,
       upscaled: false,
     };
-    const status = verified
-      ? "verified"
-      : expected.width === null && expected.format === null
-        ? "unverifiable"
-        : "mismatch";
-    return { status, images: [report] };
+    return { status: verdictStatus(verified, expected), images: [report] };
   }
+}
+
+type Expected = { width: number | null; height: number | null; format: string | null };
+
+function expectation(expectedSize?: string, expectedFormat?: string): Expected {
+  const expected: Expected = { width: null, height: null, format: expectedFormat ?? null };
+  if (!expectedSize) return expected;
+  const parsed = parseSize(expectedSize);
+  if (parsed.kind === "error") throw new InputError(`expected_size: ${parsed.message}`, "expected_size");
+  return parsed.kind === "dims" ? { ...expected, width: parsed.width, height: parsed.height } : expected;
+}
+
+function verdictStatus(verified: boolean, expected: Expected): VerifyResult["status"] {
+  if (verified) return "verified";
+  return expected.width === null && expected.format === null ? "unverifiable" : "mismatch";
 }

@@ -12,6 +12,7 @@ export const FAULTS = [
   "not_image",
   "wrong_size",
   "moderation",
+  "no_image",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 

@@ -222,6 +222,81 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return { b64_json: bytes.toString("base64") };
   }
 
+  /** The next fault (a request header wins over the queue), after the configured latency. */
+  async function takeFault(
+    req: IncomingMessage,
+    record: SimulatedRequest,
+    signal: AbortSignal,
+  ): Promise<Fault | undefined> {
+    stats.imageRequests++;
+    const headerFault = req.headers["x-sim-fault"];
+    const fault = typeof headerFault === "string" && isFault(headerFault) ? headerFault : faults.shift();
+    record.fault = fault;
+    const headerLatency = Number(req.headers["x-sim-latency-ms"]);
+    await sleep(Number.isFinite(headerLatency) && headerLatency >= 0 ? headerLatency : latencyMs, signal);
+    return fault;
+  }
+
+  /** Faults that replace the answer: throws an API error, or returns true when the connection was dealt with. */
+  async function applyFault(
+    fault: Fault | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    switch (fault) {
+      case "500":
+        throw new HttpError({
+          status: 500,
+          error: {
+            message: "The server had an error while processing your request. Sorry about that!",
+            type: "server_error",
+            param: null,
+            code: null,
+          },
+        });
+      case "503":
+        throw new HttpError({
+          status: 503,
+          error: {
+            message: "The engine is currently overloaded, please try again later.",
+            type: "server_error",
+            param: null,
+            code: null,
+          },
+        });
+      case "429":
+        res.setHeader("retry-after", "1");
+        throw new HttpError({
+          status: 429,
+          error: {
+            message: "Rate limit reached for images per minute. Please try again in 1s.",
+            type: "requests",
+            param: null,
+            code: "rate_limit_exceeded",
+          },
+        });
+      case "moderation":
+        throw new HttpError({
+          status: 400,
+          error: {
+            message: "Your request was rejected as a result of our safety system.",
+            type: "image_generation_user_error",
+            param: null,
+            code: "moderation_blocked",
+          },
+        });
+      case "reset":
+        req.socket.destroy();
+        return true;
+      case "hang":
+        await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+        return true;
+      default:
+        return signal.aborted;
+    }
+  }
+
   async function handleImages(
     req: IncomingMessage,
     res: ServerResponse,
@@ -267,67 +342,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     record.model = typeof body.model === "string" ? body.model : undefined;
     record.size = typeof body.size === "string" ? body.size : undefined;
     record.n = typeof body.n === "number" ? body.n : 1;
-    stats.imageRequests++;
 
-    const headerFault = req.headers["x-sim-fault"];
-    const fault = typeof headerFault === "string" && isFault(headerFault) ? headerFault : faults.shift();
-    record.fault = fault;
-    const headerLatency = Number(req.headers["x-sim-latency-ms"]);
-    await sleep(Number.isFinite(headerLatency) && headerLatency >= 0 ? headerLatency : latencyMs, signal);
-    if (signal.aborted) return;
-
-    switch (fault) {
-      case "500":
-        throw new HttpError({
-          status: 500,
-          error: {
-            message: "The server had an error while processing your request. Sorry about that!",
-            type: "server_error",
-            param: null,
-            code: null,
-          },
-        });
-      case "503":
-        throw new HttpError({
-          status: 503,
-          error: {
-            message: "The engine is currently overloaded, please try again later.",
-            type: "server_error",
-            param: null,
-            code: null,
-          },
-        });
-      case "429":
-        res.setHeader("retry-after", "1");
-        throw new HttpError({
-          status: 429,
-          error: {
-            message: "Rate limit reached for images per minute. Please try again in 1s.",
-            type: "requests",
-            param: null,
-            code: "rate_limit_exceeded",
-          },
-        });
-      case "moderation":
-        throw new HttpError({
-          status: 400,
-          error: {
-            message: "Your request was rejected as a result of our safety system.",
-            type: "image_generation_user_error",
-            param: null,
-            code: "moderation_blocked",
-          },
-        });
-      case "reset":
-        req.socket.destroy();
-        return;
-      case "hang":
-        await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-        return;
-      default:
-        break;
-    }
-
+    const fault = await takeFault(req, record, signal);
+    if (signal.aborted || (await applyFault(fault, req, res, signal))) return;
     const sim = validateImageRequest(forValidation, kind);
     if ("error" in sim) throw new HttpError(sim);
     if (gateway.ignoreN) sim.n = 1;
@@ -388,7 +405,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
 
     const data: Record<string, string>[] = [];
-    for (let i = 0; i < sim.n; i++) data.push(imageEntry(await produce(i), fault, mime));
+    for (let i = 0; i < (fault === "no_image" ? 0 : sim.n); i++) data.push(imageEntry(await produce(i), fault, mime));
     if (signal.aborted) return;
     const text = JSON.stringify({ created: Math.floor(Date.now() / 1000), data, ...meta, usage });
     if (fault === "truncate") {
@@ -399,6 +416,204 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return;
     }
     sendJson(res, 200, JSON.parse(text));
+  }
+
+  const RESPONSES_PARAMS = new Set([
+    "model",
+    "input",
+    "instructions",
+    "tools",
+    "tool_choice",
+    "stream",
+    "store",
+    "user",
+    "metadata",
+    "previous_response_id",
+    "parallel_tool_calls",
+    "temperature",
+    "top_p",
+  ]);
+
+  /** POST /v1/responses with the image_generation tool: JSON, or SSE with the real event names. */
+  async function handleResponses(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: SimulatedRequest,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const raw = await readBody(req, MULTIPART_LIMIT);
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+    } catch {
+      throw new HttpError({
+        status: 400,
+        error: {
+          message: "We could not parse the JSON body of your request.",
+          type: "invalid_request_error",
+          param: null,
+          code: null,
+        },
+      });
+    }
+    for (const key of Object.keys(body)) {
+      if (!RESPONSES_PARAMS.has(key)) {
+        throw new HttpError({
+          status: 400,
+          error: {
+            message: `Unknown parameter: '${key}'.`,
+            type: "invalid_request_error",
+            param: key,
+            code: "unknown_parameter",
+          },
+        });
+      }
+    }
+    const tools = Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [];
+    const tool = tools.find((t) => t.type === "image_generation");
+    if (!tool) {
+      throw new HttpError({
+        status: 400,
+        error: {
+          message: "This request needs the image_generation tool.",
+          type: "invalid_request_error",
+          param: "tools",
+          code: null,
+        },
+      });
+    }
+    const texts: string[] = [];
+    let inputImages = 0;
+    if (typeof body.input === "string") texts.push(body.input);
+    for (const message of Array.isArray(body.input) ? (body.input as { content?: unknown }[]) : []) {
+      if (typeof message.content === "string") texts.push(message.content);
+      for (const part of Array.isArray(message.content) ? (message.content as Record<string, unknown>[]) : []) {
+        if (part.type === "input_text" && typeof part.text === "string") texts.push(part.text);
+        if (part.type === "input_image") inputImages++;
+      }
+    }
+    const prompt = texts.join("\n");
+    const { type: _type, partial_images: partials, ...toolConfig } = tool;
+    record.model = typeof tool.model === "string" ? tool.model : "gpt-image-2";
+    record.size = typeof tool.size === "string" ? tool.size : undefined;
+    record.n = 1;
+    record.stream = body.stream === true;
+    const fault = await takeFault(req, record, signal);
+    if (signal.aborted || (await applyFault(fault, req, res, signal))) return;
+    const sim = validateImageRequest(
+      { ...toolConfig, prompt, ...(partials !== undefined ? { partial_images: partials } : {}) },
+      inputImages > 0 ? "edit" : "generation",
+    );
+    if ("error" in sim) throw new HttpError(sim);
+
+    const responseId = `resp_${randomBytes(12).toString("hex")}`;
+    const callId = `ig_${randomBytes(12).toString("hex")}`;
+    const revised = `A detailed, high-resolution rendering of: ${prompt.slice(0, 200)}`;
+    const assistantText =
+      fault === "no_image"
+        ? "I can't create that image, but here is a description instead."
+        : `Here is your ${sim.width}x${sim.height} image.`;
+    const usage = usageFor(sim, inputImages);
+    let bytes: Buffer | null = null;
+    if (fault !== "no_image") {
+      bytes = await deliverBytes(sim, await renderOne(sim, 0));
+      if (fault === "wrong_size") {
+        const [w, h] = wrongSize(sim.width, sim.height);
+        bytes = await resizeTo(bytes, w, h);
+      }
+    }
+    const result = bytes ? (imageEntry(bytes, fault, `image/${sim.format}`).b64_json ?? null) : null;
+    const imageItem = {
+      type: "image_generation_call",
+      id: callId,
+      status: "completed",
+      result,
+      revised_prompt: revised,
+      size: `${sim.width}x${sim.height}`,
+      quality: sim.quality === "auto" ? "high" : sim.quality,
+      output_format: sim.format,
+      background: sim.transparent ? "transparent" : "opaque",
+    };
+    const messageItem = {
+      type: "message",
+      id: `msg_${randomBytes(12).toString("hex")}`,
+      role: "assistant",
+      status: "completed",
+      content: [{ type: "output_text", text: assistantText, annotations: [] }],
+    };
+    const output = fault === "no_image" ? [messageItem] : [imageItem, messageItem];
+    const response = {
+      id: responseId,
+      object: "response",
+      created_at: Math.floor(Date.now() / 1000),
+      status: "completed",
+      model: typeof body.model === "string" ? body.model : "gpt-5",
+      output,
+      tools: [tool],
+      usage: {
+        input_tokens: usage.input_tokens,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: usage.output_tokens,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: usage.total_tokens,
+      },
+    };
+
+    if (!record.stream) return sendJson(res, 200, response);
+
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    let sequence = 0;
+    const send = (data: Record<string, unknown>) =>
+      res.write(`event: ${data.type}\ndata: ${JSON.stringify({ ...data, sequence_number: sequence++ })}\n\n`);
+    const pending = { ...response, status: "in_progress", output: [] };
+    send({ type: "response.created", response: pending });
+    send({ type: "response.in_progress", response: pending });
+    if (fault !== "no_image") {
+      send({
+        type: "response.output_item.added",
+        output_index: 0,
+        item: { ...imageItem, status: "in_progress", result: null },
+      });
+      send({ type: "response.image_generation_call.in_progress", output_index: 0, item_id: callId });
+      send({ type: "response.image_generation_call.generating", output_index: 0, item_id: callId });
+      for (let i = 0; i < sim.partialImages; i++) {
+        if (signal.aborted) return;
+        const partial = await renderOne(sim, 0, 40 - i * 12);
+        send({
+          type: "response.image_generation_call.partial_image",
+          output_index: 0,
+          item_id: callId,
+          partial_image_index: i,
+          partial_image_b64: partial.toString("base64"),
+        });
+      }
+      if (fault === "truncate") return void res.end();
+      send({ type: "response.image_generation_call.completed", output_index: 0, item_id: callId });
+      send({ type: "response.output_item.done", output_index: 0, item: imageItem });
+    }
+    const index = output.length - 1;
+    send({
+      type: "response.output_item.added",
+      output_index: index,
+      item: { ...messageItem, status: "in_progress", content: [] },
+    });
+    send({
+      type: "response.output_text.delta",
+      output_index: index,
+      item_id: messageItem.id,
+      content_index: 0,
+      delta: assistantText,
+    });
+    send({
+      type: "response.output_text.done",
+      output_index: index,
+      item_id: messageItem.id,
+      content_index: 0,
+      text: assistantText,
+    });
+    send({ type: "response.output_item.done", output_index: index, item: messageItem });
+    send({ type: "response.completed", response });
+    res.end();
   }
 
   const server: Server = createServer((req, res) => {
@@ -455,6 +670,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (req.method === "POST" && url.pathname === "/v1/images/edits") {
         stats.requests.push(record);
         return handleImages(req, res, "edit", record, controller.signal);
+      }
+      if (req.method === "POST" && url.pathname === "/v1/responses") {
+        stats.requests.push(record);
+        return handleResponses(req, res, record, controller.signal);
       }
       throw new HttpError({
         status: 404,

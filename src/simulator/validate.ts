@@ -77,7 +77,9 @@ export function validateImageRequest(
   if (!auto) {
     const parsed = parseSize(sizeText);
     const report = validateSize(sizeText, model.id);
-    if (parsed.kind !== "dims" || !/^\d+x\d+$/.test(sizeText) || !report.ok) {
+    // Gateway tier names are accepted only for models that list them, as the gateway does.
+    const tierOk = parsed.kind === "dims" && parsed.tier !== undefined && model.tiers?.[parsed.tier] !== undefined;
+    if (parsed.kind !== "dims" || !(/^\d+x\d+$/.test(sizeText) || tierOk) || !report.ok) {
       const grid = report.violations.some((v) => v.rule === "multiple_of_16");
       const reason = grid
         ? "Width and height must both be divisible by 16."

@@ -31,7 +31,18 @@ export function generateImageTool(runtime: Runtime) {
           `WIDTHxHEIGHT, a preset (${PRESETS.map((p) => p.name).join(", ")}), a gateway tier like 16:9(4K), or auto; default 1024x1024`,
         ),
       model: z.string().max(200).optional().describe(`image model; default ${config.model}`),
-      route: z.enum(["images"]).optional().describe("images: the Images API (the output is the file)"),
+      route: z
+        .enum(["images", "responses"])
+        .optional()
+        .describe(
+          "images (default): the Images API, when the output is the file; responses: a text model calls the image_generation tool, when the image is one step of an assistant flow (adds assistant_text and revised_prompt)",
+        ),
+      responses_model: z
+        .string()
+        .min(1)
+        .max(200)
+        .optional()
+        .describe(`route responses: the text model (default ${config.responsesModel})`),
       quality: z.enum(["low", "medium", "high", "xhigh", "max", "auto"]).optional().describe("default auto"),
       output_format: z.enum(["png", "jpeg", "webp"]).optional().describe("default png"),
       output_compression: z.number().int().min(0).max(100).optional().describe("0-100, jpeg and webp only"),
@@ -75,7 +86,7 @@ export function generateImageTool(runtime: Runtime) {
     },
     output: GenerationResultSchema,
     handler: async (args, extra) => {
-      const { wait_seconds, return_image, dry_run, fresh, filename, route: _route, ...request } = args;
+      const { wait_seconds, return_image, dry_run, fresh, filename, ...request } = args;
       const onProgress = progressReporter(extra);
       const result = await images.generate(request, {
         waitSeconds: wait_seconds ?? config.waitSeconds,

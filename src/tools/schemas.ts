@@ -37,7 +37,7 @@ export const RequestedSchema = z.object({
 export const generationFields = {
   job_id: z.string(),
   provider: z.string().describe("openai, a gateway profile, or offline-simulator"),
-  route: z.enum(["images"]),
+  route: z.enum(["images", "responses"]),
   endpoint: z.string(),
   model: z.string(),
   requested: RequestedSchema,
@@ -52,6 +52,10 @@ export const generationFields = {
   reused_job: z.boolean(),
   dry_run: z.boolean(),
   message: z.string().nullable(),
+  responses_model: z.string().nullable(),
+  response_ids: z.array(z.string()),
+  image_call_ids: z.array(z.string()),
+  assistant_text: z.string().nullable().describe("Responses route: what the assistant said besides the image"),
 };
 
 export const GenerationResultSchema = z.object({

@@ -15,12 +15,13 @@ export function verifyImageTool(runtime: Runtime) {
     kind: "inspect",
     description: [
       "Measure an image file and check it against what was asked for: the proof of delivery.",
-      'Give exactly one of: path (a file in the workspace or an allowed read root), or job_id (from a generate_image result with status "running": waits up to wait_seconds for that job, then reports it exactly like a completed generate_image).',
+      'Give exactly one of: path (a file in the workspace or an allowed read root); url (an https image, e.g. a CDN or CMS export: downloaded under size, type and address guards, measured, not saved); or job_id (from a generate_image result with status "running": waits up to wait_seconds for that job, then reports it exactly like a completed generate_image).',
       "Without expected_size the expectation comes from the file's production record (sidecar) when there is one.",
       "It never generates and never pays.",
     ].join(" "),
     input: {
       path: z.string().min(1).max(4096).optional().describe("image file to measure"),
+      url: z.string().min(1).max(8192).optional().describe("an https image URL to measure"),
       job_id: z.string().min(1).max(100).optional().describe("a job_id returned by generate_image"),
       expected_size: z.string().max(100).optional().describe("WIDTHxHEIGHT the file should have"),
       expected_format: z.enum(["png", "jpeg", "webp", "gif"]).optional(),
@@ -34,8 +35,8 @@ export function verifyImageTool(runtime: Runtime) {
     },
     output: VerifyResultSchema,
     handler: async (args, extra) => {
-      const given = [args.path, args.job_id].filter((v) => v !== undefined).length;
-      if (given !== 1) throw new InputError("give exactly one of path or job_id.");
+      const given = [args.path, args.url, args.job_id].filter((v) => v !== undefined).length;
+      if (given !== 1) throw new InputError("give exactly one of path, url or job_id.");
       const mode = args.return_image ?? "preview";
       if (args.job_id !== undefined) {
         const onProgress = progressReporter(extra);
@@ -56,9 +57,13 @@ export function verifyImageTool(runtime: Runtime) {
         const structured = { ...result, status, job_status: result.status, caveats: [...result.caveats, ...notes] };
         return { structured, summary: headline(result), content };
       }
-      const verified = await images.verifyPath(args.path as string, args.expected_size, args.expected_format);
+      const verified =
+        args.url !== undefined
+          ? await images.verifyUrl(args.url, args.expected_size, args.expected_format, extra.signal)
+          : await images.verifyPath(args.path as string, args.expected_size, args.expected_format);
       const image = verified.images[0];
-      const { content } = await imageContent(verified.images, mode);
+      // A remote image is not on disk: it gets no preview or resource link, only its measurement.
+      const { content } = args.url !== undefined ? { content: [] } : await imageContent(verified.images, mode);
       const summary = !image
         ? "No image."
         : verified.status === "verified"

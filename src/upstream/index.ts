@@ -4,7 +4,10 @@
 import type { Limiter } from "../jobs/limiter.js";
 import type { Logger } from "../log.js";
 import { getClient } from "./client.js";
+import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy, downloadImage } from "./download.js";
+import type { GatewayProfile } from "./gateways.js";
 import { callImagesApi } from "./images-api.js";
+import { callResponsesApi } from "./responses-api.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./retry.js";
 import type { CallHooks, DeliveredImage, Endpoint, ImageCall, RetryRecord, Usage } from "./types.js";
 
@@ -18,6 +21,10 @@ export interface UpstreamOutcome {
   calls: number;
   /** Fanned-out calls that failed while others succeeded: their images are missing, and the reason is here. */
   failures: string[];
+  /** Responses route: the response ids, the image_generation call ids and the assistant's text. */
+  responseIds: string[];
+  callIds: string[];
+  assistantText: string | null;
 }
 
 export interface UpstreamOptions {
@@ -27,6 +34,9 @@ export interface UpstreamOptions {
   retry?: Partial<RetryPolicy>;
   /** The upstream gives one image per call: send n calls in parallel instead of one call with n. */
   fanOut?: boolean;
+  /** Which response shapes to accept; url images are downloaded under this policy. */
+  accepts?: GatewayProfile["accepts"];
+  download?: DownloadPolicy;
 }
 
 export interface Upstream {
@@ -57,10 +67,26 @@ function addUsage(a: Usage | null, b: Usage | undefined): Usage | null {
 export function createUpstream(options: UpstreamOptions): Upstream {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const { endpoint, logger, limiter } = options;
+  const accepts = options.accepts ?? { b64: true, url: false };
+
+  /** A url image becomes bytes (downloaded under the guards) or an error; b64 images pass through. */
+  async function fetchUrl(image: DeliveredImage, signal?: AbortSignal): Promise<DeliveredImage> {
+    if (image.b64 || !image.url) return image;
+    if (!accepts.url) {
+      return { ...image, error: `it came as a URL, which the ${endpoint.provider} profile does not accept` };
+    }
+    try {
+      const downloaded = await downloadImage(image.url, options.download ?? DEFAULT_DOWNLOAD_POLICY, signal);
+      return { ...image, bytes: downloaded.bytes };
+    } catch (err) {
+      return { ...image, error: `its URL could not be downloaded: ${(err as Error).message}` };
+    }
+  }
 
   return {
     endpoint,
-    endpointPath: (call) => (call.edit ? "/v1/images/edits" : "/v1/images/generations"),
+    endpointPath: (call) =>
+      call.route === "responses" ? "/v1/responses" : call.edit ? "/v1/images/edits" : "/v1/images/generations",
     async generate(call, n, hooks) {
       const client = await getClient(endpoint, logger);
       const retries: RetryRecord[] = [];
@@ -72,7 +98,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
             return limiter.run(async () => {
               hooks.onQueued?.(false);
               try {
-                const result = await callImagesApi(client, { ...call, body }, hooks);
+                const request = { ...call, body };
+                const result =
+                  call.route === "responses"
+                    ? await callResponsesApi(client, request, call.responsesModel ?? "gpt-5", hooks)
+                    : await callImagesApi(client, request, hooks);
                 if (result.requestId) requestIds.push(result.requestId);
                 return result;
               } catch (err) {
@@ -94,8 +124,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
           },
         );
 
+      // The Responses tool makes one image per call, like gateways that ignore n.
       const bodies =
-        n > 1 && options.fanOut
+        n > 1 && (options.fanOut || call.route === "responses")
           ? Array.from({ length: n }, () => ({ ...call.body, n: 1 }))
           : [{ ...call.body, ...(n > 1 ? { n } : {}) }];
       const settled = await Promise.allSettled(bodies.map((body) => one(body)));
@@ -105,8 +136,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       if (results.length === 0) throw errors[0];
       let usage: Usage | null = null;
       for (const r of results) usage = addUsage(usage, r.usage);
+      const images = await Promise.all(results.flatMap((r) => r.images).map((image) => fetchUrl(image, hooks.signal)));
+      const texts = results.map((r) => r.assistantText).filter((t): t is string => Boolean(t));
       return {
-        images: results.flatMap((r) => r.images),
+        images,
+        responseIds: results.flatMap((r) => (r.responseId ? [r.responseId] : [])),
+        callIds: results.flatMap((r) => r.callIds ?? []),
+        assistantText: texts.length ? texts.join("\n\n") : null,
         usage,
         requestIds,
         retries,

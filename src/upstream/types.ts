@@ -24,6 +24,10 @@ export interface InputFile {
 }
 
 export interface ImageCall {
+  /** images: the Images API; responses: a text model with the image_generation tool. */
+  route?: "images" | "responses";
+  /** The text model of the Responses route. */
+  responsesModel?: string;
   /** JSON fields of the request, already validated locally. */
   body: Record<string, unknown>;
   /** Present for the edit endpoint. */
@@ -35,6 +39,10 @@ export interface ImageCall {
 export interface DeliveredImage {
   b64?: string;
   url?: string;
+  /** The downloaded bytes of a url image. */
+  bytes?: Buffer;
+  /** Why a url image could not be fetched. */
+  error?: string;
   revisedPrompt?: string;
 }
 
@@ -49,6 +57,10 @@ export interface ImageCallResult {
   requestId: string | null;
   /** What the upstream says it produced (size, quality, format, background), if it says. */
   meta: Record<string, unknown>;
+  /** Responses route only. */
+  responseId?: string | null;
+  assistantText?: string | null;
+  callIds?: string[];
 }
 
 export interface RetryRecord {

@@ -1,0 +1,120 @@
+// The Responses route: a text model with the image_generation tool forced by tool_choice, for images that are one
+// step of a larger assistant flow. Same validated arguments, same SDK, same guarantees as the Images route.
+
+import type OpenAI from "openai";
+import { UpstreamError } from "../errors.js";
+import type { CallHooks, DeliveredImage, ImageCall, ImageCallResult, Usage } from "./types.js";
+
+const TOOL_FIELDS = [
+  "model",
+  "size",
+  "quality",
+  "output_format",
+  "output_compression",
+  "background",
+  "moderation",
+  "input_fidelity",
+] as const;
+
+interface OutputItem {
+  type: string;
+  id?: string;
+  status?: string;
+  result?: string | null;
+  revised_prompt?: string;
+  content?: { type: string; text?: string }[];
+}
+
+interface ResponseObject {
+  id?: string;
+  output?: OutputItem[];
+  usage?: Usage;
+  error?: { message?: string } | null;
+}
+
+export function responsesBody(call: ImageCall, textModel: string, stream: boolean): Record<string, unknown> {
+  const tool: Record<string, unknown> = { type: "image_generation" };
+  for (const field of TOOL_FIELDS) if (call.body[field] !== undefined) tool[field] = call.body[field];
+  if (stream) tool.partial_images = call.partialImages;
+  const content: Record<string, unknown>[] = [{ type: "input_text", text: String(call.body.prompt ?? "") }];
+  for (const image of call.edit?.images ?? []) {
+    content.push({ type: "input_image", image_url: `data:${image.mimeType};base64,${image.bytes.toString("base64")}` });
+  }
+  return {
+    model: textModel,
+    input: [{ role: "user", content }],
+    tools: [tool],
+    tool_choice: { type: "image_generation" },
+    ...(stream ? { stream: true } : {}),
+  };
+}
+
+function extract(response: ResponseObject, requestId: string | null): ImageCallResult {
+  const images: DeliveredImage[] = [];
+  const callIds: string[] = [];
+  const texts: string[] = [];
+  for (const item of response.output ?? []) {
+    if (item.type === "image_generation_call") {
+      if (item.id) callIds.push(item.id);
+      if (item.result) {
+        images.push({ b64: item.result, ...(item.revised_prompt ? { revisedPrompt: item.revised_prompt } : {}) });
+      }
+    } else if (item.type === "message") {
+      for (const part of item.content ?? []) if (part.type === "output_text" && part.text) texts.push(part.text);
+    }
+  }
+  const assistantText = texts.join("\n").trim() || null;
+  if (images.length === 0) {
+    // An answer without image data is a failure, never a success, whatever the assistant says.
+    const said = assistantText ? ` The assistant said: "${assistantText.slice(0, 300)}"` : "";
+    throw new UpstreamError(`the Responses answer ${response.id ?? ""} held no image data.${said}`, {
+      retryable: false,
+      requestId,
+    });
+  }
+  return {
+    images,
+    ...(response.usage ? { usage: response.usage } : {}),
+    requestId,
+    meta: {},
+    responseId: response.id ?? null,
+    assistantText,
+    callIds,
+  };
+}
+
+export async function callResponsesApi(
+  client: OpenAI,
+  call: ImageCall,
+  textModel: string,
+  hooks: CallHooks,
+): Promise<ImageCallResult> {
+  const stream = call.partialImages > 0;
+  const body = responsesBody(call, textModel, stream);
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK's overloads are keyed on a literal stream flag we set at run time.
+  const responses = client.responses as any;
+  const { data, request_id: requestId } = (await responses
+    .create(body, hooks.signal ? { signal: hooks.signal } : {})
+    .withResponse()) as { data: unknown; request_id: string | null };
+  if (!stream) return extract(data as ResponseObject, requestId);
+
+  let completed: ResponseObject | null = null;
+  for await (const event of data as AsyncIterable<{ type: string; [key: string]: unknown }>) {
+    if (event.type === "response.image_generation_call.partial_image" && typeof event.partial_image_b64 === "string") {
+      hooks.onPartial?.({ index: Number(event.partial_image_index ?? 0), b64: event.partial_image_b64 });
+    } else if (event.type === "response.completed") {
+      completed = event.response as ResponseObject;
+    } else if (event.type === "response.failed" || event.type === "error") {
+      const message =
+        (event.response as ResponseObject | undefined)?.error?.message ?? String(event.message ?? "failed");
+      throw new UpstreamError(`the Responses stream failed: ${message}`, { retryable: false, requestId });
+    }
+  }
+  if (!completed) {
+    throw new UpstreamError("the Responses stream ended before response.completed (truncated stream)", {
+      retryable: true,
+      requestId,
+    });
+  }
+  return extract(completed, requestId);
+}
