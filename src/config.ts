@@ -24,7 +24,8 @@ export const ConfigSchema = z.object({
   workspace: z.string().min(1),
   readRoots: z.array(z.string().min(1)),
   model: z.string().min(1),
-  profile: z.string().min(1),
+  /** Unset: "openai", or "openai-compatible" when OPENAI_BASE_URL points elsewhere. */
+  profile: z.string().min(1).optional(),
   offline: z.boolean(),
   waitSeconds: int(0, 600),
   timeoutSeconds: int(1, 3600),
@@ -84,7 +85,6 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     workspace: defaultWorkspace(options.home),
     readRoots: [],
     model: DEFAULT_MODEL,
-    profile: "openai",
     waitSeconds: 50,
     timeoutSeconds: 360,
     maxRetries: 2,
@@ -118,7 +118,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(problems.join("; "));
   }
   const config = parsed.data;
-  if (!findProfile(config.profile)) {
+  if (config.profile !== undefined && !findProfile(config.profile)) {
     throw new ConfigError(
       `PIXELWRIGHT_PROFILE / --profile: unknown profile '${config.profile}'; known: ${PROFILE_NAMES.join(", ")}.`,
     );

@@ -36,12 +36,11 @@ export interface RuntimeOptions {
   retryBaseDelayMs?: number;
 }
 
-/** The profile in force: OPENAI_BASE_URL pointing anywhere but OpenAI makes the default profile "openai-compatible". */
+/** The profile in force: the one chosen, else "openai", or "openai-compatible" when OPENAI_BASE_URL points elsewhere. */
 export function effectiveProfile(config: Config): GatewayProfile {
-  const chosen = findProfile(config.profile) as GatewayProfile;
+  if (config.profile !== undefined) return findProfile(config.profile) as GatewayProfile;
   const custom = config.baseURL !== undefined && !/^https:\/\/api\.openai\.com(\/|$)/.test(config.baseURL);
-  if (chosen.name === "openai" && custom) return findProfile("openai-compatible") as GatewayProfile;
-  return chosen;
+  return findProfile(custom ? "openai-compatible" : "openai") as GatewayProfile;
 }
 
 function downloadPolicy(config: Config, profile: GatewayProfile, simulatorHost: string | null): DownloadPolicy {

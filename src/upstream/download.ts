@@ -129,6 +129,13 @@ export async function downloadImage(
       );
     }
     if (url.username || url.password) throw new DownloadError("refusing a URL with credentials in it.");
+    // Node dials IP literals without a DNS lookup, so the address guard must look at them here.
+    const literal = url.hostname.replace(/^\[|\]$/g, "");
+    if (isIP(literal) && !policy.isAllowedAddress(literal)) {
+      throw new DownloadError(
+        `refusing to download from ${literal}: private, loopback or reserved address. Set PIXELWRIGHT_ALLOW_PRIVATE_URLS=1 for a local gateway.`,
+      );
+    }
     let res: http.IncomingMessage;
     try {
       res = await getOnce(url, policy, signal);

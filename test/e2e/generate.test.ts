@@ -65,6 +65,32 @@ describe("the main job over stdio with no API key", () => {
   });
 });
 
+describe("the Responses route over stdio", () => {
+  it("returns a verified image with revised_prompt and assistant_text, partial images as progress", async () => {
+    const messages: string[] = [];
+    const result = (await spawned.client.callTool(
+      {
+        name: "generate_image",
+        arguments: {
+          prompt: "a paper crane",
+          size: "1024x1536",
+          route: "responses",
+          partial_images: 2,
+          return_image: "none",
+        },
+      },
+      undefined,
+      { onprogress: (p) => messages.push(p.message ?? "") },
+    )) as CallToolResult;
+    const out = result.structuredContent as unknown as GenerationResult;
+    expect(out).toMatchObject({ status: "completed", route: "responses", provider: "offline-simulator" });
+    expect(out.images[0]).toMatchObject({ width: 1024, height: 1536, verified: true });
+    expect(out.images[0]?.revised_prompt).toMatch(/paper crane/);
+    expect(out.assistant_text).toBeTruthy();
+    expect(messages.filter((m) => /partial image/.test(m))).toHaveLength(2);
+  });
+});
+
 describe("the CLI's main job", () => {
   it("prints a verified 3840x2160 result", async () => {
     const { code, stdout } = await runCli(

@@ -7,7 +7,6 @@ describe("configuration", () => {
     const config = loadConfig({ env: {}, home: "/home/someone" });
     expect(config).toMatchObject({
       model: "gpt-image-2",
-      profile: "openai",
       waitSeconds: 50,
       timeoutSeconds: 360,
       maxRetries: 2,
@@ -29,6 +28,13 @@ describe("configuration", () => {
     expect(() => loadConfig({ env: { PIXELWRIGHT_MAX_CONCURRENCY: "0" } })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { PIXELWRIGHT_WAIT_SECONDS: "soon" } })).toThrow(/PIXELWRIGHT_WAIT_SECONDS/);
     expect(() => loadConfig({ env: { OPENAI_BASE_URL: "not a url" } })).toThrow(/OPENAI_BASE_URL/);
+  });
+
+  it("refuses an unknown profile and a generic gateway profile without a base URL", () => {
+    expect(() => loadConfig({ env: { PIXELWRIGHT_PROFILE: "acme" } })).toThrow(/unknown profile 'acme'.*apiyi/);
+    expect(() => loadConfig({ env: { PIXELWRIGHT_PROFILE: "openai-compatible", OPENAI_API_KEY: "k" } })).toThrow(
+      /needs OPENAI_BASE_URL/,
+    );
   });
 
   it("keeps the workspace out of the working directory", () => {
