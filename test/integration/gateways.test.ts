@@ -7,7 +7,7 @@ import type { GenerationResult } from "../../src/contract/results.js";
 import { DEFAULT_DOWNLOAD_POLICY, downloadImage, isPublicAddress } from "../../src/upstream/download.js";
 import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
 
-const asResult = (r: { structuredContent?: unknown }) => r.structuredContent as GenerationResult;
+const asResult = (r: unknown) => (r as { structuredContent: GenerationResult }).structuredContent;
 
 describe("gateway behaviours of the simulator get the right verdict", () => {
   let h: SimHarness;
