@@ -15,6 +15,7 @@ const HELP = `pixelwright ${VERSION} — an MCP server for GPT image generation 
 Usage:
   pixelwright [stdio]                  serve MCP over stdio (what MCP clients run)
   pixelwright call <tool> '<json>'     run one tool in-process and print its structured result as JSON
+  pixelwright http [--host H] [--port N]   serve MCP over Streamable HTTP at /mcp (default 127.0.0.1:8808)
   pixelwright simulator [--port N]     run the offline OpenAI-compatible image simulator (default port 8787)
   pixelwright --help | --version
 
@@ -95,6 +96,39 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         await runtime.close();
       }
+    }
+    case "http": {
+      const { serveHttp } = await import("./transports/http.js");
+      const port = Number(values.port ?? 8808);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError("--port must be 0-65535.");
+      const host = typeof values.host === "string" ? values.host : "127.0.0.1";
+      const { checkExposure } = await import("./transports/http.js");
+      // Refuse before anything starts (no simulator, no workspace) when the bind would be open to the network.
+      checkExposure({ host, port, token: config.httpToken });
+      const runtime = await createRuntime(config, logger);
+      const handle = await serveHttp(runtime, logger, {
+        host,
+        port,
+        token: config.httpToken,
+        allowedHosts: config.httpAllowedHosts,
+        allowedOrigins: config.httpAllowedOrigins,
+      });
+      writeStderr(`pixelwright listening on ${handle.url}${config.httpToken ? " (bearer token required)" : ""}`);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, "stopping: no new requests; in-flight calls get 10 s to answer");
+        const force = setTimeout(() => process.exit(0), 15_000);
+        force.unref();
+        void handle
+          .close(10_000)
+          .then(() => runtime.close())
+          .then(() => process.exit(0));
+      };
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+      return -1;
     }
     case "simulator": {
       const { startSimulator, simulatorOptionsFromEnv } = await import("./simulator/server.js");

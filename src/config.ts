@@ -31,10 +31,13 @@ export const ConfigSchema = z.object({
   timeoutSeconds: int(1, 3600),
   maxRetries: int(0, 10),
   maxConcurrency: int(1, 64),
+  maxQueued: int(0, 10_000),
   logLevel: z.enum(LOG_LEVELS),
   httpToken: z.string().min(1).optional(),
   responsesModel: z.string().min(1),
   allowPrivateUrls: z.boolean(),
+  httpAllowedHosts: z.array(z.string().min(1)),
+  httpAllowedOrigins: z.array(z.string().min(1)),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -54,10 +57,13 @@ const SOURCES = {
   timeoutSeconds: { env: "PIXELWRIGHT_TIMEOUT_SECONDS", flag: "timeout-seconds" },
   maxRetries: { env: "PIXELWRIGHT_MAX_RETRIES", flag: "max-retries" },
   maxConcurrency: { env: "PIXELWRIGHT_MAX_CONCURRENCY", flag: "max-concurrency" },
+  maxQueued: { env: "PIXELWRIGHT_MAX_QUEUED", flag: "max-queued" },
   logLevel: { env: "PIXELWRIGHT_LOG_LEVEL", flag: "log-level" },
   httpToken: { env: "PIXELWRIGHT_HTTP_TOKEN" },
   responsesModel: { env: "PIXELWRIGHT_RESPONSES_MODEL", flag: "responses-model" },
   allowPrivateUrls: { env: "PIXELWRIGHT_ALLOW_PRIVATE_URLS", flag: "allow-private-urls" },
+  httpAllowedHosts: { env: "PIXELWRIGHT_HTTP_ALLOWED_HOSTS", flag: "allowed-hosts" },
+  httpAllowedOrigins: { env: "PIXELWRIGHT_HTTP_ALLOWED_ORIGINS", flag: "allowed-origins" },
 } as const satisfies Record<keyof Config, { env: string; flag?: string }>;
 
 export const CONFIG_FLAGS: readonly string[] = Object.values(SOURCES).flatMap((s) => ("flag" in s ? [s.flag] : []));
@@ -89,9 +95,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     timeoutSeconds: 360,
     maxRetries: 2,
     maxConcurrency: 4,
+    maxQueued: 32,
     logLevel: "info",
     responsesModel: "gpt-5",
     allowPrivateUrls: false,
+    httpAllowedHosts: [],
+    httpAllowedOrigins: [],
   };
   for (const [key, source] of Object.entries(SOURCES)) {
     const fromEnv = env[source.env];
@@ -99,6 +108,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     if ("flag" in source && flags[source.flag] !== undefined) raw[key] = flags[source.flag];
   }
   if (typeof raw.readRoots === "string") raw.readRoots = raw.readRoots.split(delimiter).filter(Boolean);
+  for (const key of ["httpAllowedHosts", "httpAllowedOrigins"]) {
+    const value = raw[key];
+    if (typeof value === "string")
+      raw[key] = value
+        .split(",")
+        .map((v) => v.trim())
+        .filter(Boolean);
+  }
   const offlineAsked = boolFlag.safeParse(raw.offline ?? false);
   if (!offlineAsked.success) throw new ConfigError("PIXELWRIGHT_OFFLINE must be 1 or 0.");
   const privateAsked = boolFlag.safeParse(raw.allowPrivateUrls);

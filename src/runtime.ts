@@ -116,6 +116,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     provider: endpoint.provider,
     defaultModel: config.model,
     defaultResponsesModel: config.responsesModel,
+    maxActiveJobs: config.maxConcurrency + config.maxQueued,
     downloadPolicy: downloadPolicy(config, profile, simulator ? "127.0.0.1" : null),
     profile: simulator
       ? { name: OFFLINE_PROVIDER, rejects: [], ignores: [], tierModels: ["gpt-image-2-pro"] }

@@ -43,13 +43,18 @@ function register(server: McpServer, tool: AnyTool, logger: Logger): void {
   );
 }
 
+export interface ConnectionOptions {
+  /** A remote (HTTP) connection: tool inputs may name files in the workspace only. */
+  remote?: boolean;
+}
+
 /** One McpServer per connection, all sharing the process-wide runtime. */
-export function createServer(runtime: Runtime): McpServer {
+export function createServer(runtime: Runtime, connection: ConnectionOptions = {}): McpServer {
   const server = new McpServer(
     { name: "pixelwright", title: "pixelwright", version: VERSION },
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
-  for (const tool of allTools(runtime)) register(server, tool, runtime.logger);
+  for (const tool of allTools(runtime, connection.remote === true)) register(server, tool, runtime.logger);
   registerImageResources(server, runtime);
   return server;
 }

@@ -38,10 +38,14 @@ export function imageUri(name: string): string {
 }
 
 /** Reads and checks reference images and the mask before anything is sent: the jail, sizes, formats, alpha. */
-export async function prepareInputs(req: ValidatedRequest, workspace: Workspace): Promise<PreparedInputs> {
+export async function prepareInputs(
+  req: ValidatedRequest,
+  workspace: Workspace,
+  workspaceOnly = false,
+): Promise<PreparedInputs> {
   const references: InputFile[] = [];
   for (const [i, requested] of req.referenceImages.entries()) {
-    const path = await workspace.resolveReadable(requested, `reference_images[${i}]`);
+    const path = await workspace.resolveReadable(requested, `reference_images[${i}]`, workspaceOnly);
     const bytes = await readFile(path);
     if (bytes.length >= MAX_REFERENCE_BYTES) {
       throw new InputError(
@@ -55,7 +59,7 @@ export async function prepareInputs(req: ValidatedRequest, workspace: Workspace)
     references.push({ name: basename(path), bytes, mimeType: mimeType(format) });
   }
   if (!req.mask) return { references };
-  const maskPath = await workspace.resolveReadable(req.mask, "mask");
+  const maskPath = await workspace.resolveReadable(req.mask, "mask", workspaceOnly);
   const bytes = await readFile(maskPath);
   if (bytes.length >= MAX_MASK_BYTES)
     throw new InputError(`the mask is ${(bytes.length / 1e6).toFixed(1)} MB; it must be under 4 MB.`);

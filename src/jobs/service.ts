@@ -7,7 +7,7 @@ import { type GenerateArgs, type ProfileLimits, validateGenerateRequest } from "
 import type { GenerationResult, ImageReport } from "../contract/results.js";
 import { parseSize } from "../contract/sizes.js";
 import { judge } from "../contract/verdict.js";
-import { InputError, UpstreamError } from "../errors.js";
+import { BusyError, InputError, UpstreamError } from "../errors.js";
 import { measureBuffer, measureFile } from "../imaging/inspect.js";
 import type { Logger } from "../log.js";
 import { type DownloadPolicy, downloadImage } from "../upstream/download.js";
@@ -27,6 +27,8 @@ export interface ServiceDeps {
   defaultResponsesModel: string;
   profile: ProfileLimits;
   downloadPolicy: DownloadPolicy;
+  /** Running plus queued jobs allowed at once; beyond that generate_image answers "busy". */
+  maxActiveJobs: number;
 }
 
 export interface WaitOptions {
@@ -37,6 +39,8 @@ export interface WaitOptions {
 }
 
 export interface GenerateOptions extends WaitOptions {
+  /** The caller is remote (HTTP): local files may come from the workspace only. */
+  workspaceOnly?: boolean;
   filename?: string | undefined;
   dryRun?: boolean | undefined;
   fresh?: boolean | undefined;
@@ -65,7 +69,7 @@ export class ImageService {
       profile: deps.profile,
     });
     // File checks (jail, formats, mask) happen before anything is sent, for dry runs too.
-    const inputs = await prepareInputs(req, deps.workspace);
+    const inputs = await prepareInputs(req, deps.workspace, options.workspaceOnly);
     const requested = {
       size: req.wireSize,
       quality: req.quality,
@@ -129,6 +133,13 @@ export class ImageService {
       };
     }
 
+    const active = deps.jobs.running().length;
+    if (active >= deps.maxActiveJobs) {
+      throw new BusyError(
+        `${active} generations are running or queued (the limit is ${deps.maxActiveJobs}: PIXELWRIGHT_MAX_CONCURRENCY + PIXELWRIGHT_MAX_QUEUED); nothing was sent.`,
+        30,
+      );
+    }
     const label = `rendering ${req.wireSize}${req.n > 1 ? ` x${req.n}` : ""} ${req.quality}`;
     const slow = (req.width ?? 0) * (req.height ?? 0) > EXPERIMENTAL_PIXELS;
     const typical = deps.offline
@@ -292,9 +303,14 @@ export class ImageService {
     return { status: verdictStatus(verified, expected), images: [report] };
   }
 
-  async verifyPath(path: string, expectedSize?: string, expectedFormat?: string): Promise<VerifyResult> {
+  async verifyPath(
+    path: string,
+    expectedSize?: string,
+    expectedFormat?: string,
+    workspaceOnly = false,
+  ): Promise<VerifyResult> {
     const { workspace } = this.deps;
-    const real = await workspace.resolveReadable(path, "path");
+    const real = await workspace.resolveReadable(path, "path", workspaceOnly);
     let expected = expectation(expectedSize, expectedFormat);
     const record = await workspace.readSidecar<{
       expected_size?: string | null;

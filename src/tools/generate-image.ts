@@ -7,7 +7,7 @@ import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
 import { GenerationResultSchema } from "./schemas.js";
 
-export function generateImageTool(runtime: Runtime) {
+export function generateImageTool(runtime: Runtime, remote: boolean) {
   const { config, images } = runtime;
   return defineTool({
     name: "generate_image",
@@ -94,6 +94,7 @@ export function generateImageTool(runtime: Runtime) {
         filename,
         dryRun: dry_run,
         fresh,
+        workspaceOnly: remote,
         ...(onProgress ? { onProgress } : {}),
       });
       const { content, notes } = await imageContent(result.images, return_image ?? "preview");

@@ -6,6 +6,6 @@ import { generateImageTool } from "./generate-image.js";
 import { validateSizeTool } from "./validate-size.js";
 import { verifyImageTool } from "./verify-image.js";
 
-export function allTools(runtime: Runtime): AnyTool[] {
-  return [validateSizeTool(runtime.config.model), generateImageTool(runtime), verifyImageTool(runtime)];
+export function allTools(runtime: Runtime, remote: boolean): AnyTool[] {
+  return [validateSizeTool(runtime.config.model), generateImageTool(runtime, remote), verifyImageTool(runtime, remote)];
 }

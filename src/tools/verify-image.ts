@@ -7,7 +7,7 @@ import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
 import { VerifyResultSchema } from "./schemas.js";
 
-export function verifyImageTool(runtime: Runtime) {
+export function verifyImageTool(runtime: Runtime, remote: boolean) {
   const { config, images } = runtime;
   return defineTool({
     name: "verify_image",
@@ -60,7 +60,7 @@ export function verifyImageTool(runtime: Runtime) {
       const verified =
         args.url !== undefined
           ? await images.verifyUrl(args.url, args.expected_size, args.expected_format, extra.signal)
-          : await images.verifyPath(args.path as string, args.expected_size, args.expected_format);
+          : await images.verifyPath(args.path as string, args.expected_size, args.expected_format, remote);
       const image = verified.images[0];
       // A remote image is not on disk: it gets no preview or resource link, only its measurement.
       const { content } = args.url !== undefined ? { content: [] } : await imageContent(verified.images, mode);

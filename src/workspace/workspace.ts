@@ -124,7 +124,7 @@ export class Workspace {
    * or an allowed read root. Relative paths are taken relative to the workspace. Symlinks are followed first, so a
    * link pointing out of the jail is refused.
    */
-  async resolveReadable(requested: string, what: string): Promise<string> {
+  async resolveReadable(requested: string, what: string, workspaceOnly = false): Promise<string> {
     if (requested.includes("\0")) throw new InputError(`${what} path contains a NUL byte.`);
     const root = await this.init();
     const candidate = isAbsolute(requested) ? requested : resolve(root, requested);
@@ -134,7 +134,9 @@ export class Workspace {
     } catch {
       throw new InputError(`${what} '${requested}' does not exist (relative paths are read from ${root}).`);
     }
-    const roots = [root, ...(await Promise.all(this.readRoots.map((r) => realpath(r).catch(() => null))))].filter(
+    // Remote (HTTP) callers may name files in the workspace only, never the extra read roots of the host.
+    const extra = workspaceOnly ? [] : this.readRoots;
+    const roots = [root, ...(await Promise.all(extra.map((r) => realpath(r).catch(() => null))))].filter(
       (r): r is string => r !== null,
     );
     if (!roots.some((r) => within(r, real))) {

@@ -1,0 +1,201 @@
+// MCP over Streamable HTTP at /mcp, stateless: a fresh McpServer and transport per POST, all sharing the
+// process-wide runtime (jobs, workspace, concurrency limit). Hardened for a server that holds a paid API key and
+// writes to disk: bearer token in constant time, Host and Origin allow-lists, capped bodies, JSON errors only,
+// per-request deadlines, and a graceful stop.
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { isIP } from "node:net";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { ConfigError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Runtime } from "../runtime.js";
+import { createServer } from "../server.js";
+import { VERSION } from "../version.js";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Longer than the longest tool wait (600 s), so a deadline never cuts a legitimate wait short. */
+export const REQUEST_DEADLINE_MS = 660_000;
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  token?: string | undefined;
+  allowedHosts?: readonly string[];
+  allowedOrigins?: readonly string[];
+}
+
+export interface HttpHandle {
+  url: string;
+  port: number;
+  server: Server;
+  /** Stop accepting, let in-flight calls answer (up to graceMs), then abort what is left. */
+  close(graceMs?: number): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "");
+  return bare === "localhost" || bare === "::1" || (isIP(bare) === 4 && bare.startsWith("127."));
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function rpcError(code: number, message: string) {
+  return { jsonrpc: "2.0", error: { code, message }, id: null };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Refuses configurations that would expose a paid key and a writable disk to the network by accident. */
+export function checkExposure(options: HttpOptions): void {
+  if (!isLoopback(options.host) && !options.token) {
+    throw new ConfigError(
+      `refusing to listen on ${options.host} without PIXELWRIGHT_HTTP_TOKEN: anyone who can reach it could spend your API key and write to your disk. Set PIXELWRIGHT_HTTP_TOKEN, or bind 127.0.0.1.`,
+    );
+  }
+}
+
+export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpOptions): Promise<HttpHandle> {
+  checkExposure(options);
+  const tokenDigest = options.token ? digest(options.token) : null;
+  const inFlight = new Set<ServerResponse>();
+  let allowedHosts = new Set<string>();
+  const allowedOrigins = new Set((options.allowedOrigins ?? []).map((o) => o.toLowerCase()));
+
+  const authorized = (req: IncomingMessage): boolean => {
+    if (!tokenDigest) return true;
+    const header = String(req.headers.authorization ?? "");
+    const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+    // Compare digests of equal length in constant time: neither the token nor its length leaks through timing.
+    return timingSafeEqual(digest(presented), tokenDigest) && presented.length > 0;
+  };
+
+  const handleMcp = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req);
+    if (body === null) {
+      return sendJson(res, 413, rpcError(-32600, `Request body over ${MAX_BODY_BYTES} bytes.`));
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString("utf8"));
+    } catch {
+      return sendJson(res, 400, rpcError(-32700, "Parse error: the body is not JSON."));
+    }
+    const server = createServer(runtime, { remote: true });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, parsed);
+  };
+
+  const server = createHttpServer((req, res) => {
+    inFlight.add(res);
+    res.on("close", () => inFlight.delete(res));
+    const deadline = setTimeout(() => {
+      logger.warn({ url: req.url }, "request deadline reached");
+      if (!res.headersSent) sendJson(res, 504, rpcError(-32000, "Request deadline reached."));
+      else res.end();
+    }, REQUEST_DEADLINE_MS);
+    res.on("close", () => clearTimeout(deadline));
+
+    const url = new URL(req.url ?? "/", "http://pixelwright");
+    const host = String(req.headers.host ?? "").toLowerCase();
+    if (!allowedHosts.has(host)) {
+      return sendJson(res, 403, rpcError(-32000, `Host '${host.slice(0, 100)}' is not allowed.`));
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) {
+      return sendJson(res, 403, rpcError(-32000, "Origin not allowed."));
+    }
+    if (url.pathname === "/healthz" && req.method === "GET") {
+      return sendJson(res, 200, {
+        ok: true,
+        version: VERSION,
+        provider: runtime.provider,
+        jobs: { running: runtime.jobs.running().length, upstream_in_flight: runtime.limiter.inFlight },
+      });
+    }
+    if (url.pathname !== "/mcp") return sendJson(res, 404, rpcError(-32601, "Not found: the MCP endpoint is /mcp."));
+    if (!authorized(req)) {
+      return sendJson(
+        res,
+        401,
+        rpcError(-32001, "Unauthorized: send Authorization: Bearer <PIXELWRIGHT_HTTP_TOKEN>."),
+        {
+          "www-authenticate": 'Bearer realm="pixelwright"',
+        },
+      );
+    }
+    if (req.method !== "POST") {
+      return sendJson(res, 405, rpcError(-32000, "Method not allowed: this server is stateless; use POST."), {
+        allow: "POST",
+      });
+    }
+    handleMcp(req, res).catch((err: unknown) => {
+      logger.error({ err }, "HTTP request failed");
+      sendJson(res, 500, rpcError(-32603, "Internal error."));
+    });
+  });
+  server.requestTimeout = REQUEST_DEADLINE_MS + 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const port = address.port;
+  const hostForUrl = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
+  // Default Host allow-list: the bound address and the loopback names, with the port (DNS-rebinding protection).
+  allowedHosts = new Set(
+    [
+      ...(options.allowedHosts ?? []),
+      `${hostForUrl}:${port}`,
+      ...(isLoopback(options.host) || options.host === "0.0.0.0" || options.host === "::"
+        ? [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]
+        : []),
+    ].map((h) => h.toLowerCase()),
+  );
+
+  const close = async (graceMs = 10_000) => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      const timer = setTimeout(async () => {
+        // Calls still waiting after the grace period: abort their jobs, let the calls answer so, then hang up.
+        await runtime.jobs.abortAll("the server is shutting down");
+        await new Promise((r) => setTimeout(r, 1000));
+        for (const res of inFlight) res.destroy();
+        server.closeAllConnections();
+      }, graceMs);
+      timer.unref();
+    });
+  };
+  return { url: `http://${hostForUrl}:${port}/mcp`, port, server, close };
+}
