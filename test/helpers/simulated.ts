@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -30,7 +30,10 @@ export async function connectWithSimulator(
   simOptions: SimulatorOptions = {},
 ): Promise<SimHarness> {
   const sim = await startSimulator({ apiKey: "test-key", ...simOptions });
-  const workspace = mkdtempSync(join(tmpdir(), "pixelwright-sim-"));
+  // A private parent folder, so a test can check that nothing was written beside the workspace.
+  const parent = mkdtempSync(join(tmpdir(), "pixelwright-sim-"));
+  const workspace = join(parent, "workspace");
+  mkdirSync(workspace);
   const base = loadConfig({ env: { PIXELWRIGHT_WORKSPACE: workspace, OPENAI_API_KEY: "test-key" } });
   const runtime = await createRuntime(
     { ...base, baseURL: sim.baseURL, timeoutSeconds: 5, ...config },
@@ -55,7 +58,7 @@ export async function connectWithSimulator(
       await server.close();
       await runtime.close();
       await sim.close();
-      rmSync(workspace, { recursive: true, force: true });
+      rmSync(parent, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,164 @@
+import { readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GenerationResultSchema, VerifyResultSchema } from "../../src/tools/schemas.js";
+import { SizeReportSchema } from "../../src/tools/validate-size.js";
+import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
+
+// Hostile and random arguments for all three tools: every call must end in a clear isError or a valid result,
+// never a crash, and nothing may be written outside the workspace.
+
+let h: SimHarness;
+let parentBefore: string[];
+beforeAll(async () => {
+  h = await connectWithSimulator({ maxQueued: 1000 });
+  parentBefore = readdirSync(dirname(h.workspace));
+});
+afterAll(async () => h.close());
+
+const hostileString = fc.oneof(
+  fc.string({ maxLength: 50 }),
+  fc.string({ unit: "grapheme", maxLength: 30 }),
+  fc.constantFrom(
+    "",
+    "\u0000",
+    "../../../../etc/passwd",
+    "/etc/shadow",
+    "..\\..\\windows\\system32",
+    "CON",
+    "a\u202eb.png",
+    "\u200b\u200b",
+    "%2e%2e%2f%2e%2e%2f",
+    "file:///etc/passwd",
+    "~/.ssh/id_rsa",
+    "x".repeat(20_000),
+    "3840x2160\u0000.png",
+    "🦊".repeat(100),
+  ),
+);
+const number = fc.oneof(
+  fc.integer({ min: -1e6, max: 1e6 }),
+  fc.double({ noNaN: false }),
+  fc.constantFrom(0, -1, 1e308, Number.MAX_SAFE_INTEGER),
+);
+const anything: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small" },
+    hostileString,
+    number,
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie("value"), { maxLength: 3 }),
+    fc.dictionary(fc.string({ maxLength: 8 }), tie("value"), { maxKeys: 3 }),
+  ),
+})).value;
+
+function nested(depth: number): unknown {
+  let value: unknown = "deep";
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}
+
+async function call(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  return (await h.client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 })) as CallToolResult;
+}
+
+function assertCleanOutcome(result: CallToolResult, schema: { safeParse: (v: unknown) => { success: boolean } }) {
+  if (result.isError) {
+    const text = result.content.map((c) => (c.type === "text" ? c.text : "")).join(" ");
+    expect(text.length).toBeGreaterThan(5);
+    expect(text).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack traces
+  } else {
+    expect(schema.safeParse(result.structuredContent).success).toBe(true);
+  }
+}
+
+describe("fuzzing the tools", () => {
+  it("validate_size: any arguments give a valid result or a clear error", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.record({ size: anything, model: anything }, { requiredKeys: [] }), async (args) => {
+        assertCleanOutcome(await call("validate_size", args), SizeReportSchema);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("generate_image: hostile arguments never crash and never write outside the workspace", async () => {
+    const args = fc.record(
+      {
+        prompt: fc.oneof(hostileString, anything),
+        size: fc.oneof(hostileString, fc.constantFrom("1024x1024", "auto", "1536x1024", "16:9(2K)"), anything),
+        model: fc.oneof(hostileString, fc.constantFrom("gpt-image-2", "gpt-image-1.5", "dall-e-3")),
+        n: number,
+        quality: fc.oneof(hostileString, fc.constantFrom("low", "high")),
+        output_format: fc.oneof(hostileString, fc.constantFrom("png", "webp", "jpeg")),
+        output_compression: number,
+        background: fc.oneof(hostileString, fc.constantFrom("transparent", "opaque")),
+        filename: hostileString,
+        reference_images: fc.array(hostileString, { maxLength: 3 }),
+        mask: hostileString,
+        partial_images: number,
+        wait_seconds: fc.constantFrom(0, 5, -1, 1e9),
+        return_image: fc.oneof(hostileString, fc.constantFrom("none", "preview")),
+        dry_run: fc.oneof(fc.boolean(), anything),
+        extra: anything,
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(args, async (input) => {
+        assertCleanOutcome(await call("generate_image", input), GenerationResultSchema);
+      }),
+      { numRuns: 120 },
+    );
+  }, 240_000);
+
+  it("generate_image: valid-looking requests with hostile filenames stay inside the workspace", async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileString, async (filename) => {
+        const result = await call("generate_image", { prompt: "fuzz", filename, return_image: "none", fresh: true });
+        assertCleanOutcome(result, GenerationResultSchema);
+        const out = result.structuredContent as { images?: { path: string }[] } | undefined;
+        for (const image of out?.images ?? []) expect(dirname(image.path)).toBe(h.workspace);
+      }),
+      { numRuns: 25 },
+    );
+    expect(h.sim.stats.imageRequests).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("verify_image: hostile paths, urls and job ids give clear errors", async () => {
+    const args = fc.record(
+      {
+        path: hostileString,
+        url: hostileString,
+        job_id: hostileString,
+        expected_size: hostileString,
+        wait_seconds: number,
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(args, async (input) => {
+        assertCleanOutcome(await call("verify_image", { ...input, wait_seconds: 0 }), VerifyResultSchema);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("survives deeply nested JSON arguments", async () => {
+    for (const name of ["validate_size", "generate_image", "verify_image"]) {
+      const result = await call(name, { size: nested(500), prompt: nested(500), path: nested(500) });
+      expect(result.isError).toBe(true);
+    }
+  });
+
+  it("wrote nothing outside the workspace, and nothing but images, records and the manifest inside", () => {
+    expect(readdirSync(dirname(h.workspace))).toEqual(parentBefore);
+    for (const name of readdirSync(h.workspace)) {
+      expect(name).toMatch(/^(\d{8}-\d{6}-[a-z0-9_-]+-[0-9a-f]{6}(-\d+)?\.(png|jpg|webp|json)|manifest\.jsonl)$/);
+      expect(statSync(join(h.workspace, name)).isFile()).toBe(true);
+    }
+  });
+});
