@@ -48,6 +48,8 @@ export interface GenerationResult {
   usage: Record<string, unknown> | null;
   cost_estimate_usd: number | null;
   elapsed_ms: number;
+  /** Of elapsed_ms, the time spent on the upstream call(s): queueing, retries and the answer's transfer included. */
+  upstream_ms: number | null;
   retries: RetryReport[];
   next: string | null;
   reused_job: boolean;

@@ -1,7 +1,8 @@
 // Measure an image from the bytes on disk: the saved file, not what the upstream claimed, is the proof.
 
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { loadSharp } from "./sharp.js";
 import { sniffImage } from "./sniff.js";
 
@@ -42,6 +43,43 @@ export async function measureBuffer(buffer: Buffer): Promise<Measurement> {
   };
 }
 
+/** Streams the file for its hash (never holding a 25 MB image twice) while sharp reads its header. */
 export async function measureFile(path: string): Promise<Measurement> {
-  return measureBuffer(await readFile(path));
+  const sharp = await loadSharp();
+  const hash = createHash("sha256");
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  const hashed = new Promise<void>((resolve, reject) => {
+    createReadStream(path, { highWaterMark: 1 << 20 })
+      .on("data", (chunk) => {
+        const bytes = chunk as Buffer;
+        if (headBytes < 16) {
+          head.push(bytes.subarray(0, 16));
+          headBytes += bytes.length;
+        }
+        hash.update(bytes);
+      })
+      .on("end", () => resolve())
+      .on("error", reject);
+  });
+  const [meta, info] = await Promise.all([
+    sharp(path)
+      .metadata()
+      .catch((err: Error) => {
+        throw new NotAnImageError(`the file cannot be decoded (${err.message})`);
+      }),
+    stat(path),
+    hashed,
+  ]);
+  const sniffed = sniffImage(Buffer.concat(head));
+  if (!sniffed) throw new NotAnImageError("the file is not a PNG, JPEG, WebP or GIF image");
+  if (!meta.width || !meta.height) throw new NotAnImageError("the image has no dimensions");
+  return {
+    width: meta.width,
+    height: meta.height,
+    format: meta.format ?? sniffed,
+    bytes: info.size,
+    sha256: hash.digest("hex"),
+    has_alpha: Boolean(meta.hasAlpha),
+  };
 }

@@ -17,30 +17,76 @@ export interface InlineImage {
   height: number;
 }
 
+// Previews started early (by the generation job, right after the bytes are decoded) and picked up by the result.
+const warm = new Map<string, Promise<InlineImage>>();
+const WARM_LIMIT = 32;
+
+function warmKey(path: string, hasAlpha: boolean, maxBase64: number, maxEdge: number): string {
+  return JSON.stringify([path, hasAlpha, maxBase64, maxEdge]);
+}
+
+/**
+ * Starts encoding the default preview of a file being saved from bytes already in memory, so the decode overlaps
+ * the write, the measurement and the records instead of following them.
+ */
+export function warmPreview(path: string, bytes: Buffer, hasAlpha: boolean): void {
+  const key = warmKey(path, hasAlpha, PREVIEW_MAX_BASE64, PREVIEW_MAX_EDGE);
+  if (warm.has(key)) return;
+  const promise = encodePreview(bytes, hasAlpha, PREVIEW_MAX_BASE64, PREVIEW_MAX_EDGE);
+  promise.catch(() => warm.delete(key));
+  warm.set(key, promise);
+  if (warm.size > WARM_LIMIT) warm.delete(warm.keys().next().value as string);
+}
+
 export async function makePreview(
   path: string,
   hasAlpha: boolean,
   maxBase64 = PREVIEW_MAX_BASE64,
   maxEdge = PREVIEW_MAX_EDGE,
 ): Promise<InlineImage> {
+  const key = warmKey(path, hasAlpha, maxBase64, maxEdge);
+  const early = warm.get(key);
+  if (early) {
+    warm.delete(key);
+    return early;
+  }
+  return encodePreview(path, hasAlpha, maxBase64, maxEdge);
+}
+
+async function encodePreview(
+  source: string | Buffer,
+  hasAlpha: boolean,
+  maxBase64: number,
+  maxEdge: number,
+): Promise<InlineImage> {
   const sharp = await loadSharp();
-  let edge = maxEdge;
-  for (const quality of [80, 65, 50, 40, 30]) {
-    const pipeline = sharp(path, { sequentialRead: true }).resize({
-      width: edge,
-      height: edge,
-      fit: "inside",
-      withoutEnlargement: true,
-    });
-    const encoded = hasAlpha
-      ? pipeline.webp({ quality, alphaQuality: 80 })
-      : pipeline.jpeg({ quality, mozjpeg: false });
-    const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
-    const base64 = data.toString("base64");
-    if (base64.length < maxBase64) {
-      return { mimeType: hasAlpha ? "image/webp" : "image/jpeg", data: base64, width: info.width, height: info.height };
+  // Decode and shrink once (the expensive part for a 4K PNG); every retry at a lower quality or a smaller edge
+  // starts from these pixels, never from the full-size file again.
+  let { data: pixels, info } = await sharp(source, { sequentialRead: true })
+    .resize({ width: maxEdge, height: maxEdge, fit: "inside", withoutEnlargement: true })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  for (let attempt = 0; attempt < 4; attempt++) {
+    for (const quality of [80, 65, 50, 40]) {
+      const raw = { width: info.width, height: info.height, channels: info.channels };
+      const pipeline = sharp(pixels, { raw });
+      const encoded = hasAlpha ? pipeline.webp({ quality, alphaQuality: 80 }) : pipeline.jpeg({ quality });
+      const base64 = (await encoded.toBuffer()).toString("base64");
+      if (base64.length < maxBase64) {
+        return {
+          mimeType: hasAlpha ? "image/webp" : "image/jpeg",
+          data: base64,
+          width: info.width,
+          height: info.height,
+        };
+      }
     }
-    edge = Math.round(edge * 0.8);
+    const smaller = await sharp(pixels, { raw: { width: info.width, height: info.height, channels: info.channels } })
+      .resize({ width: Math.round(info.width * 0.75) })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    pixels = smaller.data;
+    info = smaller.info;
   }
   throw new Error("could not encode a preview under the size budget");
 }

@@ -8,6 +8,8 @@ export function loadSharp(): Promise<typeof Sharp> {
   loaded ??= import("sharp").then((m) => {
     // One libvips thread pool per process is plenty on small machines and keeps peak memory down.
     m.default.concurrency(Math.max(1, Math.min(4, m.default.concurrency())));
+    // Every image is decoded once and never again: libvips' operation cache would only hold 4K pixels in memory.
+    m.default.cache(false);
     return m.default;
   });
   return loaded;

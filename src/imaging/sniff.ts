@@ -36,8 +36,23 @@ export function mimeType(format: string): string {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Strict base64 decoding: Node's decoder silently skips garbage, which would hide a corrupted payload. */
+function expectedLength(text: string): number {
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  return Math.floor((text.length * 3) / 4) - padding;
+}
+
+/**
+ * Strict base64 decoding: Node's decoder silently skips garbage, which would hide a corrupted payload. Node skips
+ * every character outside the alphabet, so a decoded length short of what the text length promises means garbage:
+ * one pass over a 34 MB answer instead of a regular expression over it (which costs ~150 ms).
+ */
 export function decodeBase64Strict(text: string): Buffer | null {
+  if (text.length === 0) return null;
+  if (text.length % 4 === 0) {
+    const bytes = Buffer.from(text, "base64");
+    if (bytes.length === expectedLength(text)) return bytes;
+  }
+  // Wrapped lines (some gateways) or garbage: the slow, exact check decides.
   const clean = text.replace(/\s+/g, "");
   if (clean.length === 0 || clean.length % 4 !== 0 || !BASE64.test(clean)) return null;
   return Buffer.from(clean, "base64");

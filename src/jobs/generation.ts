@@ -9,6 +9,7 @@ import type { GenerationResult, ImageReport } from "../contract/results.js";
 import { judge } from "../contract/verdict.js";
 import { InputError, UpstreamError } from "../errors.js";
 import { measureFile } from "../imaging/inspect.js";
+import { warmPreview } from "../imaging/preview.js";
 import { rasterInfo } from "../imaging/render.js";
 import { decodeBase64Strict, mimeType, sniffImage } from "../imaging/sniff.js";
 import type { Logger } from "../log.js";
@@ -84,6 +85,8 @@ export interface GenerationJobInput {
   inputs: PreparedInputs;
   filename: string | undefined;
   provider: string;
+  /** The caller will want the default preview: start encoding it while the file is written and measured. */
+  warmPreview?: boolean;
 }
 
 interface DecodedImage {
@@ -120,6 +123,7 @@ export async function runGeneration(
 
   try {
     ctx.report(`sending ${sizeLabel} ${req.quality} to ${provider}`);
+    const upstreamStarted = performance.now();
     const outcome = await upstream.generate(call, req.n, {
       signal: ctx.signal,
       onQueued: (queued) => {
@@ -134,6 +138,14 @@ export async function runGeneration(
         partialSaves.push(savePartial(partial.index, partial.b64));
       },
     });
+    const upstreamMs = Math.round(performance.now() - upstreamStarted);
+    const stages: Record<string, number> = {};
+    let lap = performance.now();
+    const mark = (stage: string) => {
+      const now = performance.now();
+      stages[stage] = Math.round(((stages[stage] ?? 0) + now - lap) * 10) / 10;
+      lap = now;
+    };
     // From here on the images are paid for: a cancel no longer discards them; the job completes and stays collectable.
 
     const problems: string[] = [];
@@ -144,6 +156,8 @@ export async function runGeneration(
         continue;
       }
       const bytes = image.bytes ?? decodeBase64Strict(image.b64 ?? "");
+      // The base64 text is as large as the image again: let it go as soon as it is decoded.
+      image.b64 = undefined;
       if (!bytes) {
         problems.push(`image ${i + 1} is not valid base64`);
         continue;
@@ -163,6 +177,7 @@ export async function runGeneration(
       );
     }
 
+    mark("decode");
     ctx.report(`saving and measuring ${decoded.length} image${decoded.length > 1 ? "s" : ""}`);
     const images: ImageReport[] = [];
     const caveats = [...req.caveats];
@@ -179,8 +194,14 @@ export async function runGeneration(
 
     for (const [i, image] of decoded.entries()) {
       const name = `${base}${decoded.length > 1 ? `-${i + 1}` : ""}.${image.format === "jpeg" ? "jpg" : image.format}`;
+      if (input.warmPreview && decoded.length <= 2) {
+        warmPreview(workspace.pathOf(name), image.bytes, (await rasterInfo(image.bytes)).hasAlpha);
+        mark("preview_start");
+      }
       const saved = await workspace.save(name, image.bytes);
+      mark("save");
       const measured = await measureFile(saved.path);
+      mark("measure");
       const verdict = judge(measured, { width: req.width, height: req.height, format: req.format });
       const report: ImageReport = {
         path: saved.path,
@@ -226,6 +247,7 @@ export async function runGeneration(
       usage: outcome.usage as Record<string, unknown> | null,
       cost_estimate_usd: req.cost.usd,
       elapsed_ms: Date.now() - started,
+      upstream_ms: upstreamMs,
       retries,
       next: null,
       reused_job: false,
@@ -237,6 +259,8 @@ export async function runGeneration(
       assistant_text: outcome.assistantText,
     };
     await writeRecords(result, input, deps);
+    mark("records");
+    logger.debug({ job: jobId, upstream_ms: upstreamMs, stages }, "generation stages (ms)");
     return result;
   } finally {
     // Partial previews live only while the job runs (documented in the README).
@@ -248,10 +272,13 @@ export async function runGeneration(
     const bytes = decodeBase64Strict(b64);
     const format = bytes ? sniffImage(bytes) : null;
     if (!bytes || !format || ctx.signal.aborted) return;
+    const name = `${base}.partial-${index}.${format === "jpeg" ? "jpg" : format}`;
+    // Report on arrival, not after the write: a notification sent right before the result can be dropped by SDK
+    // clients that read both in one chunk (they handle notifications a tick later than responses).
+    ctx.report(`partial image ${index + 1} of ${req.partialImages} received`, { index, path: workspace.pathOf(name) });
     try {
-      const saved = await workspace.save(`${base}.partial-${index}.${format === "jpeg" ? "jpg" : format}`, bytes);
+      const saved = await workspace.save(name, bytes);
       partialPaths.push(saved.path);
-      ctx.report(`partial image ${index + 1} of ${req.partialImages} received`, { index, path: saved.path });
     } catch (err) {
       logger.warn({ err }, "could not save a partial image");
     }

@@ -42,6 +42,8 @@ export interface GenerateOptions extends WaitOptions {
   /** The caller is remote (HTTP): local files may come from the workspace only. */
   workspaceOnly?: boolean;
   filename?: string | undefined;
+  /** The caller will show the default preview (a hint to start encoding it early). */
+  warmPreview?: boolean;
   dryRun?: boolean | undefined;
   fresh?: boolean | undefined;
 }
@@ -148,7 +150,18 @@ export class ImageService {
         ? "usually 60-180 s"
         : "usually 10-60 s";
     const job = deps.jobs.start(key, { label, typical }, (ctx) =>
-      runGeneration({ jobId: ctx.jobId, req, inputs, filename: options.filename, provider: deps.provider }, deps, ctx),
+      runGeneration(
+        {
+          jobId: ctx.jobId,
+          req,
+          inputs,
+          filename: options.filename,
+          provider: deps.provider,
+          warmPreview: options.warmPreview ?? false,
+        },
+        deps,
+        ctx,
+      ),
     );
     return this.await(job, options);
   }
@@ -266,6 +279,7 @@ export class ImageService {
       usage: null,
       cost_estimate_usd: null,
       elapsed_ms: 0,
+      upstream_ms: null,
       retries: [],
       next: null,
       reused_job: false,

@@ -32,6 +32,8 @@ export interface SimulatedRequest {
   status: number;
   /** true when the client closed the connection before the answer was complete. */
   aborted: boolean;
+  /** Wall time from the request's arrival to the end of the answer: the upstream's share of a call. */
+  durationMs: number;
 }
 
 export interface SimulatorStats {
@@ -170,7 +172,30 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const hosted = new Map<string, { bytes: Buffer; mime: string; expires: number }>();
   let baseUrl = "";
 
+  // Realistic (noisy) renders are slow and deterministic: keep the last few, so benchmarks measure the server.
+  const renderCache = new Map<string, Promise<Buffer>>();
+
   async function renderOne(sim: SimRequest, index: number, blur?: number): Promise<Buffer> {
+    if (!options.realistic || blur) return renderFresh(sim, index, blur);
+    const key = JSON.stringify([
+      sim.prompt,
+      sim.width,
+      sim.height,
+      sim.format,
+      sim.transparent,
+      sim.compression,
+      index,
+    ]);
+    let cached = renderCache.get(key);
+    if (!cached) {
+      cached = renderFresh(sim, index);
+      renderCache.set(key, cached);
+      if (renderCache.size > 8) renderCache.delete(renderCache.keys().next().value as string);
+    }
+    return cached;
+  }
+
+  async function renderFresh(sim: SimRequest, index: number, blur?: number): Promise<Buffer> {
     return renderPlaceholder({
       width: sim.width,
       height: sim.height,
@@ -415,7 +440,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       req.socket.destroy();
       return;
     }
-    sendJson(res, 200, JSON.parse(text));
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.end(text);
   }
 
   const RESPONSES_PARAMS = new Set([
@@ -620,7 +646,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const id = requestId();
     res.setHeader("x-request-id", id);
     const url = new URL(req.url ?? "/", "http://simulator");
-    const record: SimulatedRequest = { id, path: url.pathname, stream: false, status: 0, aborted: false };
+    const arrived = performance.now();
+    const record: SimulatedRequest = {
+      id,
+      path: url.pathname,
+      stream: false,
+      status: 0,
+      aborted: false,
+      durationMs: 0,
+    };
+    res.on("finish", () => {
+      record.durationMs = performance.now() - arrived;
+    });
     const controller = new AbortController();
     res.on("close", () => {
       if (!res.writableFinished) {

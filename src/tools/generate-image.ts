@@ -95,6 +95,7 @@ export function generateImageTool(runtime: Runtime, remote: boolean) {
         dryRun: dry_run,
         fresh,
         workspaceOnly: remote,
+        warmPreview: (return_image ?? "preview") === "preview",
         ...(onProgress ? { onProgress } : {}),
       });
       const { content, notes } = await imageContent(result.images, return_image ?? "preview");

@@ -47,6 +47,7 @@ export const generationFields = {
   usage: z.record(z.string(), z.unknown()).nullable(),
   cost_estimate_usd: z.number().nullable(),
   elapsed_ms: z.number(),
+  upstream_ms: z.number().nullable().describe("of elapsed_ms, the time spent waiting for the upstream"),
   retries: z.array(RetrySchema),
   next: z.string().nullable().describe("what to do next, when anything"),
   reused_job: z.boolean(),

@@ -73,6 +73,11 @@ export class Workspace {
     return `${timestamp(now)}-${slugify(stemSource)}-${randomBytes(3).toString("hex")}.${ext}`;
   }
 
+  /** Where a bare name lives in the workspace (the root must be initialized). */
+  pathOf(name: string): string {
+    return join(this.rootReal ?? resolve(this.root), name);
+  }
+
   /** Writes bytes under a new name atomically; never replaces an existing file and never leaves a temp file. */
   async save(name: string, bytes: Uint8Array): Promise<SavedFile> {
     const root = await this.init();
