@@ -43,6 +43,31 @@ export async function measureBuffer(buffer: Buffer): Promise<Measurement> {
   };
 }
 
+/**
+ * Measures a file just written from `written`: the hash is of those bytes (computed by the caller while the write
+ * was in flight), and the dimensions, format, alpha and size are read back from the saved file itself.
+ */
+export async function measureSaved(path: string, written: Buffer, sha256: string): Promise<Measurement> {
+  const sharp = await loadSharp();
+  const [meta, info] = await Promise.all([sharp(path).metadata(), stat(path)]);
+  if (info.size !== written.length) {
+    throw new NotAnImageError(`the saved file has ${info.size} bytes but ${written.length} were written`);
+  }
+  if (!meta.width || !meta.height) throw new NotAnImageError("the saved image has no dimensions");
+  return {
+    width: meta.width,
+    height: meta.height,
+    format: meta.format ?? "unknown",
+    bytes: info.size,
+    sha256,
+    has_alpha: Boolean(meta.hasAlpha),
+  };
+}
+
+export function sha256Of(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
 /** Streams the file for its hash (never holding a 25 MB image twice) while sharp reads its header. */
 export async function measureFile(path: string): Promise<Measurement> {
   const sharp = await loadSharp();

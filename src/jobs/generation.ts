@@ -8,7 +8,7 @@ import { imagesApiBody, type ValidatedRequest } from "../contract/request.js";
 import type { GenerationResult, ImageReport } from "../contract/results.js";
 import { judge } from "../contract/verdict.js";
 import { InputError, UpstreamError } from "../errors.js";
-import { measureFile } from "../imaging/inspect.js";
+import { measureSaved, sha256Of } from "../imaging/inspect.js";
 import { warmPreview } from "../imaging/preview.js";
 import { rasterInfo } from "../imaging/render.js";
 import { decodeBase64Strict, mimeType, sniffImage } from "../imaging/sniff.js";
@@ -198,9 +198,12 @@ export async function runGeneration(
         warmPreview(workspace.pathOf(name), image.bytes, (await rasterInfo(image.bytes)).hasAlpha);
         mark("preview_start");
       }
-      const saved = await workspace.save(name, image.bytes);
+      // Hash on this thread while the write runs on the I/O pool; then read the saved file's header back.
+      const writing = workspace.save(name, image.bytes);
+      const sha = sha256Of(image.bytes);
+      const saved = await writing;
       mark("save");
-      const measured = await measureFile(saved.path);
+      const measured = await measureSaved(saved.path, image.bytes, sha);
       mark("measure");
       const verdict = judge(measured, { width: req.width, height: req.height, format: req.format });
       const report: ImageReport = {
