@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import OpenAI from "openai";
 import sharp from "sharp";
 
@@ -23,7 +22,7 @@ const { startSimulator } = await dist("simulator/server.js");
 const { loadConfig } = await dist("config.js");
 const { createLogger } = await dist("log.js");
 const { createRuntime } = await dist("runtime.js");
-const { createServer } = await dist("server.js");
+const { connectInProcess } = await dist("call.js");
 
 const KEY = "bench-key";
 const quick = process.argv.includes("--quick");
@@ -49,18 +48,14 @@ async function inProcess(sim, overrides = {}) {
   const workspace = mkdtempSync(join(scratch, "ws-"));
   const base = loadConfig({ env: { PIXELWRIGHT_WORKSPACE: workspace, OPENAI_API_KEY: KEY } });
   const runtime = await createRuntime({ ...base, baseURL: sim.baseURL, ...overrides }, createLogger("silent"));
-  const server = createServer(runtime);
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "bench", version: "0" });
-  await server.connect(b);
-  await client.connect(a);
+  const { client, close } = await connectInProcess(runtime);
   return {
     client,
     workspace,
     call: (name, args, options = {}) =>
       client.callTool({ name, arguments: args }, undefined, { timeout: 600_000, ...options }),
     close: async () => {
-      await client.close();
+      await close();
       await runtime.close();
     },
   };

@@ -63,6 +63,44 @@ export interface GenerationResult {
   assistant_text: string | null;
 }
 
+/** More pixels than this (2560x1440) is officially experimental. */
+export const EXPERIMENTAL_PIXELS = 3_686_400;
+
+export interface MeasuredFile {
+  width: number;
+  height: number;
+  format: string;
+  bytes: number;
+  sha256: string;
+  has_alpha: boolean;
+}
+
+/** The one way an ImageReport is built from a measurement and a verdict. */
+export function imageReport(
+  location: { path: string; uri: string },
+  measured: MeasuredFile,
+  requested: { width: number | null; height: number | null },
+  verdict: { verified: boolean; mismatch: string | null },
+  revisedPrompt: string | null = null,
+): ImageReport {
+  return {
+    path: location.path,
+    uri: location.uri,
+    width: measured.width,
+    height: measured.height,
+    format: measured.format,
+    bytes: measured.bytes,
+    sha256: measured.sha256,
+    has_alpha: measured.has_alpha,
+    requested_size: requested.width === null ? null : `${requested.width}x${requested.height}`,
+    verified: verdict.verified,
+    mismatch: verdict.mismatch,
+    experimental: measured.width * measured.height > EXPERIMENTAL_PIXELS,
+    revised_prompt: revisedPrompt,
+    upscaled: false,
+  };
+}
+
 function describe(image: ImageReport): string {
   return `${image.width}x${image.height} ${image.format.toUpperCase()}`;
 }

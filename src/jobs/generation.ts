@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { imagesApiBody, type ValidatedRequest } from "../contract/request.js";
-import type { GenerationResult, ImageReport } from "../contract/results.js";
+import { type GenerationResult, type ImageReport, imageReport } from "../contract/results.js";
 import { judge } from "../contract/verdict.js";
 import { InputError, UpstreamError } from "../errors.js";
 import { measureSaved, sha256Of } from "../imaging/inspect.js";
@@ -18,7 +18,6 @@ import type { InputFile, RetryRecord } from "../upstream/types.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { JobContext } from "./registry.js";
 
-export const EXPERIMENTAL_PIXELS = 3_686_400;
 const MAX_REFERENCE_BYTES = 50 * 1024 * 1024;
 const MAX_MASK_BYTES = 4 * 1024 * 1024;
 
@@ -206,22 +205,13 @@ export async function runGeneration(
       const measured = await measureSaved(saved.path, image.bytes, sha);
       mark("measure");
       const verdict = judge(measured, { width: req.width, height: req.height, format: req.format });
-      const report: ImageReport = {
-        path: saved.path,
-        uri: imageUri(name),
-        width: measured.width,
-        height: measured.height,
-        format: measured.format,
-        bytes: measured.bytes,
-        sha256: measured.sha256,
-        has_alpha: measured.has_alpha,
-        requested_size: req.width === null ? null : `${req.width}x${req.height}`,
-        verified: verdict.verified,
-        mismatch: verdict.mismatch,
-        experimental: measured.width * measured.height > EXPERIMENTAL_PIXELS,
-        revised_prompt: image.revisedPrompt,
-        upscaled: false,
-      };
+      const report = imageReport(
+        { path: saved.path, uri: imageUri(name) },
+        measured,
+        { width: req.width, height: req.height },
+        verdict,
+        image.revisedPrompt,
+      );
       if (!report.verified && report.requested_size !== null && report.mismatch) {
         caveats.push(
           `${report.mismatch} Delivered by ${provider}; the file is kept, but it is not what was asked for.`,

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import { type GenerateArgs, type ProfileLimits, validateGenerateRequest } from "../contract/request.js";
-import type { GenerationResult, ImageReport } from "../contract/results.js";
+import { EXPERIMENTAL_PIXELS, type GenerationResult, type ImageReport, imageReport } from "../contract/results.js";
 import { parseSize } from "../contract/sizes.js";
 import { judge } from "../contract/verdict.js";
 import { BusyError, InputError, UpstreamError } from "../errors.js";
@@ -13,7 +13,7 @@ import type { Logger } from "../log.js";
 import { type DownloadPolicy, downloadImage } from "../upstream/download.js";
 import type { Upstream } from "../upstream/index.js";
 import type { Workspace } from "../workspace/workspace.js";
-import { EXPERIMENTAL_PIXELS, imageUri, prepareInputs, runGeneration } from "./generation.js";
+import { imageUri, prepareInputs, runGeneration } from "./generation.js";
 import type { Job, JobProgress, JobRegistry } from "./registry.js";
 
 export interface ServiceDeps {
@@ -303,17 +303,10 @@ export class ImageService {
     const downloaded = await downloadImage(url, this.deps.downloadPolicy, signal);
     const measured = await measureBuffer(downloaded.bytes);
     const { verified, mismatch } = judge(measured, expected);
-    const report: ImageReport = {
-      path: downloaded.finalUrl,
-      uri: downloaded.finalUrl,
-      ...measured,
-      requested_size: expected.width === null ? null : `${expected.width}x${expected.height}`,
+    const report = imageReport({ path: downloaded.finalUrl, uri: downloaded.finalUrl }, measured, expected, {
       verified,
       mismatch,
-      experimental: measured.width * measured.height > EXPERIMENTAL_PIXELS,
-      revised_prompt: null,
-      upscaled: false,
-    };
+    });
     return { status: verdictStatus(verified, expected), images: [report] };
   }
 
@@ -346,22 +339,8 @@ export class ImageService {
       mismatch = `${mismatch ? `${mismatch} ` : ""}The file changed since it was saved: its sha256 differs from the production record.`;
     }
     const root = await workspace.init();
-    const report: ImageReport = {
-      path: real,
-      uri: dirname(real) === root ? imageUri(basename(real)) : `file://${real}`,
-      width: measured.width,
-      height: measured.height,
-      format: measured.format,
-      bytes: measured.bytes,
-      sha256: measured.sha256,
-      has_alpha: measured.has_alpha,
-      requested_size: expected.width === null ? null : `${expected.width}x${expected.height}`,
-      verified,
-      mismatch,
-      experimental: measured.width * measured.height > EXPERIMENTAL_PIXELS,
-      revised_prompt: null,
-      upscaled: false,
-    };
+    const uri = dirname(real) === root ? imageUri(basename(real)) : `file://${real}`;
+    const report = imageReport({ path: real, uri }, measured, expected, { verified, mismatch });
     return { status: verdictStatus(verified, expected), images: [report] };
   }
 }

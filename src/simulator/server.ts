@@ -117,6 +117,22 @@ async function parseMultipart(req: IncomingMessage, raw: Buffer): Promise<Record
   return body;
 }
 
+function parseJsonBody(raw: Buffer): Record<string, unknown> {
+  try {
+    return JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+  } catch {
+    throw new HttpError({
+      status: 400,
+      error: {
+        message: "We could not parse the JSON body of your request.",
+        type: "invalid_request_error",
+        param: null,
+        code: null,
+      },
+    });
+  }
+}
+
 function coerceField(key: string, value: string): unknown {
   if (key === "n" || key === "output_compression" || key === "partial_images") return Number(value);
   if (key === "stream") return value === "true";
@@ -330,23 +346,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     signal: AbortSignal,
   ): Promise<void> {
     const raw = await readBody(req, kind === "edit" ? MULTIPART_LIMIT : JSON_LIMIT);
-    let body: Record<string, unknown>;
-    try {
-      body =
-        kind === "edit"
-          ? await parseMultipart(req, raw)
-          : (JSON.parse(raw.toString("utf8")) as Record<string, unknown>);
-    } catch {
-      throw new HttpError({
-        status: 400,
-        error: {
-          message: "We could not parse the JSON body of your request.",
-          type: "invalid_request_error",
-          param: null,
-          code: null,
-        },
-      });
-    }
+    const body =
+      kind === "edit"
+        ? await parseMultipart(req, raw).catch(() => {
+            throw new HttpError({
+              status: 400,
+              error: {
+                message: "We could not parse the multipart body of your request.",
+                type: "invalid_request_error",
+                param: null,
+                code: null,
+              },
+            });
+          })
+        : parseJsonBody(raw);
     const references = Array.isArray(body.image) ? body.image.length : 0;
     const forValidation = { ...body };
     if (kind === "edit") {
@@ -468,20 +481,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     signal: AbortSignal,
   ): Promise<void> {
     const raw = await readBody(req, MULTIPART_LIMIT);
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
-    } catch {
-      throw new HttpError({
-        status: 400,
-        error: {
-          message: "We could not parse the JSON body of your request.",
-          type: "invalid_request_error",
-          param: null,
-          code: null,
-        },
-      });
-    }
+    const body = parseJsonBody(raw);
     for (const key of Object.keys(body)) {
       if (!RESPONSES_PARAMS.has(key)) {
         throw new HttpError({

@@ -1,13 +1,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { connectInProcess } from "../../src/call.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
-import { createServer } from "../../src/server.js";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../src/simulator/server.js";
 
 export interface SimHarness {
@@ -40,11 +39,7 @@ export async function connectWithSimulator(
     createLogger("silent"),
     { retryBaseDelayMs: 50 },
   );
-  const server = createServer(runtime);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "test", version: "0" });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
+  const { client, close } = await connectInProcess(runtime);
   return {
     client,
     runtime,
@@ -54,8 +49,7 @@ export async function connectWithSimulator(
       (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult,
     files: () => readdirSync(workspace).filter((f) => f !== "manifest.jsonl"),
     async close() {
-      await client.close();
-      await server.close();
+      await close();
       await runtime.close();
       await sim.close();
       rmSync(parent, { recursive: true, force: true });
