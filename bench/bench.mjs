@@ -61,6 +61,32 @@ async function inProcess(sim, overrides = {}) {
   };
 }
 
+/** `pixelwright` over stdio, as an MCP client spawns it, pointed at a simulator. */
+async function spawnedServer(baseURL, env = {}) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cli],
+    env: {
+      ...process.env,
+      OPENAI_API_KEY: KEY,
+      OPENAI_BASE_URL: baseURL,
+      PIXELWRIGHT_WORKSPACE: mkdtempSync(join(scratch, "spawned-")),
+      PIXELWRIGHT_LOG_LEVEL: "warn",
+      ...env,
+    },
+    stderr: "ignore",
+  });
+  const client = new Client({ name: "bench", version: "0" });
+  await client.connect(transport);
+  return {
+    client,
+    pid: transport.pid,
+    call: (name, args, options = {}) =>
+      client.callTool({ name, arguments: args }, undefined, { timeout: 600_000, ...options }),
+    close: () => client.close(),
+  };
+}
+
 const lastUpstreamMs = async (sim) => {
   // The simulator stamps a request's duration when its answer has been fully written.
   await new Promise((r) => setTimeout(r, 20));
@@ -99,7 +125,8 @@ async function overheadAndBytes() {
   log("server overhead per 4K image (noisy 3840x2160 PNG, simulator latency 0, simulator in its own process)");
   const sim = await spawnSimulator({ PIXELWRIGHT_SIM_REALISTIC: "1" });
   const openai = new OpenAI({ apiKey: KEY, baseURL: sim.baseURL, maxRetries: 0 });
-  const h = await inProcess(sim);
+  // The server runs as users run it: its own process over stdio (its own heap, its own garbage collector).
+  const h = await spawnedServer(sim.baseURL);
   const args = { prompt: "bench 4k hero", size: "3840x2160", quality: "high" };
   const baselineDir = mkdtempSync(join(scratch, "baseline-"));
 
@@ -191,18 +218,8 @@ function rssOf(pid) {
 // 3: peak memory of the server process with four concurrent 4K generations.
 async function memory() {
   log("peak memory, 4 concurrent 4K generations (server process alone; simulator in its own process)");
-  const simProc = spawn(process.execPath, [cli, "simulator", "--port", "0"], {
-    env: { ...process.env, PIXELWRIGHT_SIM_REALISTIC: "1", PIXELWRIGHT_LOG_LEVEL: "warn" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let simErr = "";
-  const simUrl = await new Promise((resolve) => {
-    simProc.stderr.on("data", (c) => {
-      simErr += c;
-      const m = /listening on (\S+)/.exec(simErr);
-      if (m) resolve(m[1]);
-    });
-  });
+  const sim = await spawnSimulator({ PIXELWRIGHT_SIM_REALISTIC: "1" });
+  const simUrl = sim.baseURL;
   const prompts = [1, 2, 3, 4].map((i) => `memory bench ${i}`);
   // Pre-render in the simulator so the measurement is of the server, not of the simulator's first render.
   await Promise.all(
@@ -214,22 +231,8 @@ async function memory() {
       }).then((r) => r.arrayBuffer()),
     ),
   );
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [cli],
-    env: {
-      ...process.env,
-      OPENAI_API_KEY: KEY,
-      OPENAI_BASE_URL: simUrl,
-      PIXELWRIGHT_WORKSPACE: mkdtempSync(join(scratch, "mem-")),
-      PIXELWRIGHT_MAX_CONCURRENCY: "4",
-      PIXELWRIGHT_LOG_LEVEL: "warn",
-    },
-    stderr: "ignore",
-  });
-  const client = new Client({ name: "bench-mem", version: "0" });
-  await client.connect(transport);
-  const pid = transport.pid;
+  const server = await spawnedServer(simUrl, { PIXELWRIGHT_MAX_CONCURRENCY: "4" });
+  const { client, pid } = server;
   await client.callTool({ name: "validate_size", arguments: { size: "3840x2160" } });
   const idle = rssOf(pid).rss;
   let sampled = 0;
@@ -249,8 +252,7 @@ async function memory() {
   for (const c of calls) if (!c.structuredContent?.images?.[0]?.verified) throw new Error("memory run: not verified");
   const peak = Math.max(rssOf(pid).peak, sampled);
   await client.close();
-  simProc.kill("SIGTERM");
-  await once(simProc, "exit");
+  await sim.close();
   record(
     "peak memory, 4 concurrent 4K generations",
     `${Math.round(peak)} MB peak RSS (idle ${Math.round(idle)} MB; ${Math.round((peak - idle) / 4)} MB per in-flight 4K image)`,

@@ -157,8 +157,9 @@ export async function runGeneration(
       const bytes = image.bytes ?? decodeBase64Strict(image.b64 ?? "");
       // The base64 text is as large as the image again: let it go as soon as it is decoded.
       image.b64 = undefined;
+      image.bytes = undefined;
       if (!bytes) {
-        problems.push(`image ${i + 1} is not valid base64`);
+        problems.push(`image ${i + 1}: its data is not valid base64`);
         continue;
       }
       const format = sniffImage(bytes);

@@ -3,6 +3,7 @@
 
 import type OpenAI from "openai";
 import { UpstreamError } from "../errors.js";
+import { IMAGE_PLACEHOLDER, readImagesJson } from "./b64-stream.js";
 import type { CallHooks, DeliveredImage, ImageCall, ImageCallResult, Usage } from "./types.js";
 
 interface StreamEvent {
@@ -50,18 +51,24 @@ export async function callImagesApi(client: OpenAI, call: ImageCall, hooks: Call
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's overloads are keyed on literal stream types we build dynamically.
   const images = client.images as any;
   const promise = call.edit ? images.edit(body, options) : images.generate(body, options);
-  const { data, request_id: requestId } = (await promise.withResponse()) as {
-    data: unknown;
-    request_id: string | null;
-  };
-
   if (!stream) {
-    const response = data as ImagesResponse;
-    const delivered: DeliveredImage[] = (response.data ?? []).map((d) => ({
-      ...(d.b64_json ? { b64: d.b64_json } : {}),
-      ...(d.url ? { url: d.url } : {}),
-      ...(d.revised_prompt ? { revisedPrompt: d.revised_prompt } : {}),
-    }));
+    // The SDK sends the request and turns error statuses into its typed errors; the body we read ourselves, so a
+    // 4K image is decoded from the byte stream once instead of being held three times as text.
+    const raw = (await promise.asResponse()) as Response;
+    const requestId = raw.headers.get("x-request-id");
+    if (!raw.body) throw new UpstreamError("the answer had no body", { retryable: true, requestId });
+    const { json, images: decoded } = await readImagesJson(raw.body as unknown as AsyncIterable<Uint8Array>);
+    const response = json as ImagesResponse;
+    const delivered: DeliveredImage[] = (response.data ?? []).map((d) => {
+      const slot = d.b64_json ? IMAGE_PLACEHOLDER.exec(d.b64_json) : null;
+      const bytes = slot ? decoded[Number(slot[1])] : undefined;
+      return {
+        ...(slot ? (bytes ? { bytes } : { error: "its data is not valid base64" }) : {}),
+        ...(d.b64_json && !slot ? { b64: d.b64_json } : {}),
+        ...(d.url ? { url: d.url } : {}),
+        ...(d.revised_prompt ? { revisedPrompt: d.revised_prompt } : {}),
+      };
+    });
     return {
       images: delivered,
       ...(response.usage ? { usage: response.usage } : {}),
@@ -70,6 +77,10 @@ export async function callImagesApi(client: OpenAI, call: ImageCall, hooks: Call
     };
   }
 
+  const { data, request_id: requestId } = (await promise.withResponse()) as {
+    data: unknown;
+    request_id: string | null;
+  };
   const delivered: DeliveredImage[] = [];
   let usage: Usage | undefined;
   let meta: Record<string, unknown> = {};

@@ -1,0 +1,63 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { readImagesJson } from "../../src/upstream/b64-stream.js";
+
+async function* chunks(text: string, sizes: number[]): AsyncIterable<Uint8Array> {
+  const bytes = Buffer.from(text);
+  let at = 0;
+  let i = 0;
+  while (at < bytes.length) {
+    const size = Math.max(1, sizes[i++ % sizes.length] ?? 1);
+    yield bytes.subarray(at, at + size);
+    at += size;
+  }
+}
+
+const png = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489", "hex");
+const answer = (b64: string, extra = "") =>
+  `{"created":1,"data":[{"b64_json":"${b64}"${extra}}],"usage":{"output_tokens":7024},"size":"1024x1024"}`;
+
+describe("streamed b64_json decoding", () => {
+  it("decodes the image and keeps the rest of the answer, whatever the chunking", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }), async (sizes) => {
+        const { json, images } = await readImagesJson(chunks(answer(png.toString("base64")), sizes));
+        expect(images).toHaveLength(1);
+        expect(images[0]?.equals(png)).toBe(true);
+        expect(json).toMatchObject({
+          data: [{ b64_json: "@image:0" }],
+          usage: { output_tokens: 7024 },
+          size: "1024x1024",
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("handles several images, escaped slashes and spaces around the colon", async () => {
+    const b64 = png.toString("base64");
+    const text = `{"data":[{"b64_json" : "${b64.replace(/\//g, "\\/")}"},{"b64_json":"${b64}","revised_prompt":"a \\"b64_json\\":\\"x\\" trick"}]}`;
+    const { json, images } = await readImagesJson(chunks(text, [7]));
+    expect(images.map((i) => i?.equals(png))).toEqual([true, true]);
+    expect((json as { data: { revised_prompt?: string }[] }).data[1]?.revised_prompt).toBe('a "b64_json":"x" trick');
+  });
+
+  it("reports invalid base64 as a null image instead of silently skipping characters", async () => {
+    const { images } = await readImagesJson(
+      chunks(answer(`${png.toString("base64").slice(0, 20)}%%not*base64%%`), [5]),
+    );
+    expect(images).toEqual([null]);
+  });
+
+  it("passes url answers through untouched", async () => {
+    const { json, images } = await readImagesJson(chunks('{"data":[{"url":"https://cdn.example/x.png"}]}', [3]));
+    expect(images).toEqual([]);
+    expect(json).toMatchObject({ data: [{ url: "https://cdn.example/x.png" }] });
+  });
+
+  it("refuses a body cut off inside an image or the JSON", async () => {
+    const full = answer(png.toString("base64"));
+    await expect(readImagesJson(chunks(full.slice(0, 40), [8]))).rejects.toThrow(/truncated/);
+    await expect(readImagesJson(chunks(full.slice(0, full.length - 5), [8]))).rejects.toThrow(/truncated or malformed/);
+  });
+});
