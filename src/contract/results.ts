@@ -1,14 +1,18 @@
 // The shapes of what the tools return, and the one sentence that leads every result. Pure.
 
-export interface ImageReport {
-  path: string;
-  uri: string;
+/** What measuring a file yields (imaging/inspect.ts fills it from the bytes on disk). */
+export interface MeasuredFile {
   width: number;
   height: number;
   format: string;
   bytes: number;
   sha256: string;
   has_alpha: boolean;
+}
+
+export interface ImageReport extends MeasuredFile {
+  path: string;
+  uri: string;
   requested_size: string | null;
   verified: boolean;
   mismatch: string | null;
@@ -66,15 +70,6 @@ export interface GenerationResult {
 /** More pixels than this (2560x1440) is officially experimental. */
 export const EXPERIMENTAL_PIXELS = 3_686_400;
 
-export interface MeasuredFile {
-  width: number;
-  height: number;
-  format: string;
-  bytes: number;
-  sha256: string;
-  has_alpha: boolean;
-}
-
 /** The one way an ImageReport is built from a measurement and a verdict. */
 export function imageReport(
   location: { path: string; uri: string },
@@ -86,12 +81,7 @@ export function imageReport(
   return {
     path: location.path,
     uri: location.uri,
-    width: measured.width,
-    height: measured.height,
-    format: measured.format,
-    bytes: measured.bytes,
-    sha256: measured.sha256,
-    has_alpha: measured.has_alpha,
+    ...measured,
     requested_size: requested.width === null ? null : `${requested.width}x${requested.height}`,
     verified: verdict.verified,
     mismatch: verdict.mismatch,

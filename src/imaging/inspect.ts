@@ -3,17 +3,11 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import type { MeasuredFile } from "../contract/results.js";
 import { loadSharp } from "./sharp.js";
 import { sniffImage } from "./sniff.js";
 
-export interface Measurement {
-  width: number;
-  height: number;
-  format: string;
-  bytes: number;
-  sha256: string;
-  has_alpha: boolean;
-}
+export type Measurement = MeasuredFile;
 
 export class NotAnImageError extends Error {
   constructor(message: string) {
