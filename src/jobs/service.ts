@@ -80,8 +80,9 @@ export class ImageService {
       n: req.n,
     };
     if (options.dryRun) {
+      const base = this.emptyResult("", req.model.id, requested, inputs.references.length > 0);
       return {
-        ...this.emptyResult("", req.model.id, requested, inputs.references.length > 0),
+        ...base,
         route: req.route,
         endpoint:
           req.route === "responses"
@@ -92,7 +93,7 @@ export class ImageService {
         responses_model: req.route === "responses" ? req.responsesModel : null,
         status: "completed",
         dry_run: true,
-        caveats: [...req.caveats, `Cost basis: ${req.cost.basis}.`],
+        caveats: [...base.caveats, ...req.caveats, `Cost basis: ${req.cost.basis}.`],
         cost_estimate_usd: req.cost.usd,
         next: "Call generate_image again without dry_run to generate.",
       };
