@@ -134,7 +134,7 @@ export async function runGeneration(
         ctx.report(`retry ${retry.attempt} after ${retry.reason}, waiting ${Math.round(retry.delay_ms / 100) / 10} s`);
       },
       onPartial: (partial) => {
-        partialSaves.push(savePartial(partial.index, partial.b64));
+        partialSaves.push(savePartial(partial.index, partial.bytes ?? decodeBase64Strict(partial.b64 ?? "")));
       },
     });
     const upstreamMs = Math.round(performance.now() - upstreamStarted);
@@ -262,8 +262,7 @@ export async function runGeneration(
     await Promise.all(partialPaths.map((p) => workspace.removeSaved(p)));
   }
 
-  async function savePartial(index: number, b64: string): Promise<void> {
-    const bytes = decodeBase64Strict(b64);
+  async function savePartial(index: number, bytes: Buffer | null): Promise<void> {
     const format = bytes ? sniffImage(bytes) : null;
     if (!bytes || !format || ctx.signal.aborted) return;
     const name = `${base}.partial-${index}.${format === "jpeg" ? "jpg" : format}`;

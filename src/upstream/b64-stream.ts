@@ -68,67 +68,157 @@ function valueStart(buffer: Buffer, afterKey: number): number {
   return buffer[i] === QUOTE ? i + 1 : -2;
 }
 
-export async function readImagesJson(body: AsyncIterable<Uint8Array>): Promise<StreamedImages> {
-  const kept: Buffer[] = [];
-  const images: (Buffer | null)[] = [];
-  let carry: Buffer = Buffer.alloc(0);
-  let sink: Base64Sink | null = null;
+/** Feeds a JSON text in pieces; each "b64_json" value is decoded as it passes and replaced by "@image:<n>". */
+export class B64JsonExtractor {
+  private readonly kept: Buffer[] = [];
+  private readonly images: (Buffer | null)[] = [];
+  private carry: Buffer = Buffer.alloc(0);
+  private sink: Base64Sink | null = null;
 
-  for await (const piece of body) {
-    let buffer: Buffer = carry.length > 0 ? Buffer.concat([carry, Buffer.from(piece)]) : Buffer.from(piece);
-    carry = Buffer.alloc(0);
+  push(piece: Uint8Array): void {
+    let buffer: Buffer = this.carry.length > 0 ? Buffer.concat([this.carry, Buffer.from(piece)]) : Buffer.from(piece);
+    this.carry = Buffer.alloc(0);
     while (buffer.length > 0) {
-      if (sink) {
+      if (this.sink) {
         const end = buffer.indexOf(QUOTE);
         if (end === -1) {
-          // A value never ends in a backslash mid-escape for base64 ("\/" is two bytes): keep one back just in case.
+          // "\/" is two bytes: never split it between pieces.
           const safe = buffer[buffer.length - 1] === BACKSLASH ? buffer.length - 1 : buffer.length;
-          sink.write(buffer.subarray(0, safe));
-          carry = Buffer.from(buffer.subarray(safe));
-          buffer = Buffer.alloc(0);
-          break;
+          this.sink.write(buffer.subarray(0, safe));
+          this.carry = Buffer.from(buffer.subarray(safe));
+          return;
         }
-        sink.write(buffer.subarray(0, end));
-        images.push(sink.end());
-        sink = null;
-        kept.push(Buffer.from(`@image:${images.length - 1}"`));
+        this.sink.write(buffer.subarray(0, end));
+        this.images.push(this.sink.end());
+        this.sink = null;
+        this.kept.push(Buffer.from(`@image:${this.images.length - 1}"`));
         buffer = buffer.subarray(end + 1);
         continue;
       }
       const at = buffer.indexOf(KEY);
       if (at === -1) {
         const keep = Math.min(CARRY, buffer.length);
-        kept.push(Buffer.from(buffer.subarray(0, buffer.length - keep)));
-        carry = Buffer.from(buffer.subarray(buffer.length - keep));
-        buffer = Buffer.alloc(0);
-        break;
+        this.kept.push(Buffer.from(buffer.subarray(0, buffer.length - keep)));
+        this.carry = Buffer.from(buffer.subarray(buffer.length - keep));
+        return;
       }
       const start = valueStart(buffer, at + KEY.length);
       if (start === -1) {
-        kept.push(Buffer.from(buffer.subarray(0, at)));
-        carry = Buffer.from(buffer.subarray(at));
-        buffer = Buffer.alloc(0);
-        break;
+        this.kept.push(Buffer.from(buffer.subarray(0, at)));
+        this.carry = Buffer.from(buffer.subarray(at));
+        return;
       }
       if (start === -2) {
-        kept.push(Buffer.from(buffer.subarray(0, at + KEY.length)));
+        this.kept.push(Buffer.from(buffer.subarray(0, at + KEY.length)));
         buffer = buffer.subarray(at + KEY.length);
         continue;
       }
-      kept.push(Buffer.from(buffer.subarray(0, start)));
-      sink = new Base64Sink();
+      this.kept.push(Buffer.from(buffer.subarray(0, start)));
+      this.sink = new Base64Sink();
       buffer = buffer.subarray(start);
     }
   }
-  if (sink) throw new Error("the answer ended inside an image (truncated body)");
-  kept.push(carry);
-  const text = Buffer.concat(kept).toString("utf8");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Error("the answer is not valid JSON (truncated or malformed body)");
+
+  end(): StreamedImages {
+    if (this.sink) throw new Error("the answer ended inside an image (truncated body)");
+    this.kept.push(this.carry);
+    const text = Buffer.concat(this.kept).toString("utf8");
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error("the answer is not valid JSON (truncated or malformed body)");
+    }
+    if (typeof json !== "object" || json === null) throw new Error("the answer is not a JSON object");
+    return { json: json as Record<string, unknown>, images: this.images };
   }
-  if (typeof json !== "object" || json === null) throw new Error("the answer is not a JSON object");
-  return { json: json as Record<string, unknown>, images };
+}
+
+export async function readImagesJson(body: AsyncIterable<Uint8Array>): Promise<StreamedImages> {
+  const extractor = new B64JsonExtractor();
+  for await (const piece of body) extractor.push(piece);
+  return extractor.end();
+}
+
+export interface SseEvent extends StreamedImages {
+  event: string | null;
+}
+
+/**
+ * Server-sent events whose data is JSON with b64_json values (the Images API stream): each event's data is fed to
+ * its own extractor as it arrives, so a streamed 4K image, partial or final, is never held as text.
+ */
+export async function* readImagesSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+  let extractor: B64JsonExtractor | null = null;
+  let event: string | null = null;
+  // Where we are in the current line: its start, its field name, a small field's value, or a data value.
+  let state: "start" | "name" | "value" | "data" = "start";
+  let name = "";
+  let value = "";
+  let skipSpace = false;
+  for await (const piece of body) {
+    let buffer = Buffer.from(piece);
+    while (buffer.length > 0) {
+      if (skipSpace) {
+        skipSpace = false;
+        if (buffer[0] === 0x20) buffer = buffer.subarray(1);
+        continue;
+      }
+      if (state === "start") {
+        if (buffer[0] === 0x0d) {
+          buffer = buffer.subarray(1);
+          continue;
+        }
+        if (buffer[0] === 0x0a) {
+          // A blank line ends the event.
+          buffer = buffer.subarray(1);
+          if (extractor) yield { event, ...extractor.end() };
+          extractor = null;
+          event = null;
+          continue;
+        }
+        state = "name";
+        name = "";
+        continue;
+      }
+      const nl = buffer.indexOf(0x0a);
+      if (state === "data") {
+        extractor?.push(nl === -1 ? buffer : buffer.subarray(0, nl));
+        if (nl === -1) break;
+        state = "start";
+        buffer = buffer.subarray(nl + 1);
+        continue;
+      }
+      if (state === "name") {
+        const colon = buffer.indexOf(0x3a);
+        if (colon !== -1 && (nl === -1 || colon < nl)) {
+          name += buffer.subarray(0, colon).toString("utf8");
+          buffer = buffer.subarray(colon + 1);
+          skipSpace = true;
+          if (name === "data") {
+            // Several data lines in one event are joined with a newline (JSON whitespace here).
+            if (extractor) extractor.push(Buffer.from("\n"));
+            extractor ??= new B64JsonExtractor();
+            state = "data";
+          } else {
+            state = "value";
+            value = "";
+          }
+          continue;
+        }
+        name += buffer.subarray(0, nl === -1 ? buffer.length : nl).toString("utf8");
+        if (nl === -1) break;
+        state = "start";
+        buffer = buffer.subarray(nl + 1);
+        continue;
+      }
+      // A small field (event:, id:, retry:, or a comment) is collected whole.
+      value += buffer.subarray(0, nl === -1 ? buffer.length : nl).toString("utf8");
+      if (nl === -1) break;
+      if (name === "event") event = value.replace(/\r$/, "");
+      state = "start";
+      buffer = buffer.subarray(nl + 1);
+    }
+  }
+  if (extractor) yield { event, ...extractor.end() };
 }

@@ -3,7 +3,7 @@
 
 import type OpenAI from "openai";
 import { UpstreamError } from "../errors.js";
-import { IMAGE_PLACEHOLDER, readImagesJson } from "./b64-stream.js";
+import { IMAGE_PLACEHOLDER, readImagesJson, readImagesSse } from "./b64-stream.js";
 import type { CallHooks, DeliveredImage, ImageCall, ImageCallResult, Usage } from "./types.js";
 
 interface StreamEvent {
@@ -77,19 +77,29 @@ export async function callImagesApi(client: OpenAI, call: ImageCall, hooks: Call
     };
   }
 
-  const { data, request_id: requestId } = (await promise.withResponse()) as {
-    data: unknown;
-    request_id: string | null;
-  };
+  // Streamed answers are read from the raw body too: every partial and final image is decoded as it arrives.
+  const raw = (await promise.asResponse()) as Response;
+  const requestId = raw.headers.get("x-request-id");
+  if (!raw.body) throw new UpstreamError("the answer had no body", { retryable: true, requestId });
   const delivered: DeliveredImage[] = [];
   let usage: Usage | undefined;
   let meta: Record<string, unknown> = {};
-  for await (const event of data as AsyncIterable<StreamEvent>) {
-    if (event.type.endsWith(".partial_image") && event.b64_json) {
-      hooks.onPartial?.({ index: event.partial_image_index ?? 0, b64: event.b64_json });
-    } else if (event.type.endsWith(".completed")) {
+  for await (const sse of readImagesSse(raw.body as unknown as AsyncIterable<Uint8Array>)) {
+    const event = sse.json as StreamEvent & { error?: { message?: string } };
+    if (sse.event === "error" || event.error) {
+      throw new UpstreamError(`the image stream reported an error: ${event.error?.message ?? "unknown"}`, {
+        retryable: false,
+        requestId,
+      });
+    }
+    const type = String(event.type ?? sse.event ?? "");
+    const slot = typeof event.b64_json === "string" ? IMAGE_PLACEHOLDER.exec(event.b64_json) : null;
+    const bytes = slot ? (sse.images[Number(slot[1])] ?? null) : undefined;
+    if (type.endsWith(".partial_image") && bytes !== undefined) {
+      hooks.onPartial?.({ index: event.partial_image_index ?? 0, bytes });
+    } else if (type.endsWith(".completed")) {
       delivered.push({
-        ...(event.b64_json ? { b64: event.b64_json } : {}),
+        ...(slot ? (bytes ? { bytes } : { error: "its data is not valid base64" }) : {}),
         ...(typeof event.url === "string" ? { url: event.url } : {}),
       });
       usage = event.usage ?? usage;

@@ -48,7 +48,9 @@ export interface DeliveredImage {
 
 export interface PartialImage {
   index: number;
-  b64: string;
+  /** Decoded bytes (Images API stream), or base64 text (Responses stream); null when the data was not base64. */
+  bytes?: Buffer | null;
+  b64?: string;
 }
 
 export interface ImageCallResult {

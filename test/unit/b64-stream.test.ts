@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readImagesJson } from "../../src/upstream/b64-stream.js";
+import { readImagesJson, readImagesSse } from "../../src/upstream/b64-stream.js";
 
 async function* chunks(text: string, sizes: number[]): AsyncIterable<Uint8Array> {
   const bytes = Buffer.from(text);
@@ -59,5 +59,39 @@ describe("streamed b64_json decoding", () => {
     const full = answer(png.toString("base64"));
     await expect(readImagesJson(chunks(full.slice(0, 40), [8]))).rejects.toThrow(/truncated/);
     await expect(readImagesJson(chunks(full.slice(0, full.length - 5), [8]))).rejects.toThrow(/truncated or malformed/);
+  });
+});
+
+describe("streamed SSE events", () => {
+  const b64 = png.toString("base64");
+  const stream = (eol: string) =>
+    [
+      `event: image_generation.partial_image${eol}data: {"type":"image_generation.partial_image","partial_image_index":0,"b64_json":"${b64}"}${eol}${eol}`,
+      `: a comment line${eol}${eol}`,
+      `event: image_generation.completed${eol}data: {"type":"image_generation.completed","b64_json":"${b64}","usage":{"output_tokens":5}}${eol}${eol}`,
+    ].join("");
+
+  it.each([
+    ["LF", "\n"],
+    ["CRLF", "\r\n"],
+  ])("yields every event with its decoded image, whatever the chunking (%s)", async (_name, eol) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 6 }), async (sizes) => {
+        const events = [];
+        for await (const event of readImagesSse(chunks(stream(eol), sizes))) events.push(event);
+        expect(events.map((e) => e.event)).toEqual(["image_generation.partial_image", "image_generation.completed"]);
+        expect(events.map((e) => e.images[0]?.equals(png))).toEqual([true, true]);
+        expect(events[1]?.json).toMatchObject({ type: "image_generation.completed", usage: { output_tokens: 5 } });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("yields a final event that ends without a blank line, and fails on one cut inside its image", async () => {
+    const events = [];
+    for await (const e of readImagesSse(chunks(`data: {"type":"x","b64_json":"${b64}"}`, [9]))) events.push(e);
+    expect(events).toHaveLength(1);
+    const cut = readImagesSse(chunks(`data: {"type":"x","b64_json":"${b64.slice(0, 12)}`, [9]));
+    await expect(cut.next()).rejects.toThrow(/truncated/);
   });
 });
