@@ -107,9 +107,9 @@ export function headline(result: GenerationResult): string {
   if (result.status === "failed") return `Generation failed: ${result.message ?? "unknown error"}`;
   const mismatched = result.images.filter((i) => !i.verified && i.requested_size !== null);
   const parts: string[] = [];
-  if (mismatched.length > 0) {
-    for (const image of mismatched)
-      parts.push(`${image.mismatch ?? "Not verified."} (${result.provider}): ${image.path}.`);
+  for (const image of mismatched) {
+    const what = (image.mismatch ?? "Not verified.").replace(/\.$/, "");
+    parts.push(`${what} (delivered by ${result.provider}): ${image.path}.`);
   }
   const verified = result.images.filter((i) => i.verified);
   if (verified.length === 1 && verified[0]) {

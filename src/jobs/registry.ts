@@ -73,7 +73,8 @@ export class JobRegistry<R> {
       key,
       label,
       typical,
-      status: "queued",
+      // "queued" means waiting for an upstream slot, which only the limiter knows (ctx.setStatus).
+      status: "running",
       createdAt: Date.now(),
       finishedAt: null,
       progress: { progress: 0, message: `${label}: starting` },

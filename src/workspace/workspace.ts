@@ -133,22 +133,26 @@ export class Workspace {
     if (requested.includes("\0")) throw new InputError(`${what} path contains a NUL byte.`);
     const root = await this.init();
     const candidate = isAbsolute(requested) ? requested : resolve(root, requested);
+    // Remote (HTTP) callers may name files in the workspace only, never the extra read roots of the host.
+    const extra = workspaceOnly ? [] : this.readRoots;
+    const roots = [root, ...(await Promise.all(extra.map((r) => realpath(r).catch(() => null))))].filter(
+      (r): r is string => r !== null,
+    );
+    const outside = () =>
+      new InputError(
+        `${what} '${requested}' is outside the folders this server may read (${roots.join(", ")}); copy it into the workspace or add its folder to PIXELWRIGHT_READ_ROOTS.`,
+      );
+    // Refuse a path that leaves the jail before touching the disk, so nobody can probe what exists outside it.
+    const lexicalRoots = [resolve(this.root), root, ...extra.map((r) => resolve(r)), ...roots];
+    if (!lexicalRoots.some((r) => within(r, candidate))) throw outside();
     let real: string;
     try {
       real = await realpath(candidate);
     } catch {
       throw new InputError(`${what} '${requested}' does not exist (relative paths are read from ${root}).`);
     }
-    // Remote (HTTP) callers may name files in the workspace only, never the extra read roots of the host.
-    const extra = workspaceOnly ? [] : this.readRoots;
-    const roots = [root, ...(await Promise.all(extra.map((r) => realpath(r).catch(() => null))))].filter(
-      (r): r is string => r !== null,
-    );
-    if (!roots.some((r) => within(r, real))) {
-      throw new InputError(
-        `${what} '${requested}' is outside the folders this server may read (${roots.join(", ")}); copy it into the workspace or add its folder to PIXELWRIGHT_READ_ROOTS.`,
-      );
-    }
+    // Then again after symlinks: a link inside the jail may point out of it.
+    if (!roots.some((r) => within(r, real))) throw outside();
     const info = await stat(real);
     if (!info.isFile()) throw new InputError(`${what} '${requested}' is not a file.`);
     return real;

@@ -30,7 +30,9 @@ describe("gateway behaviours of the simulator get the right verdict", () => {
     const result = await h.call("generate_image", { prompt: "downscaled", size: "3840x2160", return_image: "none" });
     const out = asResult(result);
     expect(out.images[0]).toMatchObject({ width: 1672, height: 941, verified: false });
-    expect(textOf(result)).toMatch(/^Requested 3840x2160 but the saved file is 1672x941\. \(openai-compatible\)/);
+    expect(textOf(result)).toMatch(
+      /^Requested 3840x2160 but the saved file is 1672x941 \(delivered by openai-compatible\): \//,
+    );
     expect(out.caveats.join(" ")).toMatch(/Delivered by openai-compatible/);
   });
 

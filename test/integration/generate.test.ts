@@ -65,12 +65,15 @@ describe("local refusal: invalid requests never reach the upstream", () => {
     ["../ escape", "../../etc/passwd"],
     ["an absolute path elsewhere", "/etc/hostname"],
     ["a symlink out of the workspace", "link-out.png"],
-  ])("refuses %s for reference images and verify_image", async (_name, path) => {
+    // Refused as outside before the disk is touched: whether a file exists out there is not revealed.
+    ["a missing file outside", "../../no/such/file.png"],
+  ])("refuses %s for reference images and verify_image, as outside the jail", async (_name, path) => {
     const generate = await h.call("generate_image", { prompt: "a cat", reference_images: [path] });
     expect(generate.isError).toBe(true);
-    expect(textOf(generate)).toMatch(/outside the folders this server may read|does not exist/);
+    expect(textOf(generate)).toMatch(/outside the folders this server may read/);
     const verify = await h.call("verify_image", { path });
     expect(verify.isError).toBe(true);
+    expect(textOf(verify)).toMatch(/outside the folders this server may read/);
     expect(h.sim.stats.imageRequests).toBe(0);
   });
 

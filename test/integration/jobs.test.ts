@@ -90,6 +90,8 @@ describe("progress", () => {
       expect((updates[i]?.at ?? 0) - (updates[i - 1]?.at ?? 0)).toBeLessThan(5000);
     }
     expect(updates.some((u) => /rendering 3840x2160 high — \d+ s elapsed/.test(u.message ?? ""))).toBe(true);
+    // Slots were free: nothing may claim the job was queued.
+    expect(updates.filter((u) => /queued/.test(u.message ?? ""))).toEqual([]);
   });
 
   it("turns each partial image into a notification before the result", async () => {
