@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { callTool, parseToolArguments } from "./call.js";
+import { callTool, parseToolArguments } from "./cli/call.js";
 import { CONFIG_FLAGS, describeSettings, loadConfig } from "./config.js";
 import { ConfigError, InputError, PixelwrightError } from "./errors.js";
 import { createLogger, type LogLevel } from "./log.js";
 import { writeStderr, writeStdout } from "./output.js";
-import { createRuntime } from "./runtime.js";
+import { createRuntime, startStandaloneSimulator } from "./runtime.js";
 import { registerSecret } from "./secrets.js";
 import { serveStdio } from "./transports/stdio.js";
 import { VERSION } from "./version.js";
@@ -131,11 +131,9 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case "simulator": {
-      const { startSimulator, simulatorOptionsFromEnv } = await import("./simulator/server.js");
       const port = Number(values.port ?? 8787);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError("--port must be 0-65535.");
-      const sim = await startSimulator({
-        ...simulatorOptionsFromEnv(),
+      const sim = await startStandaloneSimulator({
         port,
         host: typeof values.host === "string" ? values.host : "127.0.0.1",
       });

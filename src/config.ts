@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { z } from "zod";
-import { DEFAULT_MODEL } from "./contract/models.js";
+import { DEFAULT_MODEL, DEFAULT_RESPONSES_MODEL } from "./contract/models.js";
 import { ConfigError } from "./errors.js";
 import { LOG_LEVELS } from "./log.js";
 import { findProfile, PROFILE_NAMES } from "./upstream/gateways.js";
@@ -97,7 +97,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     maxConcurrency: 4,
     maxQueued: 32,
     logLevel: "info",
-    responsesModel: "gpt-5",
+    responsesModel: DEFAULT_RESPONSES_MODEL,
     allowPrivateUrls: false,
     httpAllowedHosts: [],
     httpAllowedOrigins: [],

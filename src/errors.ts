@@ -1,11 +1,19 @@
-// Typed errors thrown by the core, and the one boundary where they become MCP isError results.
+// The closed set of errors pixelwright throws, and the one boundary where they become MCP isError results.
+// Every error class lives here; anything else that reaches the boundary is an internal error with an incident id.
 
+import { randomBytes } from "node:crypto";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "./log.js";
 import { redactText } from "./secrets.js";
 
+export type ErrorKind = "input" | "upstream" | "configuration" | "busy" | "cancelled" | "internal";
+
 export abstract class PixelwrightError extends Error {
-  abstract readonly kind: "input" | "upstream" | "configuration" | "busy" | "internal";
+  abstract readonly kind: ErrorKind;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
 }
 
 /** The request cannot be served as given; the message says what to change. Nothing was sent upstream. */
@@ -14,10 +22,24 @@ export class InputError extends PixelwrightError {
   constructor(
     message: string,
     readonly field?: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
-    this.name = "InputError";
+    super(message, options);
   }
+}
+
+/** Bytes that should be an image are not one (or cannot be decoded within the limits). */
+export class NotAnImageError extends InputError {}
+
+/** A URL could not be downloaded under the guards (scheme, address, size, type, deadline). */
+export class DownloadError extends InputError {}
+
+export interface UpstreamDetails {
+  status?: number;
+  code?: string | null;
+  requestId?: string | null;
+  retryable: boolean;
+  provider?: string;
 }
 
 /** The upstream API answered with an error, or could not be reached. */
@@ -25,26 +47,16 @@ export class UpstreamError extends PixelwrightError {
   readonly kind = "upstream" as const;
   constructor(
     message: string,
-    readonly details: {
-      status?: number;
-      code?: string | null;
-      requestId?: string | null;
-      retryable: boolean;
-      provider?: string;
-    },
+    readonly details: UpstreamDetails,
+    options?: { cause?: unknown },
   ) {
-    super(message);
-    this.name = "UpstreamError";
+    super(message, options);
   }
 }
 
 /** The server is misconfigured (bad environment variable or flag). */
 export class ConfigError extends PixelwrightError {
   readonly kind = "configuration" as const;
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
 }
 
 /** Too much work queued; the caller should retry later. */
@@ -53,13 +65,38 @@ export class BusyError extends PixelwrightError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
-    this.name = "BusyError";
+    super(message, options);
   }
 }
 
-function sentence(err: unknown): string {
+/** Work was stopped on purpose (a cancel, a shutdown) before it finished. */
+export class AbortedError extends PixelwrightError {
+  readonly kind = "cancelled" as const;
+  constructor(reason = "the request was cancelled", options?: { cause?: unknown }) {
+    super(reason, options);
+  }
+}
+
+/** Something that should not happen did: logged in full with an incident id, shown to the caller by that id only. */
+export class InternalError extends PixelwrightError {
+  readonly kind = "internal" as const;
+  readonly incidentId: string;
+  constructor(message: string, options?: { cause?: unknown; incidentId?: string }) {
+    super(message, options);
+    this.incidentId = options?.incidentId ?? `inc_${randomBytes(6).toString("hex")}`;
+  }
+}
+
+/** Any thrown value as a PixelwrightError: typed errors pass through; anything else becomes an InternalError. */
+export function asPixelwrightError(err: unknown): PixelwrightError {
+  if (err instanceof PixelwrightError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new InternalError(redactText(message), { cause: err });
+}
+
+function sentence(err: PixelwrightError): string {
   if (err instanceof InputError) return `Invalid request: ${err.message}`;
   if (err instanceof UpstreamError) {
     const rid = err.details.requestId ? ` (request id ${err.details.requestId})` : "";
@@ -68,14 +105,20 @@ function sentence(err: unknown): string {
   }
   if (err instanceof ConfigError) return `Server configuration error: ${err.message}`;
   if (err instanceof BusyError) return `Busy: ${err.message} Retry after ${err.retryAfterSeconds} s.`;
-  return "Internal error in pixelwright; the details are in the server log. Retry, or report it if it persists.";
+  if (err instanceof AbortedError) return `Cancelled: ${err.message}`;
+  const id = err instanceof InternalError ? err.incidentId : "unknown";
+  return `Internal error in pixelwright (incident ${id}); the details are in the server log under that id. Retry, or report the id if it persists.`;
 }
 
 /** The only place an error becomes tool-result text: one sentence, no stack, no secret. */
 export function toToolError(err: unknown, logger?: Logger): CallToolResult {
-  if (!(err instanceof PixelwrightError)) logger?.error({ err }, "unexpected error in a tool");
-  else logger?.info({ kind: err.kind, msg: redactText(err.message) }, "tool refused or failed");
-  return { isError: true, content: [{ type: "text", text: redactText(sentence(err)) }] };
+  const typed = asPixelwrightError(err);
+  if (typed instanceof InternalError) {
+    logger?.error({ err: typed.cause ?? typed, incident: typed.incidentId }, "unexpected error in a tool");
+  } else {
+    logger?.info({ kind: typed.kind, msg: redactText(typed.message) }, "tool refused or failed");
+  }
+  return { isError: true, content: [{ type: "text", text: redactText(sentence(typed)) }] };
 }
 
 export function errorMessage(err: unknown): string {

@@ -2,16 +2,17 @@
 // and, with no API key, the embedded offline simulator. createServer() builds one McpServer per connection on it.
 
 import type { Config } from "./config.js";
-import type { GenerationResult } from "./contract/results.js";
+import { tierModels } from "./contract/models.js";
+import type { GenerationResult } from "./contract/schemas.js";
 import { Limiter } from "./jobs/limiter.js";
 import { JobRegistry } from "./jobs/registry.js";
-import { ImageService } from "./jobs/service.js";
 import type { Logger } from "./log.js";
-import type { Simulator } from "./simulator/server.js";
+import type { Simulator, SimulatorOptions } from "./simulator/server.js";
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy, isPublicAddress } from "./upstream/download.js";
 import { findProfile, type GatewayProfile } from "./upstream/gateways.js";
 import { createUpstream } from "./upstream/index.js";
 import type { Endpoint } from "./upstream/types.js";
+import { ImageService } from "./usecases/service.js";
 import { Workspace } from "./workspace/workspace.js";
 
 export const OFFLINE_PROVIDER = "offline-simulator";
@@ -56,6 +57,15 @@ function downloadPolicy(config: Config, profile: GatewayProfile, simulatorHost: 
   return { ...DEFAULT_DOWNLOAD_POLICY, allowHttp: profile.allowHttpUrls };
 }
 
+/**
+ * The simulator with the knobs from the environment: embedded when offline, or standalone (`pixelwright simulator`).
+ * This file is the one production wiring point that loads simulator/.
+ */
+export async function startStandaloneSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const { startSimulator, simulatorOptionsFromEnv } = await import("./simulator/server.js");
+  return startSimulator({ ...simulatorOptionsFromEnv(), ...options });
+}
+
 export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   const workspace = new Workspace(config.workspace, config.readRoots);
   await workspace.init();
@@ -66,8 +76,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   let endpoint: Endpoint;
   const profile = effectiveProfile(config);
   if (config.offline) {
-    const { startSimulator, simulatorOptionsFromEnv } = await import("./simulator/server.js");
-    simulator = await startSimulator({ ...simulatorOptionsFromEnv(), apiKey: "offline-simulator" });
+    simulator = await startStandaloneSimulator({ apiKey: "offline-simulator" });
     endpoint = {
       provider: OFFLINE_PROVIDER,
       baseURL: simulator.baseURL,
@@ -96,7 +105,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   const upstream = createUpstream({
     endpoint,
     logger,
-    limiter,
+    slots: limiter,
     fanOut: profile.fanOut,
     // The simulator can imitate url-only gateways, so offline accepts both shapes.
     accepts: simulator ? { b64: true, url: true } : profile.accepts,
@@ -119,7 +128,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     maxActiveJobs: config.maxConcurrency + config.maxQueued,
     downloadPolicy: downloadPolicy(config, profile, simulator ? "127.0.0.1" : null),
     profile: simulator
-      ? { name: OFFLINE_PROVIDER, rejects: [], ignores: [], tierModels: ["gpt-image-2-pro"] }
+      ? { name: OFFLINE_PROVIDER, rejects: [], ignores: [], tierModels: tierModels() }
       : {
           name: profile.name,
           rejects: profile.rejects,

@@ -1,13 +1,13 @@
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { mimeType } from "./contract/formats.js";
 import { toToolError } from "./errors.js";
-import { mimeType } from "./imaging/sniff.js";
-import { imageUri } from "./jobs/generation.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { type AnyTool, KIND_ANNOTATIONS, type ToolExtra } from "./tools/define.js";
 import { allTools } from "./tools/index.js";
+import { imageUri } from "./usecases/generate/save.js";
 import { VERSION } from "./version.js";
 
 export const INSTRUCTIONS = [
@@ -69,7 +69,7 @@ function registerImageResources(server: McpServer, runtime: Runtime): void {
         resources: (await workspace.listImages(100)).map((name) => ({
           uri: imageUri(name),
           name,
-          mimeType: mimeType(name.slice(name.lastIndexOf(".") + 1).replace("jpg", "jpeg")),
+          mimeType: mimeType(name.slice(name.lastIndexOf(".") + 1)),
         })),
       }),
     }),

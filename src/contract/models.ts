@@ -45,8 +45,8 @@ export interface ActiveModel {
   inputFidelity: "omit" | readonly ("high" | "low")[];
   /** Gateway preset size names this model accepts, mapped to the size they promise. */
   tiers?: Readonly<Record<string, readonly [number, number]>>;
-  /** Whether SPEC section 5's output-token formula applies (gpt-image-2 list prices). */
-  costModel: "gpt-image-2" | "unknown";
+  /** The model's list price row (SPEC section 5), or null when there is no public price: cost is then "unknown". */
+  price: PriceRow | null;
   notes: readonly string[];
   /** What a size check must tell the user about this model's limits, when anything. */
   sizeNote?: string;
@@ -61,6 +61,25 @@ export interface RetiredModel {
 }
 
 export type ModelSpec = ActiveModel | RetiredModel;
+
+/** A list price: dollars per token, and whether SPEC section 5's output-token formula estimates its images. */
+export interface PriceRow {
+  name: string;
+  textInputPerToken: number;
+  imageInputPerToken: number;
+  imageOutputPerToken: number;
+  /** Output tokens per image by quality factor (low, medium, high); xhigh and max have no public figures. */
+  qualityFactors: Readonly<Partial<Record<Quality, number>>>;
+}
+
+/** gpt-image-2 list prices: text input $5 / 1M tokens, image input $8 / 1M, image output $30 / 1M. */
+export const GPT_IMAGE_2_PRICE: PriceRow = {
+  name: "gpt-image-2 list price",
+  textInputPerToken: 5 / 1_000_000,
+  imageInputPerToken: 8 / 1_000_000,
+  imageOutputPerToken: 30 / 1_000_000,
+  qualityFactors: { low: 16, medium: 48, high: 96 },
+};
 
 export const FLEXIBLE_RULES: FlexibleSizeRules = {
   kind: "flexible",
@@ -118,7 +137,7 @@ function gptImage2Family(id: string, notes: readonly string[] = []): ActiveModel
     formats: ALL_FORMATS,
     maxReferenceImages: 16,
     inputFidelity: "omit",
-    costModel: "gpt-image-2",
+    price: GPT_IMAGE_2_PRICE,
     notes: [
       "Transparent backgrounds are a preview feature for gpt-image-2 (since 2026-08-20), PNG or WebP only.",
       ...notes,
@@ -139,7 +158,7 @@ function gptImage25(id: string, notes: readonly string[]): ActiveModel {
     formats: ALL_FORMATS,
     maxReferenceImages: 16,
     inputFidelity: "omit",
-    costModel: "unknown",
+    price: null,
     notes: ["No public pricing for this model: cost is reported as unknown.", ...notes],
     sizeNote: `${id} uses the gpt-image-2 size rules; its own size caps are not published, so verify the saved file.`,
   };
@@ -168,7 +187,7 @@ function classic(id: string, inputFidelity: readonly ("high" | "low")[]): Active
     formats: ALL_FORMATS,
     maxReferenceImages: 16,
     inputFidelity,
-    costModel: "unknown",
+    price: null,
     notes: [],
   };
 }
@@ -190,7 +209,7 @@ const ROWS: readonly ModelSpec[] = [
     ...gptImage2Family("chatgpt-image-latest"),
     sizes: UNVERIFIED_FLEXIBLE,
     transparency: "unknown",
-    costModel: "unknown",
+    price: null,
     notes: [],
     sizeNote: "Sizes are not documented for chatgpt-image-latest: validated with the gpt-image-2 rules, unverified.",
   },
@@ -199,7 +218,7 @@ const ROWS: readonly ModelSpec[] = [
     origin: "gateway",
     sizes: UNVERIFIED_FLEXIBLE,
     transparency: "unknown",
-    costModel: "unknown",
+    price: null,
     tiers: GATEWAY_TIERS,
     notes: ["gpt-image-2-pro is a gateway model name, not an OpenAI model."],
     sizeNote:
@@ -213,6 +232,9 @@ const ROWS: readonly ModelSpec[] = [
 export const MODELS: ReadonlyMap<string, ModelSpec> = new Map(ROWS.map((row) => [row.id, row]));
 
 export const DEFAULT_MODEL = "gpt-image-2";
+
+/** The text model that calls the image_generation tool on the Responses route, unless configured otherwise. */
+export const DEFAULT_RESPONSES_MODEL = "gpt-5";
 
 /** Model names gateways invent are accepted; anything that cannot be a model identifier is not. */
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
@@ -236,11 +258,18 @@ export function lookupModel(name: string): ModelLookup {
       id,
       sizes: UNVERIFIED_FLEXIBLE,
       transparency: "unknown",
-      costModel: "unknown",
+      price: null,
       notes: [],
       sizeNote: `${id} is not a model pixelwright knows: validated with the gpt-image-2 rules; verify the saved file.`,
     },
   };
+}
+
+/** Models only gateways expose, which take preset tier names as sizes (e.g. gpt-image-2-pro with 16:9(4K)). */
+export function tierModels(): string[] {
+  return activeModels()
+    .filter((m) => m.origin === "gateway" && m.tiers !== undefined)
+    .map((m) => m.id);
 }
 
 export function activeModels(): ActiveModel[] {

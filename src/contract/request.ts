@@ -3,6 +3,7 @@
 import { InputError } from "../errors.js";
 import { type CostEstimate, estimateCost } from "./cost.js";
 import { type ActiveModel, type Background, lookupModel, type OutputFormat, type Quality } from "./models.js";
+import type { Requested } from "./schemas.js";
 import { type SizeReport, validateSize } from "./sizes.js";
 
 /** What the request contract needs to know about the upstream profile (upstream/gateways.ts holds the data). */
@@ -67,14 +68,154 @@ export interface RequestDefaults {
   profile: ProfileLimits;
 }
 
-export function validateGenerateRequest(args: GenerateArgs, defaults: RequestDefaults): ValidatedRequest {
-  const { profile } = defaults;
-  const defaultModel = defaults.model;
-  const problems: string[] = [];
-  const caveats: string[] = [];
-  const modelName = args.model?.trim() || defaultModel;
+/** What every request check sees, and where it writes what it finds. */
+interface CheckContext {
+  args: GenerateArgs;
+  model: ActiveModel;
+  profile: ProfileLimits;
+  size: SizeReport;
+  format: OutputFormat;
+  referenceImages: string[];
+  problems: string[];
+  caveats: string[];
+}
+
+/** A named rule of the request contract: pushes a problem (refused locally) or a caveat (sent, with a warning). */
+export interface RequestCheck {
+  name: string;
+  check(ctx: CheckContext): void;
+}
+
+const argValue = (args: GenerateArgs, key: string) => (args as unknown as Record<string, unknown>)[key];
+
+/** The request contract as data: each rule is one named check, run in this order. */
+export const REQUEST_CHECKS: readonly RequestCheck[] = [
+  {
+    name: "prompt",
+    check: ({ args, problems }) => {
+      if (args.prompt.trim() === "") problems.push("prompt is empty: describe the image to generate.");
+      if (args.prompt.length > 32_000)
+        problems.push(`prompt has ${args.prompt.length} characters; the limit is 32,000.`);
+    },
+  },
+  {
+    name: "size",
+    check: ({ size, problems, caveats }) => {
+      if (!size.ok) {
+        const rules = size.violations.map((v) => v.message).join(" ");
+        const first = size.suggestions[0];
+        problems.push(
+          `size ${size.input}: ${rules}${first ? ` Use size "${first.size}" (${first.why}).` : ""} validate_size lists every option.`,
+        );
+      } else if (size.experimental) {
+        caveats.push(
+          `${size.size} is experimental (above 2560x1440): quality may vary and it is slower; 2560x1440-class sizes are the stable alternative.`,
+        );
+      }
+    },
+  },
+  {
+    name: "quality",
+    check: ({ args, model, problems }) => {
+      const quality = args.quality ?? "auto";
+      if (model.qualities && !model.qualities.includes(quality)) {
+        problems.push(`quality "${quality}" is not offered by ${model.id}; use one of ${model.qualities.join(", ")}.`);
+      }
+    },
+  },
+  {
+    name: "output_format",
+    check: ({ model, format, args, problems }) => {
+      if (!model.formats.includes(format)) {
+        problems.push(
+          `output_format "${format}" is not offered by ${model.id}; use one of ${model.formats.join(", ")}.`,
+        );
+      }
+      if (args.output_compression !== undefined && format === "png") {
+        problems.push(
+          'output_compression applies only to jpeg and webp; drop it or set output_format "jpeg" or "webp".',
+        );
+      }
+    },
+  },
+  {
+    name: "background",
+    check: ({ args, model, format, problems, caveats }) => {
+      if (args.background !== "transparent") return;
+      if (model.transparency === "unsupported") {
+        problems.push(`${model.id} cannot make transparent backgrounds; use a model such as gpt-image-2.5-flare.`);
+      } else if (!model.transparentFormats.includes(format)) {
+        problems.push(`a transparent background needs output_format "png" or "webp", not "${format}".`);
+      } else if (model.transparency === "preview") {
+        caveats.push(`Transparent backgrounds are a preview feature on ${model.id}: check the saved file's alpha.`);
+      } else if (model.transparency === "unknown") {
+        caveats.push(`Transparent-background support of ${model.id} is undocumented: check the saved file's alpha.`);
+      }
+    },
+  },
+  {
+    name: "reference_images",
+    check: ({ model, profile, referenceImages, problems }) => {
+      const max = Math.min(model.maxReferenceImages, profile.maxReferenceImages ?? Number.POSITIVE_INFINITY);
+      if (referenceImages.length > max) {
+        const who = max < model.maxReferenceImages ? `the ${profile.name} profile` : model.id;
+        problems.push(`${referenceImages.length} reference images given; ${who} takes at most ${max}.`);
+      }
+    },
+  },
+  {
+    name: "route",
+    check: ({ args, problems }) => {
+      if ((args.route ?? "images") === "responses" && args.mask) {
+        problems.push('a mask needs the Images API edit endpoint: use route "images" (the default) or drop the mask.');
+      }
+    },
+  },
+  {
+    name: "profile",
+    check: ({ args, profile, problems, caveats }) => {
+      for (const param of profile.rejects) {
+        if (argValue(args, param) !== undefined)
+          problems.push(`the ${profile.name} profile refuses ${param}: remove it.`);
+      }
+      for (const param of profile.ignores) {
+        if (argValue(args, param === "stream" ? "partial_images" : param) !== undefined) {
+          caveats.push(
+            `The ${profile.name} profile may ignore ${param}: the saved file is measured, so check the verdict.`,
+          );
+        }
+      }
+    },
+  },
+  {
+    name: "mask",
+    check: ({ args, referenceImages, problems }) => {
+      if (args.mask && referenceImages.length === 0) {
+        problems.push("a mask edits a reference image: give reference_images as well (the mask applies to the first).");
+      }
+    },
+  },
+  {
+    name: "input_fidelity",
+    check: ({ args, model, referenceImages, problems }) => {
+      const fidelity = args.input_fidelity;
+      if (fidelity === undefined) return;
+      if (model.inputFidelity === "omit") {
+        problems.push(`${model.id} does not accept input_fidelity (the API answers 400): remove it.`);
+      } else if (!model.inputFidelity.includes(fidelity)) {
+        problems.push(
+          `input_fidelity "${fidelity}" is not offered by ${model.id}; use ${model.inputFidelity.join(" or ")}.`,
+        );
+      } else if (referenceImages.length === 0) {
+        problems.push("input_fidelity only applies to edits: give reference_images or remove it.");
+      }
+    },
+  },
+];
+
+/** The model a request names: refused when retired or not a model name; gateways' own names are assumed. */
+function requestModel(modelName: string, caveats: string[]): { model: ActiveModel; known: boolean } {
   const lookup = lookupModel(modelName);
-  let model: ActiveModel;
   if (lookup.kind === "known" && lookup.spec.status === "retired") {
     throw new InputError(
       `model ${lookup.spec.id} was shut down on ${lookup.spec.since}; use model "${lookup.spec.replacement}" instead.`,
@@ -83,126 +224,63 @@ export function validateGenerateRequest(args: GenerateArgs, defaults: RequestDef
   }
   if (lookup.kind === "invalid") throw new InputError(`'${modelName}' is not a model name.`, "model");
   if (lookup.kind === "unknown") {
-    model = lookup.assumed;
     caveats.push(lookup.assumed.sizeNote ?? "");
-  } else {
-    model = lookup.spec as ActiveModel;
+    return { model: lookup.assumed, known: false };
   }
+  return { model: lookup.spec as ActiveModel, known: true };
+}
 
-  const prompt = args.prompt;
-  if (prompt.trim() === "") problems.push("prompt is empty: describe the image to generate.");
-  if (prompt.length > 32_000) problems.push(`prompt has ${prompt.length} characters; the limit is 32,000.`);
+/** Gateways that take preset tiers for a model get the tier name on the wire; delivery is judged by its size. */
+function wireSizeOf(size: SizeReport, model: ActiveModel, profile: ProfileLimits): string {
+  if (size.tier) return size.tier;
+  if (profile.tierModels.includes(model.id) && model.tiers) {
+    const tier = Object.entries(model.tiers).find(([, [w, h]]) => w === size.width && h === size.height);
+    if (tier) return tier[0];
+  }
+  return size.size as string;
+}
 
-  const sizeText = args.size?.trim() || DEFAULT_SIZE;
-  const size = validateSize(sizeText, modelName);
-  if (!size.ok) {
-    const rules = size.violations.map((v) => v.message).join(" ");
-    const first = size.suggestions[0];
-    problems.push(
-      `size ${size.input}: ${rules}${first ? ` Use size "${first.size}" (${first.why}).` : ""} validate_size lists every option.`,
-    );
-  }
-  if (size.ok && size.experimental) {
-    caveats.push(
-      `${size.size} is experimental (above 2560x1440): quality may vary and it is slower; 2560x1440-class sizes are the stable alternative.`,
-    );
-  }
-  if (model.sizeNote && lookup.kind === "known") caveats.push(model.sizeNote);
-
-  const quality = args.quality ?? "auto";
-  if (model.qualities && !model.qualities.includes(quality)) {
-    problems.push(`quality "${quality}" is not offered by ${model.id}; use one of ${model.qualities.join(", ")}.`);
-  }
+export function validateGenerateRequest(args: GenerateArgs, defaults: RequestDefaults): ValidatedRequest {
+  const { profile } = defaults;
+  const caveats: string[] = [];
+  const problems: string[] = [];
+  const modelName = args.model?.trim() || defaults.model;
+  const { model, known } = requestModel(modelName, caveats);
+  const size = validateSize(args.size?.trim() || DEFAULT_SIZE, modelName);
   const format = args.output_format ?? "png";
-  if (!model.formats.includes(format)) {
-    problems.push(`output_format "${format}" is not offered by ${model.id}; use one of ${model.formats.join(", ")}.`);
-  }
-  if (args.output_compression !== undefined && format === "png") {
-    problems.push('output_compression applies only to jpeg and webp; drop it or set output_format "jpeg" or "webp".');
-  }
-  const background = args.background;
-  if (background === "transparent") {
-    if (model.transparency === "unsupported") {
-      problems.push(`${model.id} cannot make transparent backgrounds; use a model such as gpt-image-2.5-flare.`);
-    } else if (!model.transparentFormats.includes(format)) {
-      problems.push(`a transparent background needs output_format "png" or "webp", not "${format}".`);
-    } else if (model.transparency === "preview") {
-      caveats.push(`Transparent backgrounds are a preview feature on ${model.id}: check the saved file's alpha.`);
-    } else if (model.transparency === "unknown") {
-      caveats.push(`Transparent-background support of ${model.id} is undocumented: check the saved file's alpha.`);
-    }
-  }
-  const n = args.n ?? 1;
   const referenceImages = args.reference_images ?? [];
-  const maxReferences = Math.min(model.maxReferenceImages, profile.maxReferenceImages ?? Number.POSITIVE_INFINITY);
-  if (referenceImages.length > maxReferences) {
-    problems.push(
-      `${referenceImages.length} reference images given; ${maxReferences < model.maxReferenceImages ? `the ${profile.name} profile` : model.id} takes at most ${maxReferences}.`,
-    );
-  }
-  const route = args.route ?? "images";
-  if (route === "responses" && args.mask) {
-    problems.push('a mask needs the Images API edit endpoint: use route "images" (the default) or drop the mask.');
-  }
-  for (const param of profile.rejects) {
-    if ((args as unknown as Record<string, unknown>)[param] !== undefined) {
-      problems.push(`the ${profile.name} profile refuses ${param}: remove it.`);
-    }
-  }
-  for (const param of profile.ignores) {
-    const key = param === "stream" ? "partial_images" : param;
-    if ((args as unknown as Record<string, unknown>)[key] !== undefined) {
-      caveats.push(
-        `The ${profile.name} profile may ignore ${param}: the saved file is measured, so check the verdict.`,
-      );
-    }
-  }
-  if (args.mask && referenceImages.length === 0) {
-    problems.push("a mask edits a reference image: give reference_images as well (the mask applies to the first).");
-  }
-  if (args.input_fidelity !== undefined) {
-    if (model.inputFidelity === "omit") {
-      problems.push(`${model.id} does not accept input_fidelity (the API answers 400): remove it.`);
-    } else if (!model.inputFidelity.includes(args.input_fidelity)) {
-      problems.push(
-        `input_fidelity "${args.input_fidelity}" is not offered by ${model.id}; use ${model.inputFidelity.join(" or ")}.`,
-      );
-    } else if (referenceImages.length === 0) {
-      problems.push("input_fidelity only applies to edits: give reference_images or remove it.");
-    }
+  const ctx: CheckContext = { args, model, profile, size, format, referenceImages, problems, caveats };
+  for (const rule of REQUEST_CHECKS) {
+    rule.check(ctx);
+    if (rule.name === "size" && model.sizeNote && known) caveats.push(model.sizeNote);
   }
   if (problems.length > 0) {
     throw new InputError(`${problems.join(" ")} Nothing was sent and nothing was charged.`);
   }
-
-  // Gateways that take preset tiers for a model get the tier name on the wire; delivery is judged by its size.
-  let wireSize = size.tier ?? (size.size as string);
-  if (profile.tierModels.includes(model.id) && !size.tier && model.tiers) {
-    const tier = Object.entries(model.tiers).find(([, [w, h]]) => w === size.width && h === size.height);
-    if (tier) wireSize = tier[0];
-  }
+  const quality = args.quality ?? "auto";
+  const n = args.n ?? 1;
   const cost = estimateCost({
     model,
     width: size.width,
     height: size.height,
     quality,
     n,
-    promptChars: prompt.length,
+    promptChars: args.prompt.length,
     referenceImages: referenceImages.length,
   });
   return {
-    prompt,
-    route,
+    prompt: args.prompt,
+    route: args.route ?? "images",
     responsesModel: args.responses_model?.trim() || defaults.responsesModel,
     model,
     size,
-    wireSize,
+    wireSize: wireSizeOf(size, model, profile),
     width: size.width,
     height: size.height,
     quality,
     format,
     compression: args.output_compression,
-    background,
+    background: args.background,
     n,
     referenceImages,
     mask: args.mask,
@@ -211,6 +289,23 @@ export function validateGenerateRequest(args: GenerateArgs, defaults: RequestDef
     partialImages: args.partial_images ?? 0,
     cost,
     caveats: caveats.filter(Boolean),
+  };
+}
+
+/** The URL path a request goes to: the one place it is worked out (results, records, the upstream). */
+export function endpointPath(route: "images" | "responses", edit: boolean): string {
+  if (route === "responses") return "/v1/responses";
+  return edit ? "/v1/images/edits" : "/v1/images/generations";
+}
+
+/** What a result says was requested: the one place it is built. */
+export function requestedOf(req: ValidatedRequest): Requested {
+  return {
+    size: req.wireSize,
+    quality: req.quality,
+    output_format: req.format,
+    background: req.background ?? null,
+    n: req.n,
   };
 }
 

@@ -1,74 +1,13 @@
-// The shapes of what the tools return, and the one sentence that leads every result. Pure.
+// Builders for what the tools return, and the one sentence that leads every result. Pure.
+// The shapes themselves are the zod schemas in schemas.ts.
 
-/** What measuring a file yields (imaging/inspect.ts fills it from the bytes on disk). */
-export interface MeasuredFile {
-  width: number;
-  height: number;
-  format: string;
-  bytes: number;
-  sha256: string;
-  has_alpha: boolean;
-}
+import { FLEXIBLE_RULES } from "./models.js";
+import type { GenerationResult, GenerationStatus, ImageReport, MeasuredFile, Requested, Route } from "./schemas.js";
 
-export interface ImageReport extends MeasuredFile {
-  path: string;
-  uri: string;
-  requested_size: string | null;
-  verified: boolean;
-  mismatch: string | null;
-  experimental: boolean;
-  revised_prompt: string | null;
-  upscaled: boolean;
-}
-
-export interface RetryReport {
-  attempt: number;
-  reason: string;
-  request_id: string | null;
-  delay_ms: number;
-}
-
-export interface Requested {
-  size: string;
-  quality: string;
-  output_format: string;
-  background: string | null;
-  n: number;
-}
-
-export type GenerationStatus = "completed" | "running" | "failed";
-
-export interface GenerationResult {
-  status: GenerationStatus;
-  job_id: string;
-  provider: string;
-  route: "images" | "responses";
-  endpoint: string;
-  model: string;
-  requested: Requested;
-  images: ImageReport[];
-  caveats: string[];
-  request_ids: string[];
-  usage: Record<string, unknown> | null;
-  cost_estimate_usd: number | null;
-  elapsed_ms: number;
-  /** Of elapsed_ms, the time spent on the upstream call(s): queueing, retries and the answer's transfer included. */
-  upstream_ms: number | null;
-  retries: RetryReport[];
-  next: string | null;
-  reused_job: boolean;
-  dry_run: boolean;
-  /** The latest progress message while running, or why the job failed. */
-  message: string | null;
-  /** Responses route: the text model, the response ids, the image_generation call ids and the assistant's text. */
-  responses_model: string | null;
-  response_ids: string[];
-  image_call_ids: string[];
-  assistant_text: string | null;
-}
+export type { GenerationResult, GenerationStatus, ImageReport, MeasuredFile, Requested } from "./schemas.js";
 
 /** More pixels than this (2560x1440) is officially experimental. */
-export const EXPERIMENTAL_PIXELS = 3_686_400;
+export const EXPERIMENTAL_PIXELS = FLEXIBLE_RULES.experimentalAbove;
 
 /** The one way an ImageReport is built from a measurement and a verdict. */
 export function imageReport(
@@ -91,8 +30,77 @@ export function imageReport(
   };
 }
 
+/** What every generation result says about the request, whatever its state. */
+export interface ResultIdentity {
+  job_id: string;
+  provider: string;
+  route: Route;
+  endpoint: string;
+  model: string;
+  requested: Requested;
+}
+
+export const NO_REQUEST: Requested = { size: "", quality: "", output_format: "", background: null, n: 0 };
+
+/** The one builder of a generation result: every state (dry run, running, failed, completed) starts here. */
+export function generationResult(
+  status: GenerationStatus,
+  identity: ResultIdentity,
+  fields: Partial<Omit<GenerationResult, "status" | keyof ResultIdentity>> = {},
+): GenerationResult {
+  return {
+    status,
+    ...identity,
+    images: [],
+    caveats: [],
+    request_ids: [],
+    usage: null,
+    cost_estimate_usd: null,
+    elapsed_ms: 0,
+    upstream_ms: null,
+    retries: [],
+    next: null,
+    reused_job: false,
+    dry_run: false,
+    message: null,
+    responses_model: null,
+    response_ids: [],
+    image_call_ids: [],
+    assistant_text: null,
+    ...fields,
+  };
+}
+
 function describe(image: ImageReport): string {
   return `${image.width}x${image.height} ${image.format.toUpperCase()}`;
+}
+
+function dirOf(path: string | undefined): string {
+  if (!path) return "the workspace";
+  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return i > 0 ? path.slice(0, i) : path;
+}
+
+function completedHeadline(result: GenerationResult): string {
+  const parts: string[] = [];
+  for (const image of result.images.filter((i) => !i.verified && i.requested_size !== null)) {
+    const what = (image.mismatch ?? "Not verified.").replace(/\.$/, "");
+    parts.push(`${what} (delivered by ${result.provider}): ${image.path}.`);
+  }
+  const verified = result.images.filter((i) => i.verified);
+  if (verified.length === 1 && verified[0]) {
+    parts.push(`Saved ${describe(verified[0])} (verified) to ${verified[0].path}.`);
+  } else if (verified.length > 1) {
+    parts.push(
+      `Saved ${verified.length} images, each ${describe(verified[0] as ImageReport)} (verified), in ${dirOf(verified[0]?.path)}.`,
+    );
+  }
+  for (const image of result.images.filter((i) => i.requested_size === null))
+    parts.push(`Saved ${describe(image)} (size auto: measured, not verifiable) to ${image.path}.`);
+  if (result.images.length < result.requested.n) {
+    parts.unshift(`Requested ${result.requested.n} images but ${result.provider} delivered ${result.images.length}.`);
+  }
+  return parts.join(" ");
 }
 
 /** The first sentence of a generation result: the measured truth, loud when it differs from the request. */
@@ -105,31 +113,5 @@ export function headline(result: GenerationResult): string {
     return `Still generating (${result.message ?? "running"}); call verify_image with job_id "${result.job_id}" to wait for and verify the result.`;
   }
   if (result.status === "failed") return `Generation failed: ${result.message ?? "unknown error"}`;
-  const mismatched = result.images.filter((i) => !i.verified && i.requested_size !== null);
-  const parts: string[] = [];
-  for (const image of mismatched) {
-    const what = (image.mismatch ?? "Not verified.").replace(/\.$/, "");
-    parts.push(`${what} (delivered by ${result.provider}): ${image.path}.`);
-  }
-  const verified = result.images.filter((i) => i.verified);
-  if (verified.length === 1 && verified[0]) {
-    parts.push(`Saved ${describe(verified[0])} (verified) to ${verified[0].path}.`);
-  } else if (verified.length > 1) {
-    parts.push(
-      `Saved ${verified.length} images, each ${describe(verified[0] as ImageReport)} (verified), in ${dirOf(verified[0]?.path)}.`,
-    );
-  }
-  const unverifiable = result.images.filter((i) => i.requested_size === null);
-  for (const image of unverifiable)
-    parts.push(`Saved ${describe(image)} (size auto: measured, not verifiable) to ${image.path}.`);
-  if (result.images.length < result.requested.n) {
-    parts.unshift(`Requested ${result.requested.n} images but ${result.provider} delivered ${result.images.length}.`);
-  }
-  return parts.join(" ");
-}
-
-function dirOf(path: string | undefined): string {
-  if (!path) return "the workspace";
-  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  return i > 0 ? path.slice(0, i) : path;
+  return completedHeadline(result);
 }

@@ -1,5 +1,7 @@
 // Whether a measured file is what was asked for, and the sentence that says so. Pure.
 
+import { normalizeFormat } from "./formats.js";
+
 export interface Expectation {
   /** null for size auto (or no expectation at all): measured, but nothing to verify against. */
   width: number | null;
@@ -10,13 +12,6 @@ export interface Expectation {
 export interface Verdict {
   verified: boolean;
   mismatch: string | null;
-}
-
-const FORMAT_ALIASES: Record<string, string> = { jpg: "jpeg" };
-
-function normalizeFormat(format: string): string {
-  const f = format.toLowerCase();
-  return FORMAT_ALIASES[f] ?? f;
 }
 
 export function judge(measured: { width: number; height: number; format: string }, expected: Expectation): Verdict {

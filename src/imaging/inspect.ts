@@ -3,18 +3,12 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import type { MeasuredFile } from "../contract/results.js";
+import { sniffImage } from "../contract/formats.js";
+import type { MeasuredFile } from "../contract/schemas.js";
+import { NotAnImageError } from "../errors.js";
 import { loadSharp } from "./sharp.js";
-import { sniffImage } from "./sniff.js";
 
 export type Measurement = MeasuredFile;
-
-export class NotAnImageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "NotAnImageError";
-  }
-}
 
 export async function measureBuffer(buffer: Buffer): Promise<Measurement> {
   const sniffed = sniffImage(buffer);

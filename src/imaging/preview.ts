@@ -2,8 +2,8 @@
 // JPEG for opaque images, WebP when there is transparency to keep.
 
 import { readFile } from "node:fs/promises";
+import { mimeType } from "../contract/formats.js";
 import { loadSharp } from "./sharp.js";
-import { mimeType } from "./sniff.js";
 
 export const PREVIEW_MAX_EDGE = 1024;
 export const PREVIEW_MAX_BASE64 = 300_000;

@@ -76,17 +76,3 @@ export async function resizeTo(buffer: Buffer, width: number, height: number): P
     .toFormat(meta.format === "jpeg" ? "jpeg" : meta.format === "webp" ? "webp" : "png")
     .toBuffer();
 }
-
-/** Pixel dimensions and channel count of a raster, for checking a mask against its image. */
-export async function rasterInfo(
-  input: Buffer | string,
-): Promise<{ width: number; height: number; format: string; hasAlpha: boolean }> {
-  const sharp = await loadSharp();
-  const meta = await sharp(input).metadata();
-  return {
-    width: meta.width ?? 0,
-    height: meta.height ?? 0,
-    format: meta.format ?? "",
-    hasAlpha: Boolean(meta.hasAlpha),
-  };
-}

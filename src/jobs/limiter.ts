@@ -1,6 +1,6 @@
 // A counting semaphore: at most `limit` upstream calls in flight, the rest wait in arrival order.
 
-import { AbortedError } from "../upstream/errors.js";
+import { AbortedError } from "../errors.js";
 
 export class Limiter {
   private active = 0;

@@ -2,8 +2,8 @@
 // deadline, progress fans out to whoever listens, identical requests share one job, and cancellation is explicit.
 
 import { randomBytes } from "node:crypto";
+import { AbortedError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { AbortedError } from "../upstream/errors.js";
 
 export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
 

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { PRESETS } from "../contract/presets.js";
 import { headline } from "../contract/results.js";
-import { imageContent } from "../presentation.js";
+import { GenerationResultSchema } from "../contract/schemas.js";
 import type { Runtime } from "../runtime.js";
+import { imageContent } from "./content.js";
 import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
-import { GenerationResultSchema } from "./schemas.js";
 
 export function generateImageTool(runtime: Runtime, remote: boolean) {
   const { config, images } = runtime;

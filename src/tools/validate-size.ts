@@ -1,36 +1,11 @@
 import { z } from "zod";
 import { activeModels } from "../contract/models.js";
 import { PRESETS } from "../contract/presets.js";
-import { SUGGESTION_KINDS, summarizeSizeReport, VIOLATION_RULES, validateSize } from "../contract/sizes.js";
+import { SizeReportSchema } from "../contract/schemas.js";
+import { summarizeSizeReport, validateSize } from "../contract/sizes.js";
 import { defineTool } from "./define.js";
 
 const presetList = PRESETS.map((p) => `${p.name} (${p.width}x${p.height})`).join(", ");
-
-export const SizeReportSchema = z.object({
-  ok: z.boolean().describe("true when the size can be sent to the model as is"),
-  input: z.string(),
-  model: z.string(),
-  rules_model: z.string().describe("the model whose size rules were applied"),
-  size: z.string().nullable().describe("normalized WIDTHxHEIGHT (or auto); null when unreadable"),
-  width: z.number().int().nullable(),
-  height: z.number().int().nullable(),
-  pixels: z.number().int().nullable(),
-  aspect_ratio: z.string().nullable(),
-  experimental: z.boolean().describe("more than 3,686,400 pixels (above 2560x1440): officially experimental"),
-  preset: z.string().nullable(),
-  tier: z.string().nullable(),
-  violations: z.array(z.object({ rule: z.enum(VIOLATION_RULES), message: z.string() })),
-  suggestions: z.array(
-    z.object({
-      size: z.string(),
-      width: z.number().int(),
-      height: z.number().int(),
-      why: z.string(),
-      kind: z.enum(SUGGESTION_KINDS),
-    }),
-  ),
-  notes: z.array(z.string()),
-});
 
 export function validateSizeTool(defaultModel: string) {
   return defineTool({

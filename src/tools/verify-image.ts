@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { headline } from "../contract/results.js";
+import { VerifyResultSchema } from "../contract/schemas.js";
 import { InputError } from "../errors.js";
-import { imageContent } from "../presentation.js";
 import type { Runtime } from "../runtime.js";
+import { imageContent } from "./content.js";
 import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
-import { VerifyResultSchema } from "./schemas.js";
 
 export function verifyImageTool(runtime: Runtime, remote: boolean) {
   const { config, images } = runtime;

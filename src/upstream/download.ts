@@ -7,8 +7,10 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import { BlockList, isIP } from "node:net";
-import { InputError } from "../errors.js";
-import { sniffImage } from "../imaging/sniff.js";
+import { sniffImage } from "../contract/formats.js";
+import { DownloadError } from "../errors.js";
+
+export { DownloadError } from "../errors.js";
 
 export interface DownloadPolicy {
   /** Plain http allowed (else https only). */
@@ -68,8 +70,6 @@ export interface Downloaded {
   contentType: string;
   finalUrl: string;
 }
-
-export class DownloadError extends InputError {}
 
 function guardedLookup(policy: DownloadPolicy) {
   return (

@@ -1,14 +1,7 @@
 // Turn whatever the SDK or the network threw into one UpstreamError that says whether a retry can help.
 
-import { UpstreamError } from "../errors.js";
+import { AbortedError, UpstreamError } from "../errors.js";
 import { redactText } from "../secrets.js";
-
-export class AbortedError extends Error {
-  constructor(reason = "the request was cancelled") {
-    super(reason);
-    this.name = "AbortedError";
-  }
-}
 
 const HINTS: Record<number, string> = {
   401: "the API key was rejected: check OPENAI_API_KEY",
@@ -51,13 +44,21 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
   if (err instanceof UpstreamError) return { error: err, reason: err.message };
   if (err instanceof APIConnectionTimeoutError) {
     return {
-      error: new UpstreamError("the request timed out (PIXELWRIGHT_TIMEOUT_SECONDS)", { retryable: true, provider }),
+      error: new UpstreamError(
+        "the request timed out (PIXELWRIGHT_TIMEOUT_SECONDS)",
+        { retryable: true, provider },
+        { cause: err },
+      ),
       reason: "timeout",
     };
   }
   if (err instanceof APIConnectionError) {
     return {
-      error: new UpstreamError(`could not reach the API (${redactText(err.message)})`, { retryable: true, provider }),
+      error: new UpstreamError(
+        `could not reach the API (${redactText(err.message)})`,
+        { retryable: true, provider },
+        { cause: err },
+      ),
       reason: "connection error",
     };
   }
@@ -71,7 +72,11 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
     const text = `${status} ${code ? `${code}: ` : ""}${message}${hint ? ` (${hint})` : ""}`;
     const retryAfterMs = headerMs(err.headers as Headers | undefined);
     return {
-      error: new UpstreamError(text, { status, code, requestId: err.requestID ?? null, retryable, provider }),
+      error: new UpstreamError(
+        text,
+        { status, code, requestId: err.requestID ?? null, retryable, provider },
+        { cause: err },
+      ),
       reason: `${status}${code ? ` ${code}` : ""}`,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     };
@@ -79,7 +84,11 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
   // A body cut off mid-way, or JSON that does not parse: the network failed after the headers.
   const message = redactText((err as Error)?.message ?? String(err));
   return {
-    error: new UpstreamError(`the response was cut off or malformed (${message})`, { retryable: true, provider }),
+    error: new UpstreamError(
+      `the response was cut off or malformed (${message})`,
+      { retryable: true, provider },
+      { cause: err },
+    ),
     reason: "truncated or malformed response",
   };
 }

@@ -1,7 +1,9 @@
-// The upstream facade the jobs use: one image request (or n of them, fanned out where one call yields one image),
-// with bounded retries, the concurrency limit, and every request id and retry kept.
+// The upstream facade the use-cases call: one image request (or n of them, fanned out where one call yields one
+// image), with bounded retries, the concurrency limit, and every request id and retry kept. It hands back image
+// bytes — decoded from base64 or downloaded from a URL — or, per image, why there are none.
 
-import type { Limiter } from "../jobs/limiter.js";
+import { decodeBase64Strict } from "../contract/formats.js";
+import { endpointPath } from "../contract/request.js";
 import type { Logger } from "../log.js";
 import { getClient } from "./client.js";
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy, downloadImage } from "./download.js";
@@ -9,10 +11,20 @@ import type { GatewayProfile } from "./gateways.js";
 import { callImagesApi } from "./images-api.js";
 import { callResponsesApi } from "./responses-api.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./retry.js";
-import type { CallHooks, DeliveredImage, Endpoint, ImageCall, RetryRecord, Usage } from "./types.js";
+import type {
+  CallHooks,
+  DeliveredImage,
+  Endpoint,
+  ImageCall,
+  ImageCallResult,
+  RetryRecord,
+  Slots,
+  UpstreamImage,
+  Usage,
+} from "./types.js";
 
 export interface UpstreamOutcome {
-  images: DeliveredImage[];
+  images: UpstreamImage[];
   usage: Usage | null;
   requestIds: string[];
   retries: RetryRecord[];
@@ -30,7 +42,8 @@ export interface UpstreamOutcome {
 export interface UpstreamOptions {
   endpoint: Endpoint;
   logger: Logger;
-  limiter: Limiter;
+  /** Concurrency slots shared by every upstream call of the process (or of all replicas). */
+  slots: Slots;
   retry?: Partial<RetryPolicy>;
   /** The upstream gives one image per call: send n calls in parallel instead of one call with n. */
   fanOut?: boolean;
@@ -64,65 +77,79 @@ function addUsage(a: Usage | null, b: Usage | undefined): Usage | null {
   };
 }
 
+/** Holds a slot for the length of one call; the wait for it is reported as "queued". */
+async function inSlot<T>(
+  slots: Slots,
+  hooks: { signal?: AbortSignal; onQueued?: (queued: boolean) => void },
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (slots.inFlight >= slots.limit) hooks.onQueued?.(true);
+  const release = await slots.acquire(hooks.signal);
+  hooks.onQueued?.(false);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
 export function createUpstream(options: UpstreamOptions): Upstream {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const { endpoint, logger, limiter } = options;
+  const { endpoint, logger, slots } = options;
   const accepts = options.accepts ?? { b64: true, url: false };
 
-  /** A url image becomes bytes (downloaded under the guards) or an error; b64 images pass through. */
-  async function fetchUrl(image: DeliveredImage, signal?: AbortSignal): Promise<DeliveredImage> {
-    if (image.b64 || !image.url) return image;
-    if (!accepts.url) {
-      return { ...image, error: `it came as a URL, which the ${endpoint.provider} profile does not accept` };
+  /** Every delivered image becomes bytes (decoded, or downloaded under the guards) or the reason it cannot. */
+  async function toBytes(image: DeliveredImage, signal?: AbortSignal): Promise<UpstreamImage> {
+    const revisedPrompt = image.revisedPrompt ?? null;
+    if (image.error) return { error: image.error };
+    if (image.bytes) return { bytes: image.bytes, revisedPrompt };
+    if (image.b64) {
+      const bytes = decodeBase64Strict(image.b64);
+      return bytes ? { bytes, revisedPrompt } : { error: "its data is not valid base64" };
     }
+    if (!image.url) return { error: "no image data" };
+    if (!accepts.url) return { error: `it came as a URL, which the ${endpoint.provider} profile does not accept` };
     try {
       const downloaded = await downloadImage(image.url, options.download ?? DEFAULT_DOWNLOAD_POLICY, signal);
-      return { ...image, bytes: downloaded.bytes };
+      return { bytes: downloaded.bytes, revisedPrompt };
     } catch (err) {
-      return { ...image, error: `its URL could not be downloaded: ${(err as Error).message}` };
+      return { error: `its URL could not be downloaded: ${(err as Error).message}` };
     }
   }
 
   return {
     endpoint,
-    endpointPath: (call) =>
-      call.route === "responses" ? "/v1/responses" : call.edit ? "/v1/images/edits" : "/v1/images/generations",
+    endpointPath: (call) => endpointPath(call.route ?? "images", call.edit !== undefined),
     async generate(call, n, hooks) {
       const client = await getClient(endpoint, logger);
       const retries: RetryRecord[] = [];
       const requestIds: string[] = [];
+      const send = async (body: Record<string, unknown>): Promise<ImageCallResult> => {
+        try {
+          const request = { ...call, body };
+          const result =
+            call.route === "responses"
+              ? await callResponsesApi(client, request, call.responsesModel as string, hooks)
+              : await callImagesApi(client, request, hooks);
+          if (result.requestId) requestIds.push(result.requestId);
+          return result;
+        } catch (err) {
+          const rid = (err as { requestID?: string }).requestID;
+          if (rid) requestIds.push(rid);
+          throw err;
+        }
+      };
       const one = (body: Record<string, unknown>) =>
-        withRetries(
-          async () => {
-            if (limiter.inFlight >= limiter.limit) hooks.onQueued?.(true);
-            return limiter.run(async () => {
-              hooks.onQueued?.(false);
-              try {
-                const request = { ...call, body };
-                const result =
-                  call.route === "responses"
-                    ? await callResponsesApi(client, request, call.responsesModel ?? "gpt-5", hooks)
-                    : await callImagesApi(client, request, hooks);
-                if (result.requestId) requestIds.push(result.requestId);
-                return result;
-              } catch (err) {
-                const rid = (err as { requestID?: string; details?: { requestId?: string } }).requestID;
-                if (rid) requestIds.push(rid);
-                throw err;
-              }
-            }, hooks.signal);
+        withRetries(() => inSlot(slots, hooks, () => send(body)), {
+          policy,
+          provider: endpoint.provider,
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          onRetry: (record) => {
+            retries.push(record);
+            logger.warn({ ...record, provider: endpoint.provider }, "retrying upstream image request");
+            hooks.onRetry?.(record);
           },
-          {
-            policy,
-            provider: endpoint.provider,
-            ...(hooks.signal ? { signal: hooks.signal } : {}),
-            onRetry: (record) => {
-              retries.push(record);
-              logger.warn({ ...record, provider: endpoint.provider }, "retrying upstream image request");
-              hooks.onRetry?.(record);
-            },
-          },
-        );
+        });
 
       // The Responses tool makes one image per call, like gateways that ignore n.
       const bodies =
@@ -136,7 +163,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       if (results.length === 0) throw errors[0];
       let usage: Usage | null = null;
       for (const r of results) usage = addUsage(usage, r.usage);
-      const images = await Promise.all(results.flatMap((r) => r.images).map((image) => fetchUrl(image, hooks.signal)));
+      const images = await Promise.all(results.flatMap((r) => r.images).map((image) => toBytes(image, hooks.signal)));
       const texts = results.map((r) => r.assistantText).filter((t): t is string => Boolean(t));
       return {
         images,

@@ -2,6 +2,7 @@
 // step of a larger assistant flow. Same validated arguments, same SDK, same guarantees as the Images route.
 
 import type OpenAI from "openai";
+import { decodeBase64Strict } from "../contract/formats.js";
 import { UpstreamError } from "../errors.js";
 import type { CallHooks, DeliveredImage, ImageCall, ImageCallResult, Usage } from "./types.js";
 
@@ -101,7 +102,8 @@ export async function callResponsesApi(
   let completed: ResponseObject | null = null;
   for await (const event of data as AsyncIterable<{ type: string; [key: string]: unknown }>) {
     if (event.type === "response.image_generation_call.partial_image" && typeof event.partial_image_b64 === "string") {
-      hooks.onPartial?.({ index: Number(event.partial_image_index ?? 0), b64: event.partial_image_b64 });
+      const bytes = decodeBase64Strict(event.partial_image_b64);
+      hooks.onPartial?.({ index: Number(event.partial_image_index ?? 0), bytes });
     } else if (event.type === "response.completed") {
       completed = event.response as ResponseObject;
     } else if (event.type === "response.failed" || event.type === "error") {

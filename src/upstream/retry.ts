@@ -1,7 +1,8 @@
 // Bounded retries with exponential backoff and jitter, honouring retry-after; never on a user error.
 // Every retry is reported: a retried 4K call may be billed twice, and the record must say why it happened.
 
-import { AbortedError, classify, loadSdkErrors } from "./errors.js";
+import { AbortedError } from "../errors.js";
+import { classify, loadSdkErrors } from "./errors.js";
 import type { RetryRecord } from "./types.js";
 
 export interface RetryPolicy {

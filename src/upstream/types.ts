@@ -1,5 +1,20 @@
 // The shapes that cross the upstream boundary. Nothing outside upstream/ sees the openai SDK's own types.
 
+import type { RetryRecord } from "../contract/schemas.js";
+
+export type { RetryRecord } from "../contract/schemas.js";
+
+/** Concurrency slots for upstream calls, given by whoever wires the upstream (the job engine's limiter). */
+export interface Slots {
+  readonly limit: number;
+  readonly inFlight: number;
+  /** Resolves to a release function once a slot is free; rejects with AbortedError if the signal aborts first. */
+  acquire(signal?: AbortSignal): Promise<() => void>;
+}
+
+/** An image as the upstream hands it over: its bytes (decoded or downloaded), or why there are none. */
+export type UpstreamImage = { bytes: Buffer; revisedPrompt: string | null } | { error: string };
+
 export interface Endpoint {
   /** Who answers: "openai", a gateway profile name, or "offline-simulator". */
   provider: string;
@@ -48,9 +63,8 @@ export interface DeliveredImage {
 
 export interface PartialImage {
   index: number;
-  /** Decoded bytes (Images API stream), or base64 text (Responses stream); null when the data was not base64. */
-  bytes?: Buffer | null;
-  b64?: string;
+  /** The decoded bytes; null when the data was not base64. */
+  bytes: Buffer | null;
 }
 
 export interface ImageCallResult {
@@ -63,13 +77,6 @@ export interface ImageCallResult {
   responseId?: string | null;
   assistantText?: string | null;
   callIds?: string[];
-}
-
-export interface RetryRecord {
-  attempt: number;
-  reason: string;
-  request_id: string | null;
-  delay_ms: number;
 }
 
 export interface CallHooks {

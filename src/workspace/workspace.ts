@@ -15,6 +15,8 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { basename, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { mimeType } from "../contract/formats.js";
+import { type SidecarRecord, SidecarRecordSchema } from "../contract/schemas.js";
 import { InputError } from "../errors.js";
 
 export const MANIFEST = "manifest.jsonl";
@@ -95,7 +97,7 @@ export class Workspace {
   }
 
   /** Writes a small JSON file next to an image (temp + rename: readers never see half of it). */
-  async writeSidecar(imageName: string, record: unknown): Promise<string> {
+  async writeSidecar(imageName: string, record: SidecarRecord): Promise<string> {
     const root = await this.init();
     const target = join(root, sidecarName(imageName));
     const temp = join(root, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}.json`);
@@ -175,17 +177,28 @@ export class Workspace {
   async readImage(name: string): Promise<{ bytes: Buffer; mimeType: string } | null> {
     const path = await this.imagePath(name);
     if (!path) return null;
-    const ext = extname(path).slice(1).toLowerCase();
-    const type = ext === "jpg" || ext === "jpeg" ? "image/jpeg" : `image/${ext}`;
-    return { bytes: await readFile(path), mimeType: type };
+    return { bytes: await readFile(path), mimeType: mimeType(extname(path).slice(1)) };
   }
 
-  async readSidecar<T>(imagePath: string): Promise<T | null> {
+  /** The production record beside an image, or null when there is none (or it is not a record of this version). */
+  async readSidecar(imagePath: string): Promise<SidecarRecord | null> {
+    let text: string;
     try {
-      return JSON.parse(await readFile(join(resolve(imagePath, ".."), sidecarName(basename(imagePath))), "utf8")) as T;
+      text = await readFile(join(resolve(imagePath, ".."), sidecarName(basename(imagePath))), "utf8");
     } catch {
       return null;
     }
+    try {
+      const parsed = SidecarRecordSchema.safeParse(JSON.parse(text));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The bytes of a file that resolveReadable admitted. */
+  readFile(path: string): Promise<Buffer> {
+    return readFile(path);
   }
 
   /** Image files in the workspace, newest name first. */

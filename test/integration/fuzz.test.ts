@@ -3,8 +3,7 @@ import { dirname, join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GenerationResultSchema, VerifyResultSchema } from "../../src/tools/schemas.js";
-import { SizeReportSchema } from "../../src/tools/validate-size.js";
+import { GenerationResultSchema, SizeReportSchema, VerifyResultSchema } from "../../src/contract/schemas.js";
 import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
 
 // Hostile and random arguments for all three tools: every call must end in a clear isError or a valid result,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
-import { GenerationResultSchema, VerifyResultSchema } from "../../src/tools/schemas.js";
+import { GenerationResultSchema, VerifyResultSchema } from "../../src/contract/schemas.js";
 import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
 
 let h: SimHarness;

@@ -143,7 +143,7 @@ describe("fan-out for upstreams that give one image per call", () => {
     const upstream = createUpstream({
       endpoint: { provider: "test", baseURL: sim.baseURL, apiKey: "sim-key", timeoutMs: 10_000 },
       logger: createLogger("silent"),
-      limiter: new Limiter(2),
+      slots: new Limiter(2),
       fanOut: true,
     });
     const outcome = await upstream.generate(

@@ -1,6 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SizeReportSchema } from "../../src/tools/validate-size.js";
+import { SizeReportSchema } from "../../src/contract/schemas.js";
 import { connect, type Harness } from "../helpers/inmemory.js";
 
 let h: Harness;

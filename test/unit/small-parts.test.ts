@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { decodeBase64Strict, sniffImage } from "../../src/contract/formats.js";
 import { judge } from "../../src/contract/verdict.js";
-import { decodeBase64Strict, sniffImage } from "../../src/imaging/sniff.js";
 import { Limiter } from "../../src/jobs/limiter.js";
 import { createLogger } from "../../src/log.js";
 import { redactText, registerSecret } from "../../src/secrets.js";

@@ -4,10 +4,10 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { InputError } from "./errors.js";
-import type { Runtime } from "./runtime.js";
-import { createServer } from "./server.js";
-import { VERSION } from "./version.js";
+import { InputError } from "../errors.js";
+import type { Runtime } from "../runtime.js";
+import { createServer } from "../server.js";
+import { VERSION } from "../version.js";
 
 export interface InProcessClient {
   client: Client;

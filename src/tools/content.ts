@@ -2,9 +2,9 @@
 // resource link per image so clients can fetch the full file on demand. Sized for the strictest client.
 
 import type { ContentBlock } from "@modelcontextprotocol/sdk/types.js";
-import type { ImageReport } from "./contract/results.js";
-import { FULL_MAX_BASE64, inlineFull, makePreview, PREVIEW_MAX_BASE64 } from "./imaging/preview.js";
-import { mimeType } from "./imaging/sniff.js";
+import { mimeType } from "../contract/formats.js";
+import type { ImageReport } from "../contract/schemas.js";
+import { FULL_MAX_BASE64, inlineFull, makePreview, PREVIEW_MAX_BASE64 } from "../imaging/preview.js";
 
 export type ReturnImage = "preview" | "none" | "full";
 

@@ -1,4 +1,5 @@
-// Recognise an image by its magic bytes, before trusting anything an upstream says about it.
+// Image formats in one place: recognise an image by its magic bytes (before trusting anything an upstream says
+// about it), its MIME type and file extension, and strict base64. Pure.
 
 export type SniffedFormat = "png" | "jpeg" | "webp" | "gif";
 
@@ -30,8 +31,27 @@ const MIME: Record<SniffedFormat, string> = {
   gif: "image/gif",
 };
 
+/** "jpg" and "JPEG" are "jpeg": the one spelling used in results and comparisons. */
+export function normalizeFormat(format: string): string {
+  const f = format.toLowerCase();
+  return f === "jpg" ? "jpeg" : f;
+}
+
 export function mimeType(format: string): string {
-  return MIME[format as SniffedFormat] ?? "application/octet-stream";
+  return MIME[normalizeFormat(format) as SniffedFormat] ?? "application/octet-stream";
+}
+
+/** The file extension a saved image of this format gets. */
+export function extensionFor(format: string): string {
+  const f = normalizeFormat(format);
+  return f === "jpeg" ? "jpg" : f;
+}
+
+/** The format a file name's extension names, or null when it is not an image name. */
+export function formatOfName(name: string): SniffedFormat | null {
+  const ext = name.slice(name.lastIndexOf(".") + 1);
+  const f = normalizeFormat(ext);
+  return f in MIME ? (f as SniffedFormat) : null;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -1,0 +1,180 @@
+// The one source of every shape that crosses a boundary: tool results (the tools' outputSchema), the production
+// record beside each image, and the retry record. TypeScript types are inferred from these schemas, never written
+// again by hand. Pure: zod only.
+
+import { z } from "zod";
+
+export const VIOLATION_RULES = [
+  "format",
+  "max_edge",
+  "multiple_of_16",
+  "aspect_ratio",
+  "min_pixels",
+  "max_pixels",
+  "model_sizes",
+  "model_retired",
+  "unknown_model",
+] as const;
+
+export const SUGGESTION_KINDS = ["intent", "nearest", "stable_master", "tier", "model_size"] as const;
+
+export const ViolationSchema = z.object({ rule: z.enum(VIOLATION_RULES), message: z.string() });
+
+export const SuggestionSchema = z.object({
+  size: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  why: z.string(),
+  kind: z.enum(SUGGESTION_KINDS),
+});
+
+export const SizeReportSchema = z.object({
+  ok: z.boolean().describe("true when the size can be sent to the model as is"),
+  input: z.string(),
+  model: z.string(),
+  rules_model: z.string().describe("the model whose size rules were applied"),
+  size: z.string().nullable().describe("normalized WIDTHxHEIGHT (or auto); null when unreadable"),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  pixels: z.number().int().nullable(),
+  aspect_ratio: z.string().nullable(),
+  experimental: z.boolean().describe("more than 3,686,400 pixels (above 2560x1440): officially experimental"),
+  preset: z.string().nullable(),
+  tier: z.string().nullable(),
+  violations: z.array(ViolationSchema),
+  suggestions: z.array(SuggestionSchema),
+  notes: z.array(z.string()),
+});
+
+/** What measuring a file yields (imaging/inspect.ts fills it from the bytes on disk). */
+export const MeasuredFileSchema = z.object({
+  width: z.number().int().describe("measured from the saved file"),
+  height: z.number().int().describe("measured from the saved file"),
+  format: z.string(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  has_alpha: z.boolean(),
+});
+
+export const ImageReportSchema = MeasuredFileSchema.extend({
+  path: z.string().describe("absolute path of the saved file"),
+  uri: z.string().describe("resource URI (pixelwright://images/{name}) to read the full file"),
+  requested_size: z.string().nullable(),
+  verified: z.boolean().describe("true only when the saved file was read back and matches the request"),
+  mismatch: z.string().nullable(),
+  experimental: z.boolean(),
+  revised_prompt: z.string().nullable(),
+  upscaled: z.boolean().describe("true only for a derivative made locally"),
+});
+
+/** One retried upstream attempt: why, and the request id of the answer that caused it. */
+export const RetrySchema = z.object({
+  attempt: z.number().int(),
+  reason: z.string(),
+  request_id: z.string().nullable(),
+  delay_ms: z.number(),
+});
+
+export const RequestedSchema = z.object({
+  size: z.string(),
+  quality: z.string(),
+  output_format: z.string(),
+  background: z.string().nullable(),
+  n: z.number().int(),
+});
+
+export const ROUTES = ["images", "responses"] as const;
+export const GENERATION_STATUSES = ["completed", "running", "failed"] as const;
+
+export const generationFields = {
+  job_id: z.string(),
+  provider: z.string().describe("openai, a gateway profile, or offline-simulator"),
+  route: z.enum(ROUTES),
+  endpoint: z.string(),
+  model: z.string(),
+  requested: RequestedSchema,
+  images: z.array(ImageReportSchema),
+  caveats: z.array(z.string()),
+  request_ids: z.array(z.string()),
+  usage: z.record(z.string(), z.unknown()).nullable(),
+  cost_estimate_usd: z.number().nullable(),
+  elapsed_ms: z.number(),
+  upstream_ms: z.number().nullable().describe("of elapsed_ms, the time spent waiting for the upstream"),
+  retries: z.array(RetrySchema),
+  next: z.string().nullable().describe("what to do next, when anything"),
+  reused_job: z.boolean(),
+  dry_run: z.boolean(),
+  message: z.string().nullable(),
+  responses_model: z.string().nullable(),
+  response_ids: z.array(z.string()),
+  image_call_ids: z.array(z.string()),
+  assistant_text: z.string().nullable().describe("Responses route: what the assistant said besides the image"),
+};
+
+export const GenerationResultSchema = z.object({
+  status: z.enum(GENERATION_STATUSES),
+  ...generationFields,
+});
+
+export const VERIFY_STATUSES = ["verified", "mismatch", "unverifiable", "running", "failed"] as const;
+
+/** A verification: its verdict and images; with job_id, also every field of the generation it collected. */
+export const VerifyResultSchema = z
+  .object(generationFields)
+  .partial()
+  .extend({
+    status: z.enum(VERIFY_STATUSES),
+    images: z.array(ImageReportSchema),
+    job_status: z.enum(GENERATION_STATUSES).optional(),
+  });
+
+export const RECORD_VERSION = 1;
+
+/** The production record (SPEC section 7) written beside each image as <name>.json; the manifest line omits `result`. */
+export const SidecarRecordSchema = z.object({
+  record_version: z.literal(RECORD_VERSION),
+  created_at: z.string(),
+  job_id: z.string(),
+  file: z.string(),
+  path: z.string(),
+  provider: z.string(),
+  route: z.enum(ROUTES),
+  endpoint: z.string(),
+  billing_route: z.string(),
+  model: z.string(),
+  prompt: z.string(),
+  prompt_sha256: z.string(),
+  requested: RequestedSchema.extend({ partial_images: z.number().int() }),
+  saved: MeasuredFileSchema,
+  expected_size: z.string().nullable(),
+  expected_format: z.string(),
+  verified: z.boolean(),
+  mismatch: z.string().nullable(),
+  experimental: z.boolean(),
+  decision: z.string(),
+  partial_images: z.string(),
+  revised_prompt: z.string().nullable(),
+  responses_model: z.string().nullable(),
+  response_ids: z.array(z.string()),
+  request_ids: z.array(z.string()),
+  retries: z.array(RetrySchema),
+  usage: z.record(z.string(), z.unknown()).nullable(),
+  cost_estimate_usd: z.number().nullable(),
+  elapsed_ms: z.number(),
+  result: GenerationResultSchema,
+});
+
+export type Violation = z.infer<typeof ViolationSchema>;
+export type ViolationRule = Violation["rule"];
+export type Suggestion = z.infer<typeof SuggestionSchema>;
+export type SuggestionKind = Suggestion["kind"];
+export type SizeReport = z.infer<typeof SizeReportSchema>;
+export type MeasuredFile = z.infer<typeof MeasuredFileSchema>;
+export type ImageReport = z.infer<typeof ImageReportSchema>;
+export type RetryRecord = z.infer<typeof RetrySchema>;
+export type Requested = z.infer<typeof RequestedSchema>;
+export type Route = (typeof ROUTES)[number];
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+export type GenerationResult = z.infer<typeof GenerationResultSchema>;
+export type VerifyResult = z.infer<typeof VerifyResultSchema>;
+export type SidecarRecord = z.infer<typeof SidecarRecordSchema>;

@@ -1,0 +1,17 @@
+// Pixel dimensions and channels of an image in memory or on disk, without decoding its pixels.
+
+import { loadSharp } from "./sharp.js";
+
+/** Pixel dimensions and channel count of a raster, for checking a mask against its image. */
+export async function rasterInfo(
+  input: Buffer | string,
+): Promise<{ width: number; height: number; format: string; hasAlpha: boolean }> {
+  const sharp = await loadSharp();
+  const meta = await sharp(input).metadata();
+  return {
+    width: meta.width ?? 0,
+    height: meta.height ?? 0,
+    format: meta.format ?? "",
+    hasAlpha: Boolean(meta.hasAlpha),
+  };
+}

@@ -1,0 +1,112 @@
+// The steps between bytes that arrived and an ImageReport: keep what is an image, save it atomically, read the
+// saved file back, judge it against the request. Also the short-lived partial images of a streamed job.
+
+import { extensionFor, sniffImage } from "../../contract/formats.js";
+import type { ValidatedRequest } from "../../contract/request.js";
+import { imageReport } from "../../contract/results.js";
+import type { ImageReport } from "../../contract/schemas.js";
+import { judge } from "../../contract/verdict.js";
+import { measureSaved, sha256Of } from "../../imaging/inspect.js";
+import { warmPreview } from "../../imaging/preview.js";
+import { rasterInfo } from "../../imaging/raster.js";
+import type { Logger } from "../../log.js";
+import type { UpstreamImage } from "../../upstream/types.js";
+import type { Workspace } from "../../workspace/workspace.js";
+
+export interface DecodedImage {
+  bytes: Buffer;
+  format: string;
+  revisedPrompt: string | null;
+}
+
+export function imageUri(name: string): string {
+  return `pixelwright://images/${encodeURIComponent(name)}`;
+}
+
+/** The images that are really images; every other one becomes a sentence saying why it was dropped. */
+export function usableImages(images: UpstreamImage[]): { decoded: DecodedImage[]; problems: string[] } {
+  const decoded: DecodedImage[] = [];
+  const problems: string[] = [];
+  for (const [i, image] of images.entries()) {
+    if ("error" in image) {
+      problems.push(`image ${i + 1}: ${image.error}`);
+      continue;
+    }
+    const format = sniffImage(image.bytes);
+    if (!format) {
+      problems.push(`image ${i + 1} is not an image (no PNG, JPEG or WebP signature)`);
+      continue;
+    }
+    decoded.push({ bytes: image.bytes, format, revisedPrompt: image.revisedPrompt });
+  }
+  return { decoded, problems };
+}
+
+export interface SaveOptions {
+  workspace: Workspace;
+  req: ValidatedRequest;
+  /** The file name without extension; several images get -1, -2, … */
+  base: string;
+  count: number;
+  /** Start encoding the default preview while the file is written and measured. */
+  warmPreview: boolean;
+}
+
+/** Saves one image atomically, measures the saved file, and judges it. */
+export async function saveAndMeasure(image: DecodedImage, index: number, options: SaveOptions): Promise<ImageReport> {
+  const { workspace, req, base, count } = options;
+  const name = `${base}${count > 1 ? `-${index + 1}` : ""}.${extensionFor(image.format)}`;
+  if (options.warmPreview && count <= 2) {
+    warmPreview(workspace.pathOf(name), image.bytes, (await rasterInfo(image.bytes)).hasAlpha);
+  }
+  // Hash on this thread while the write runs on the I/O pool; then read the saved file's header back.
+  const writing = workspace.save(name, image.bytes);
+  const sha = sha256Of(image.bytes);
+  const saved = await writing;
+  const measured = await measureSaved(saved.path, image.bytes, sha);
+  const verdict = judge(measured, { width: req.width, height: req.height, format: req.format });
+  return imageReport(
+    { path: saved.path, uri: imageUri(name) },
+    measured,
+    { width: req.width, height: req.height },
+    verdict,
+    image.revisedPrompt,
+  );
+}
+
+/** Partial images of a streamed job: saved as they arrive for peeking, removed when the job ends. */
+export class PartialImages {
+  private readonly paths: string[] = [];
+  private readonly saves: Promise<void>[] = [];
+
+  constructor(
+    private readonly workspace: Workspace,
+    private readonly base: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Saves one partial; `announce` is called on arrival (before the write) with where it will be. */
+  add(index: number, bytes: Buffer | null, aborted: boolean, announce: (path: string) => void): void {
+    this.saves.push(this.save(index, bytes, aborted, announce));
+  }
+
+  private async save(index: number, bytes: Buffer | null, aborted: boolean, announce: (path: string) => void) {
+    const format = bytes ? sniffImage(bytes) : null;
+    if (!bytes || !format || aborted) return;
+    const name = `${this.base}.partial-${index}.${extensionFor(format)}`;
+    // Announce on arrival, not after the write: a notification sent right before the result can be dropped by SDK
+    // clients that read both in one chunk (they handle notifications a tick later than responses).
+    announce(this.workspace.pathOf(name));
+    try {
+      const saved = await this.workspace.save(name, bytes);
+      this.paths.push(saved.path);
+    } catch (err) {
+      this.logger.warn({ err }, "could not save a partial image");
+    }
+  }
+
+  async removeAll(): Promise<void> {
+    await Promise.allSettled(this.saves);
+    await Promise.all(this.paths.map((p) => this.workspace.removeSaved(p)));
+  }
+}

@@ -1,0 +1,174 @@
+// The image service the tools call: refuse locally, share identical work, run it as a job, wait with a deadline,
+// and verify what already exists. Each step lives in its own module; this is the facade that wires them.
+
+import { endpointPath, type GenerateArgs, type ProfileLimits, requestedOf } from "../contract/request.js";
+import { EXPERIMENTAL_PIXELS, generationResult } from "../contract/results.js";
+import type { GenerationResult } from "../contract/schemas.js";
+import { BusyError, InputError } from "../errors.js";
+import type { Job, JobRegistry } from "../jobs/registry.js";
+import type { Logger } from "../log.js";
+import type { DownloadPolicy } from "../upstream/download.js";
+import type { Upstream } from "../upstream/index.js";
+import type { Workspace } from "../workspace/workspace.js";
+import { dedupeKey, type PreparedGeneration, prepareGeneration } from "./generate/prepare.js";
+import { runGeneration } from "./generate/run.js";
+import { recoverJob } from "./recover.js";
+import { expectation, type VerifyResult, verifyPath, verifyUrl } from "./verify.js";
+import { awaitJob, snapshot, type WaitOptions } from "./wait.js";
+
+export type { VerifyResult } from "./verify.js";
+export { MAX_WAIT_SECONDS, type WaitOptions } from "./wait.js";
+
+export interface ServiceDeps {
+  upstream: Upstream;
+  workspace: Workspace;
+  jobs: JobRegistry<GenerationResult>;
+  logger: Logger;
+  offline: boolean;
+  provider: string;
+  defaultModel: string;
+  defaultResponsesModel: string;
+  profile: ProfileLimits;
+  downloadPolicy: DownloadPolicy;
+  /** Running plus queued jobs allowed at once; beyond that generate_image answers "busy". */
+  maxActiveJobs: number;
+}
+
+export interface GenerateOptions extends WaitOptions {
+  /** The caller is remote (HTTP): local files may come from the workspace only. */
+  workspaceOnly?: boolean;
+  filename?: string | undefined;
+  /** The caller will show the default preview (a hint to start encoding it early). */
+  warmPreview?: boolean;
+  dryRun?: boolean | undefined;
+  fresh?: boolean | undefined;
+}
+
+export class ImageService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  get provider(): string {
+    return this.deps.provider;
+  }
+
+  async generate(args: GenerateArgs, options: GenerateOptions): Promise<GenerationResult> {
+    const { deps } = this;
+    const defaults = { model: deps.defaultModel, responsesModel: deps.defaultResponsesModel, profile: deps.profile };
+    // File checks (jail, formats, mask) happen before anything is sent, for dry runs too.
+    const prepared = await prepareGeneration(args, defaults, deps.workspace, options.workspaceOnly);
+    if (options.dryRun) return this.dryRun(prepared);
+    const key = dedupeKey(deps.provider, prepared, options.filename);
+    const existing = options.fresh ? undefined : deps.jobs.findReusable(key);
+    if (existing) return this.reuse(existing, options);
+    this.checkCapacity();
+    return this.await(this.start(key, prepared, options), options);
+  }
+
+  private dryRun({ req, inputs }: PreparedGeneration): GenerationResult {
+    const { deps } = this;
+    return generationResult(
+      "completed",
+      {
+        job_id: "",
+        provider: deps.provider,
+        route: req.route,
+        endpoint: endpointPath(req.route, inputs.references.length > 0),
+        model: req.model.id,
+        requested: requestedOf(req),
+      },
+      {
+        dry_run: true,
+        caveats: [
+          ...(deps.offline ? ["Offline simulator: no model is called."] : []),
+          ...req.caveats,
+          `Cost basis: ${req.cost.basis}.`,
+        ],
+        cost_estimate_usd: req.cost.usd,
+        responses_model: req.route === "responses" ? req.responsesModel : null,
+        next: "Call generate_image again without dry_run to generate.",
+      },
+    );
+  }
+
+  private async reuse(existing: Job<GenerationResult>, options: WaitOptions): Promise<GenerationResult> {
+    this.deps.logger.info({ job: existing.id }, "identical request: reusing the job instead of a new paid call");
+    const result = await this.await(existing, options);
+    return {
+      ...result,
+      reused_job: true,
+      caveats: [
+        ...result.caveats,
+        `An identical request ${existing.finishedAt ? "completed" : "is running"} as job ${existing.id}: its result is returned and nothing was paid twice. Pass fresh: true to force a new generation.`,
+      ],
+    };
+  }
+
+  private checkCapacity(): void {
+    const { deps } = this;
+    const active = deps.jobs.running().length;
+    if (active >= deps.maxActiveJobs) {
+      throw new BusyError(
+        `${active} generations are running or queued (the limit is ${deps.maxActiveJobs}: PIXELWRIGHT_MAX_CONCURRENCY + PIXELWRIGHT_MAX_QUEUED); nothing was sent.`,
+        30,
+      );
+    }
+  }
+
+  private start(key: string, { req, inputs }: PreparedGeneration, options: GenerateOptions): Job<GenerationResult> {
+    const { deps } = this;
+    const label = `rendering ${req.wireSize}${req.n > 1 ? ` x${req.n}` : ""} ${req.quality}`;
+    const slow = (req.width ?? 0) * (req.height ?? 0) > EXPERIMENTAL_PIXELS;
+    const typical = deps.offline
+      ? "the offline simulator usually answers within seconds"
+      : slow
+        ? "usually 60-180 s"
+        : "usually 10-60 s";
+    return deps.jobs.start(key, { label, typical }, (ctx) =>
+      runGeneration(
+        {
+          jobId: ctx.jobId,
+          req,
+          inputs,
+          filename: options.filename,
+          provider: deps.provider,
+          warmPreview: options.warmPreview ?? false,
+        },
+        deps,
+        ctx,
+      ),
+    );
+  }
+
+  /** Waits for a job (by id) and reports it exactly like a completed generate_image. */
+  async collect(jobId: string, options: WaitOptions): Promise<GenerationResult> {
+    const job = this.deps.jobs.get(jobId);
+    if (job) return this.await(job, options);
+    const recovered = await recoverJob(this.deps.workspace, jobId);
+    if (recovered) return recovered;
+    throw new InputError(
+      `no job "${jobId}" is known: it may be from another server process whose images were never saved. Check the workspace (${this.deps.workspace.root}) or generate again.`,
+      "job_id",
+    );
+  }
+
+  private await(job: Job<GenerationResult>, options: WaitOptions): Promise<GenerationResult> {
+    return awaitJob(this.deps.jobs, job, options, this.view());
+  }
+
+  private view() {
+    return { provider: this.deps.provider, offline: this.deps.offline };
+  }
+
+  /** A job as a result: finished jobs give their result; running ones say how to collect them. */
+  snapshot(job: Job<GenerationResult>): GenerationResult {
+    return snapshot(job, this.view());
+  }
+
+  verifyUrl(url: string, expectedSize?: string, expectedFormat?: string, signal?: AbortSignal): Promise<VerifyResult> {
+    return verifyUrl(url, this.deps.downloadPolicy, expectation(expectedSize, expectedFormat), signal);
+  }
+
+  verifyPath(path: string, expectedSize?: string, expectedFormat?: string, workspaceOnly = false) {
+    return verifyPath(this.deps.workspace, path, { expectedSize, expectedFormat }, workspaceOnly);
+  }
+}
