@@ -10,13 +10,13 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 
-/** pure: no I/O, free. generate: spends money upstream and writes files. inspect: reads files or jobs, writes nothing. */
+/** pure: no I/O, free. generate: spends money upstream and writes files. inspect: reads files, jobs or a URL, writes nothing. */
 export type ToolKind = "pure" | "generate" | "inspect";
 
 export const KIND_ANNOTATIONS: Readonly<Record<ToolKind, ToolAnnotations>> = {
   pure: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   generate: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  inspect: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  inspect: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
 };
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;

@@ -69,6 +69,8 @@ function assertCleanOutcome(result: CallToolResult, schema: { safeParse: (v: unk
     const text = result.content.map((c) => (c.type === "text" ? c.text : "")).join(" ");
     expect(text.length).toBeGreaterThan(5);
     expect(text).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack traces
+    // Every failure a caller can cause is a typed error that says what to change, never an internal one.
+    expect(text).not.toMatch(/Internal error/);
   } else {
     expect(schema.safeParse(result.structuredContent).success).toBe(true);
   }

@@ -25,6 +25,19 @@ describe("the tool list", () => {
     expect(tool?.outputSchema?.type).toBe("object");
   });
 
+  it("gives every tool complete annotations, a title, and a description under 2,048 characters", async () => {
+    const { tools } = await h.client.listTools();
+    for (const tool of tools) {
+      const annotations = tool.annotations ?? {};
+      for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const) {
+        expect(typeof annotations[hint], `${tool.name}.${hint}`).toBe("boolean");
+      }
+      expect(annotations.title, `${tool.name} annotation title`).toBeTruthy();
+      expect(tool.description?.length ?? 0, `${tool.name} description`).toBeGreaterThan(40);
+      expect(tool.description?.length ?? 0, `${tool.name} description`).toBeLessThan(2048);
+    }
+  });
+
   it("tells agents about the job flow in the generate_image description", async () => {
     const { tools } = await h.client.listTools();
     const description = tools.find((t) => t.name === "generate_image")?.description ?? "";
