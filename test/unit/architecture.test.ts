@@ -28,7 +28,7 @@ function walk(dir: string): string[] {
 const IMPORT =
   /(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|import\s+["']([^"']+)["']/g;
 
-export function readSources(dir = SRC): SourceFile[] {
+function readSources(dir = SRC): SourceFile[] {
   return walk(dir).map((full) => {
     const text = readFileSync(full, "utf8");
     const imports = [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2] ?? m[3]) as string);
@@ -67,12 +67,12 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   tools: ["transports", "cli", "simulator"],
 };
 
-export interface Breach {
+interface Breach {
   file: string;
   rule: string;
 }
 
-export function houseRuleBreaches(files: SourceFile[]): Breach[] {
+function houseRuleBreaches(files: SourceFile[]): Breach[] {
   const out: Breach[] = [];
   const breach = (file: string, rule: string) => out.push({ file, rule });
   for (const file of files) {
