@@ -2,7 +2,14 @@
 
 import { InputError } from "../errors.js";
 import { type CostEstimate, estimateCost } from "./cost.js";
-import { type ActiveModel, type Background, lookupModel, type OutputFormat, type Quality } from "./models.js";
+import {
+  type ActiveModel,
+  activeModels,
+  type Background,
+  lookupModel,
+  type OutputFormat,
+  type Quality,
+} from "./models.js";
 import type { Requested } from "./schemas.js";
 import { type SizeReport, validateSize } from "./sizes.js";
 
@@ -143,7 +150,10 @@ export const REQUEST_CHECKS: readonly RequestCheck[] = [
     check: ({ args, model, format, problems, caveats }) => {
       if (args.background !== "transparent") return;
       if (model.transparency === "unsupported") {
-        problems.push(`${model.id} cannot make transparent backgrounds; use a model such as gpt-image-2.5-flare.`);
+        const alternative = activeModels().find((m) => m.transparency === "supported" && m.sizes.kind === "flexible");
+        problems.push(
+          `${model.id} cannot make transparent backgrounds${alternative ? `; use a model such as ${alternative.id}` : ""}.`,
+        );
       } else if (!model.transparentFormats.includes(format)) {
         problems.push(`a transparent background needs output_format "png" or "webp", not "${format}".`);
       } else if (model.transparency === "preview") {

@@ -1,6 +1,8 @@
 // Upstream profiles as data: how each OpenAI-compatible provider differs from OpenAI. Adding a gateway is a row.
 // Only what the providers' public material states is recorded; everything else is measured on delivery.
 
+import { tierModels } from "../contract/models.js";
+
 export interface GatewayProfile {
   name: string;
   /** Base URL ending in /v1; null means OPENAI_BASE_URL must give it (or the SDK default for openai). */
@@ -41,7 +43,7 @@ const PROFILES: readonly GatewayProfile[] = [
     fanOut: false,
     rejects: [],
     ignores: ["size", "n", "quality", "stream"],
-    tierModels: ["gpt-image-2-pro"],
+    tierModels: tierModels(),
     allowHttpUrls: false,
     notes: [
       "A generic OpenAI-compatible gateway: it may ignore size, n, quality or stream, or fall back to a smaller size; every file is measured.",
@@ -54,7 +56,7 @@ const PROFILES: readonly GatewayProfile[] = [
     fanOut: false,
     rejects: [],
     ignores: ["quality"],
-    tierModels: ["gpt-image-2-pro"],
+    tierModels: tierModels(),
     allowHttpUrls: false,
     notes: [
       "laozhang.ai: an OpenAI-compatible provider route; verify model mapping, supported size, price, billing unit and failure charging against its current terms.",
