@@ -1,7 +1,8 @@
-// Logs go to stderr (fd 2): in stdio mode stdout carries JSON-RPC only.
+// Logs go to stderr (fd 2): in stdio mode stdout carries JSON-RPC only. Every string in a log line, at any depth
+// (error messages, headers, provider answers), is redacted before it is written.
 
 import { pino } from "pino";
-import { redactText } from "./secrets.js";
+import { redactDeep, redactText } from "./secrets.js";
 
 export type Logger = pino.Logger;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -34,12 +35,8 @@ export function createLogger(level: LogLevel = "info", destination: pino.Destina
       },
       formatters: {
         log(object) {
-          // Error messages from upstreams can echo keys; scrub every string field one level down.
-          const out: Record<string, unknown> = {};
-          for (const [key, value] of Object.entries(object)) {
-            out[key] = typeof value === "string" ? redactText(value) : value;
-          }
-          return out;
+          // Upstream errors and headers can echo keys anywhere in a nested object.
+          return redactDeep(object as Record<string, unknown>);
         },
       },
     },

@@ -7,6 +7,7 @@ import type { GenerationResult } from "./contract/schemas.js";
 import { Limiter } from "./jobs/limiter.js";
 import { JobRegistry } from "./jobs/registry.js";
 import type { Logger } from "./log.js";
+import { registerSecret } from "./secrets.js";
 import type { Simulator, SimulatorOptions } from "./simulator/server.js";
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy, isPublicAddress } from "./upstream/download.js";
 import { findProfile, type GatewayProfile } from "./upstream/gateways.js";
@@ -67,6 +68,9 @@ export async function startStandaloneSimulator(options: SimulatorOptions = {}): 
 }
 
 export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
+  // Whatever the entry point (CLI, tests, embedding), the secrets in force are redacted from everything shown.
+  registerSecret(config.apiKey);
+  registerSecret(config.httpToken);
   const workspace = new Workspace(config.workspace, config.readRoots);
   await workspace.init();
   const swept = await workspace.sweepTemps();

@@ -1,7 +1,7 @@
 // Turn whatever the SDK or the network threw into one UpstreamError that says whether a retry can help.
 
 import { AbortedError, UpstreamError } from "../errors.js";
-import { redactText } from "../secrets.js";
+import { redactMaybe, redactText } from "../secrets.js";
 
 const HINTS: Record<number, string> = {
   401: "the API key was rejected: check OPENAI_API_KEY",
@@ -41,7 +41,12 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
   if (err instanceof APIUserAbortError || (err as Error)?.name === "AbortError") {
     return { error: new AbortedError(), reason: "cancelled" };
   }
-  if (err instanceof UpstreamError) return { error: err, reason: err.message };
+  if (err instanceof UpstreamError) {
+    // Raised by our own readers from what the provider sent: its message and request id are outside text too.
+    const details = { ...err.details, requestId: redactMaybe(err.details.requestId ?? null) };
+    const clean = new UpstreamError(redactText(err.message), details, { cause: err });
+    return { error: clean, reason: clean.message };
+  }
   if (err instanceof APIConnectionTimeoutError) {
     return {
       error: new UpstreamError(
@@ -74,7 +79,7 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
     return {
       error: new UpstreamError(
         text,
-        { status, code, requestId: err.requestID ?? null, retryable, provider },
+        { status, code, requestId: redactMaybe(err.requestID ?? null), retryable, provider },
         { cause: err },
       ),
       reason: `${status}${code ? ` ${code}` : ""}`,

@@ -5,6 +5,7 @@
 import { decodeBase64Strict } from "../contract/formats.js";
 import { endpointPath } from "../contract/request.js";
 import type { Logger } from "../log.js";
+import { redactDeep, redactMaybe, redactText } from "../secrets.js";
 import { getClient } from "./client.js";
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy, downloadImage } from "./download.js";
 import type { GatewayProfile } from "./gateways.js";
@@ -113,7 +114,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const downloaded = await downloadImage(image.url, options.download ?? DEFAULT_DOWNLOAD_POLICY, signal);
       return { bytes: downloaded.bytes, revisedPrompt };
     } catch (err) {
-      return { error: `its URL could not be downloaded: ${(err as Error).message}` };
+      return { error: redactText(`its URL could not be downloaded: ${(err as Error).message}`) };
     }
   }
 
@@ -165,17 +166,20 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       for (const r of results) usage = addUsage(usage, r.usage);
       const images = await Promise.all(results.flatMap((r) => r.images).map((image) => toBytes(image, hooks.signal)));
       const texts = results.map((r) => r.assistantText).filter((t): t is string => Boolean(t));
+      // Everything the provider wrote (ids, prompts, text, messages) is redacted here, before it is stored or shown.
       return {
-        images,
-        responseIds: results.flatMap((r) => (r.responseId ? [r.responseId] : [])),
-        callIds: results.flatMap((r) => r.callIds ?? []),
-        assistantText: texts.length ? texts.join("\n\n") : null,
+        images: images.map((image) =>
+          image.revisedPrompt ? { ...image, revisedPrompt: redactText(image.revisedPrompt) } : image,
+        ),
+        responseIds: results.flatMap((r) => (r.responseId ? [redactText(r.responseId)] : [])),
+        callIds: results.flatMap((r) => r.callIds ?? []).map(redactText),
+        assistantText: texts.length ? redactText(texts.join("\n\n")) : null,
         usage,
-        requestIds,
-        retries,
-        meta: results[0]?.meta ?? {},
+        requestIds: requestIds.map(redactText),
+        retries: retries.map((r) => ({ ...r, reason: redactText(r.reason), request_id: redactMaybe(r.request_id) })),
+        meta: redactDeep(results[0]?.meta ?? {}),
         calls: bodies.length,
-        failures: errors.map((e) => (e instanceof Error ? e.message : String(e))),
+        failures: errors.map((e) => redactText(e instanceof Error ? e.message : String(e))),
       };
     },
   };

@@ -1,0 +1,115 @@
+// A provider that echoes the caller's key back in every field it controls: nothing of the key may reach the result,
+// the sidecar, the manifest or the log.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import sharp from "sharp";
+import { afterEach, describe, expect, it } from "vitest";
+import { connectInProcess } from "../../src/call.js";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+import { createRuntime } from "../../src/runtime.js";
+import { clearSecrets } from "../../src/secrets.js";
+
+const KEY = "sk-proj-H0st1leEch0K3yAbCdEfGhIjKlMnOpQrStUv";
+const FRAGMENTS = [KEY, KEY.slice(8, 16), KEY.slice(20, 28), KEY.slice(-8)];
+
+let cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+  cleanup = [];
+  clearSecrets();
+});
+
+async function hostileProvider(mode: "ok" | "error"): Promise<string> {
+  const png = await sharp({ create: { width: 1024, height: 1024, channels: 3, background: "#246" } })
+    .png()
+    .toBuffer();
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const headers = { "content-type": "application/json", "x-request-id": `req_${KEY}` };
+      if (mode === "error") {
+        res.writeHead(400, headers);
+        res.end(
+          JSON.stringify({
+            error: { message: `Incorrect API key provided: ${KEY.slice(0, 12)}...${KEY.slice(-8)}`, type: "x" },
+          }),
+        );
+        return;
+      }
+      res.writeHead(200, headers);
+      res.end(
+        JSON.stringify({
+          created: 1,
+          data: [{ b64_json: png.toString("base64"), revised_prompt: `a lighthouse, drawn for key_${KEY}` }],
+          size: `1024x1024 ${KEY.slice(20, 28)}`,
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+}
+
+async function connect(baseURL: string) {
+  const parent = mkdtempSync(join(tmpdir(), "pixelwright-hostile-"));
+  const workspace = join(parent, "workspace");
+  mkdirSync(workspace);
+  let log = "";
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      log += chunk.toString();
+      done();
+    },
+  });
+  const config = loadConfig({ env: { PIXELWRIGHT_WORKSPACE: workspace, OPENAI_API_KEY: KEY } });
+  const runtime = await createRuntime({ ...config, baseURL, maxRetries: 0 }, createLogger("debug", sink));
+  const { client, close } = await connectInProcess(runtime);
+  cleanup.push(async () => {
+    await close();
+    await runtime.close();
+    rmSync(parent, { recursive: true, force: true });
+  });
+  const call = async (args: Record<string, unknown>) =>
+    (await client.callTool({ name: "generate_image", arguments: args })) as CallToolResult;
+  const stored = () =>
+    readdirSync(workspace)
+      .filter((f) => !f.endsWith(".png"))
+      .map((f) => readFileSync(join(workspace, f), "utf8"))
+      .join("\n");
+  return { call, stored, log: () => log };
+}
+
+function expectNoKey(text: string): void {
+  for (const fragment of FRAGMENTS) expect(text).not.toContain(fragment);
+}
+
+describe("a provider that echoes the key", () => {
+  it("never gets the key into the result, the sidecar, the manifest or the log", async () => {
+    const { call, stored, log } = await connect(await hostileProvider("ok"));
+    const result = await call({ prompt: "a lighthouse", size: "1024x1024", return_image: "none" });
+    expect(result.isError).toBeFalsy();
+    const structured = result.structuredContent as { status: string; request_ids: string[] };
+    expect(structured.status).toBe("completed");
+    expect(structured.request_ids[0]).toContain("[redacted]");
+    expectNoKey(JSON.stringify(result));
+    expect(stored()).toContain("req_[redacted]");
+    expectNoKey(stored());
+    expectNoKey(log());
+  });
+
+  it("never gets the key into a failed result or the log when the error message echoes it", async () => {
+    const { call, stored, log } = await connect(await hostileProvider("error"));
+    const result = await call({ prompt: "a lighthouse", size: "1024x1024", return_image: "none" });
+    expect(JSON.stringify(result)).toContain("Incorrect API key");
+    expectNoKey(JSON.stringify(result));
+    expectNoKey(stored());
+    expectNoKey(log());
+  });
+});
