@@ -46,16 +46,17 @@ export function effectiveProfile(config: Config): GatewayProfile {
 }
 
 function downloadPolicy(config: Config, profile: GatewayProfile, simulatorHost: string | null): DownloadPolicy {
-  if (config.allowPrivateUrls) return { ...DEFAULT_DOWNLOAD_POLICY, allowHttp: true, isAllowedAddress: () => true };
+  const base = { ...DEFAULT_DOWNLOAD_POLICY, timeoutMs: config.downloadTimeoutSeconds * 1000 };
+  if (config.allowPrivateUrls) return { ...base, allowHttp: true, isAllowedAddress: () => true };
   if (simulatorHost) {
     // The embedded simulator serves url-only answers from its own loopback address, and only that is allowed.
     return {
-      ...DEFAULT_DOWNLOAD_POLICY,
+      ...base,
       allowHttp: true,
       isAllowedAddress: (a) => a === simulatorHost || isPublicAddress(a),
     };
   }
-  return { ...DEFAULT_DOWNLOAD_POLICY, allowHttp: profile.allowHttpUrls };
+  return { ...base, allowHttp: profile.allowHttpUrls };
 }
 
 /**

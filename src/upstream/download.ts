@@ -1,7 +1,7 @@
 // Guarded image downloads, for gateways that answer with data[].url and for verify_image with a url.
 // Not an API call, so not through the openai SDK: node's own https client, with the guards checked at connect time
 // (the address actually dialled, after DNS, so a rebinding host cannot slip through), manual redirects, a size
-// cap, a timeout, a content-type check and a magic-byte check.
+// cap, a total deadline and a minimum rate, a content-type check and a magic-byte check.
 
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http from "node:http";
@@ -18,7 +18,11 @@ export interface DownloadPolicy {
   /** Whether an address may be dialled; defaults to "public addresses only". */
   isAllowedAddress: (address: string) => boolean;
   maxBytes: number;
+  /** Total deadline for the whole download: every redirect, the headers and the body. */
   timeoutMs: number;
+  /** Below this average rate (after rateGraceMs) the download is cut off: a drip-feeding server cannot hold a slot. */
+  minBytesPerSecond: number;
+  rateGraceMs: number;
   maxRedirects: number;
 }
 
@@ -62,6 +66,8 @@ export const DEFAULT_DOWNLOAD_POLICY: DownloadPolicy = {
   isAllowedAddress: isPublicAddress,
   maxBytes: 64 * 1024 * 1024,
   timeoutMs: 60_000,
+  minBytesPerSecond: 16 * 1024,
+  rateGraceMs: 10_000,
   maxRedirects: 3,
 };
 
@@ -98,17 +104,57 @@ function guardedLookup(policy: DownloadPolicy) {
   };
 }
 
-function getOnce(url: URL, policy: DownloadPolicy, signal?: AbortSignal): Promise<http.IncomingMessage> {
+function getOnce(url: URL, policy: DownloadPolicy, signal: AbortSignal): Promise<http.IncomingMessage> {
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
-    const req = client.get(
-      url,
-      { lookup: guardedLookup(policy) as never, timeout: policy.timeoutMs, ...(signal ? { signal } : {}) },
-      resolve,
-    );
-    req.on("timeout", () => req.destroy(new DownloadError(`the download from ${url.host} timed out`)));
+    const req = client.get(url, { lookup: guardedLookup(policy) as never, signal }, resolve);
     req.on("error", reject);
   });
+}
+
+/**
+ * The download's own stop watch: a total deadline, and a minimum average rate once the grace period is over. When
+ * either trips, the signal aborts with a DownloadError as its reason (the caller's own abort passes through too).
+ */
+function stopWatch(host: string, policy: DownloadPolicy, outer?: AbortSignal) {
+  const controller = new AbortController();
+  const started = Date.now();
+  let received = 0;
+  const stop = (message: string) => controller.abort(new DownloadError(message));
+  const deadline = setTimeout(
+    () =>
+      stop(
+        `the download from ${host} did not finish within ${Math.round(policy.timeoutMs / 1000)} s (PIXELWRIGHT_DOWNLOAD_TIMEOUT_SECONDS).`,
+      ),
+    policy.timeoutMs,
+  );
+  const rate = setInterval(
+    () => {
+      const seconds = (Date.now() - started) / 1000;
+      if (Date.now() - started >= policy.rateGraceMs && received / seconds < policy.minBytesPerSecond) {
+        stop(
+          `the download from ${host} was too slow (${Math.round(received / seconds)} bytes/s, under the minimum of ${policy.minBytesPerSecond}).`,
+        );
+      }
+    },
+    Math.max(50, Math.min(1000, policy.rateGraceMs)),
+  );
+  const onOuter = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuter();
+  else outer?.addEventListener("abort", onOuter, { once: true });
+  return {
+    signal: controller.signal,
+    count: (bytes: number) => {
+      received += bytes;
+    },
+    /** The DownloadError that stopped the download, if the stop watch did. */
+    reason: () => (controller.signal.reason instanceof DownloadError ? controller.signal.reason : null),
+    done: () => {
+      clearTimeout(deadline);
+      clearInterval(rate);
+      outer?.removeEventListener("abort", onOuter);
+    },
+  };
 }
 
 export async function downloadImage(
@@ -122,6 +168,24 @@ export async function downloadImage(
   } catch {
     throw new DownloadError(`'${rawUrl.slice(0, 200)}' is not a URL.`);
   }
+  const watch = stopWatch(url.host, policy, signal);
+  try {
+    return await follow(url, rawUrl, policy, watch);
+  } catch (err) {
+    throw watch.reason() ?? err;
+  } finally {
+    watch.done();
+  }
+}
+
+async function follow(
+  start: URL,
+  rawUrl: string,
+  policy: DownloadPolicy,
+  watch: ReturnType<typeof stopWatch>,
+): Promise<Downloaded> {
+  let url = start;
+  const signal = watch.signal;
   for (let hop = 0; ; hop++) {
     if (url.protocol !== "https:" && !(policy.allowHttp && url.protocol === "http:")) {
       throw new DownloadError(
@@ -169,6 +233,7 @@ export async function downloadImage(
     try {
       for await (const chunk of res) {
         size += (chunk as Buffer).length;
+        watch.count((chunk as Buffer).length);
         if (size > policy.maxBytes) {
           res.destroy();
           throw new DownloadError(`the image is over the ${policy.maxBytes}-byte download cap.`);

@@ -10,7 +10,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectInProcess } from "../../src/call.js";
-import { loadConfig } from "../../src/config.js";
+import { type Config, loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
 import { createRuntime } from "../../src/runtime.js";
 import { clearSecrets } from "../../src/secrets.js";
@@ -25,14 +25,28 @@ afterEach(async () => {
   clearSecrets();
 });
 
-async function hostileProvider(mode: "ok" | "error"): Promise<string> {
+async function hostileProvider(mode: "ok" | "error" | "drip-url"): Promise<string> {
   const png = await sharp({ create: { width: 1024, height: 1024, channels: 3, background: "#246" } })
     .png()
     .toBuffer();
+  let origin = "";
   const server: Server = createServer((req, res) => {
+    if (req.url === "/drip.png") {
+      res.writeHead(200, { "content-type": "image/png" });
+      res.write(Buffer.from([0x89]));
+      const timer = setInterval(() => res.write(Buffer.from([0x50])), 300);
+      res.on("close", () => clearInterval(timer));
+      return;
+    }
     req.resume();
     req.on("end", () => {
       const headers = { "content-type": "application/json", "x-request-id": `req_${KEY}` };
+      if (mode === "drip-url") {
+        // A gateway that answers with a URL on a server that sends one byte every 300 ms, forever.
+        res.writeHead(200, headers);
+        res.end(JSON.stringify({ created: 1, data: [{ url: `${origin}/drip.png` }] }));
+        return;
+      }
       if (mode === "error") {
         res.writeHead(400, headers);
         res.end(
@@ -53,11 +67,15 @@ async function hostileProvider(mode: "ok" | "error"): Promise<string> {
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  cleanup.push(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `${origin}/v1`;
 }
 
-async function connect(baseURL: string) {
+async function connect(baseURL: string, extra: Partial<Config> = {}) {
   const parent = mkdtempSync(join(tmpdir(), "pixelwright-hostile-"));
   const workspace = join(parent, "workspace");
   mkdirSync(workspace);
@@ -69,7 +87,7 @@ async function connect(baseURL: string) {
     },
   });
   const config = loadConfig({ env: { PIXELWRIGHT_WORKSPACE: workspace, OPENAI_API_KEY: KEY } });
-  const runtime = await createRuntime({ ...config, baseURL, maxRetries: 0 }, createLogger("debug", sink));
+  const runtime = await createRuntime({ ...config, baseURL, maxRetries: 0, ...extra }, createLogger("debug", sink));
   const { client, close } = await connectInProcess(runtime);
   cleanup.push(async () => {
     await close();
@@ -111,5 +129,16 @@ describe("a provider that echoes the key", () => {
     expectNoKey(JSON.stringify(result));
     expectNoKey(stored());
     expectNoKey(log());
+  });
+});
+
+describe("a gateway whose image URL drips one byte every 300 ms", () => {
+  it("ends the job at the download deadline instead of holding it forever", { timeout: 20_000 }, async () => {
+    const baseURL = await hostileProvider("drip-url");
+    const { call } = await connect(baseURL, { allowPrivateUrls: true, downloadTimeoutSeconds: 1 });
+    const result = await call({ prompt: "a lighthouse", size: "1024x1024", return_image: "none", wait_seconds: 15 });
+    const text = JSON.stringify(result);
+    expect(text).not.toContain('"status":"running"');
+    expect(text).toContain("did not finish within 1 s");
   });
 });
