@@ -1,0 +1,153 @@
+// The one way to open a file a request names (reference image, mask, verify_image path, resource): opened once, by
+// descriptor, never reopened by name. A symlink as the last component is refused (O_NOFOLLOW); the descriptor's real
+// location (its device and inode, matched against the real path) is checked against the roots before a byte is read;
+// the size comes from fstat and is capped before reading. Every path that is outside the roots, or a link, gets the
+// same answer, so a caller cannot probe what exists outside.
+
+import { constants } from "node:fs";
+import { type FileHandle, open, realpath, stat } from "node:fs/promises";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { InputError } from "../errors.js";
+
+export interface ReadableRoots {
+  /** Real paths (symlinks resolved) of the folders that may be read; the first is the base of relative paths. */
+  real: readonly string[];
+  /** The same folders as configured (unresolved), for the check before anything touches the disk. */
+  lexical: readonly string[];
+}
+
+export interface OpenOptions {
+  /** What the request calls the file, for messages: "reference_images[0]", "mask", "path". */
+  what: string;
+  /** Refuse (before reading a byte) a file larger than this. */
+  maxBytes: number;
+}
+
+export interface OpenedFile {
+  /** The real path of the opened file (inside a root). */
+  path: string;
+  /** Its size in bytes, from fstat of the open descriptor. */
+  size: number;
+  /** The first `bytes` bytes (or the whole file when smaller): for header checks. */
+  head(bytes: number): Promise<Buffer>;
+  /** The whole file (at most `size` bytes: a file that grows after the check is not read further). */
+  readAll(): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+// O_NONBLOCK: opening a FIFO must not hang the server; regular files read the same with it.
+const FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+export function within(root: string, candidate: string): boolean {
+  const rel = relative(root, candidate);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
+}
+
+function refusal(requested: string, what: string, roots: ReadableRoots): InputError {
+  return new InputError(
+    `${what} '${requested}' is outside the folders this server may read (${roots.real.join(", ")}) or is a symbolic link; name the file itself inside them, copy it into the workspace, or add its folder to PIXELWRIGHT_READ_ROOTS.`,
+    what,
+  );
+}
+
+/** Opens a file a request names, inside the roots, by descriptor; throws an InputError with one sentence otherwise. */
+export async function openInRoots(requested: string, roots: ReadableRoots, options: OpenOptions): Promise<OpenedFile> {
+  const { what } = options;
+  if (requested.includes("\0")) throw new InputError(`${what} path contains a NUL byte.`, what);
+  const base = roots.real[0];
+  if (base === undefined) throw refusal(requested, what, roots);
+  const candidate = isAbsolute(requested) ? resolve(requested) : resolve(base, requested);
+  // Before touching the disk: a path that leaves every root lexically is refused without a look.
+  if (![...roots.lexical, ...roots.real].some((r) => within(r, candidate))) throw refusal(requested, what, roots);
+
+  let handle: FileHandle;
+  try {
+    handle = await open(candidate, FLAGS);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // ELOOP: the last component is a symlink (wherever it points, and whether or not its target exists).
+    if (code === "ELOOP" || code === "EMLINK") throw refusal(requested, what, roots);
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new InputError(`${what} '${requested}' does not exist (relative paths are read from ${base}).`, what);
+    }
+    if (code === "EISDIR") throw new InputError(`${what} '${requested}' is not a file.`, what);
+    throw new InputError(`${what} '${requested}' cannot be opened (${code ?? "error"}).`, what);
+  }
+  try {
+    const info = await handle.stat();
+    // Where is the descriptor really? The real path of the name must be inside a root and be the very same file
+    // (device and inode): a directory swapped for a link after the open shows up as a different path or inode.
+    const real = await realpath(candidate).catch(() => null);
+    const named = real ? await stat(real).catch(() => null) : null;
+    if (
+      !real ||
+      !named ||
+      named.dev !== info.dev ||
+      named.ino !== info.ino ||
+      !roots.real.some((r) => within(r, real))
+    ) {
+      throw refusal(requested, what, roots);
+    }
+    if (!info.isFile()) throw new InputError(`${what} '${requested}' is not a file.`, what);
+    if (info.size > options.maxBytes) {
+      throw new InputError(
+        `${what} '${requested}' is ${formatBytes(info.size)}; the limit is ${formatBytes(options.maxBytes)}. Nothing was read or sent.`,
+        what,
+      );
+    }
+    return openedFile(handle, real, info.size);
+  } catch (err) {
+    await handle.close().catch(() => {});
+    throw err;
+  }
+}
+
+function openedFile(handle: FileHandle, path: string, size: number): OpenedFile {
+  const readFrom = async (length: number): Promise<Buffer> => {
+    const buffer = Buffer.alloc(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(buffer, filled, length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === length ? buffer : buffer.subarray(0, filled);
+  };
+  return {
+    path,
+    size,
+    head: (bytes) => readFrom(Math.min(bytes, size)),
+    readAll: () => readFrom(size),
+    close: () => handle.close(),
+  };
+}
+
+/** Opens, reads the whole file and closes. */
+export async function readInRoots(requested: string, roots: ReadableRoots, options: OpenOptions) {
+  const file = await openInRoots(requested, roots, options);
+  try {
+    return { path: file.path, size: file.size, bytes: await file.readAll() };
+  } finally {
+    await file.close();
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${bytes} bytes`;
+}
+
+/** The roots a request may read: the workspace, plus the configured read roots unless the caller is remote. */
+export async function rootsOf(
+  workspace: { init(): Promise<string>; readonly root: string; readonly readRoots: readonly string[] },
+  workspaceOnly: boolean,
+): Promise<ReadableRoots> {
+  const root = await workspace.init();
+  const extra = workspaceOnly ? [] : workspace.readRoots;
+  const resolved = await Promise.all(extra.map((r) => realpath(r).catch(() => null)));
+  return {
+    real: [root, ...resolved.filter((r): r is string => r !== null)],
+    lexical: [resolve(workspace.root), ...extra.map((r) => resolve(r))],
+  };
+}
