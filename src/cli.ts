@@ -112,6 +112,10 @@ async function main(argv: string[]): Promise<number> {
         token: config.httpToken,
         allowedHosts: config.httpAllowedHosts,
         allowedOrigins: config.httpAllowedOrigins,
+      }).catch(async (err: unknown) => {
+        // A port in use (or any failure to listen): stop the simulator so the process can exit with the one line.
+        await runtime.close();
+        throw err;
       });
       writeStderr(`pixelwright listening on ${handle.url}${config.httpToken ? " (bearer token required)" : ""}`);
       let stopping = false;

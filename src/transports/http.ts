@@ -15,6 +15,8 @@ import { createServer } from "../server.js";
 import { VERSION } from "../version.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** The shortest PIXELWRIGHT_HTTP_TOKEN accepted for a bind that the network can reach. */
+export const MIN_TOKEN_LENGTH = 16;
 /** Longer than the longest tool wait (600 s), so a deadline never cuts a legitimate wait short. */
 export const REQUEST_DEADLINE_MS = 660_000;
 
@@ -72,11 +74,34 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
 
 /** Refuses configurations that would expose a paid key and a writable disk to the network by accident. */
 export function checkExposure(options: HttpOptions): void {
-  if (!isLoopback(options.host) && !options.token) {
+  if (isLoopback(options.host)) return;
+  const token = options.token?.trim() ?? "";
+  if (!token) {
     throw new ConfigError(
       `refusing to listen on ${options.host} without PIXELWRIGHT_HTTP_TOKEN: anyone who can reach it could spend your API key and write to your disk. Set PIXELWRIGHT_HTTP_TOKEN, or bind 127.0.0.1.`,
     );
   }
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `refusing to listen on ${options.host} with a ${token.length}-character PIXELWRIGHT_HTTP_TOKEN: a token guards a paid key and a writable disk, so it needs at least ${MIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 24), or bind 127.0.0.1.`,
+    );
+  }
+}
+
+/** Listens, or says in one sentence why not (a port in use is a configuration problem, not a crash). */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE") {
+        reject(new ConfigError(`port ${port} on ${host} is already in use: stop the other server or pick --port.`));
+      } else if (err.code === "EACCES") {
+        reject(new ConfigError(`not allowed to listen on ${host}:${port}: pick a port above 1023 with --port.`));
+      } else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
+        reject(new ConfigError(`cannot listen on ${host}: it is not an address of this machine (--host).`));
+      } else reject(err);
+    });
+    server.listen(port, host, () => resolve());
+  });
 }
 
 export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpOptions): Promise<HttpHandle> {
@@ -88,8 +113,9 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
 
   const authorized = (req: IncomingMessage): boolean => {
     if (!tokenDigest) return true;
-    const header = String(req.headers.authorization ?? "");
-    const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+    // The scheme is case-insensitive (RFC 9110 section 11.1): "bearer", "Bearer" and "BEARER" are the same.
+    const match = /^bearer[ \t]+(.*)$/is.exec(String(req.headers.authorization ?? ""));
+    const presented = match?.[1]?.trim() ?? "";
     // Compare digests of equal length in constant time: neither the token nor its length leaks through timing.
     return timingSafeEqual(digest(presented), tokenDigest) && presented.length > 0;
   };
@@ -165,10 +191,7 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
   });
   server.requestTimeout = REQUEST_DEADLINE_MS + 5000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  await listen(server, options.port, options.host);
   const address = server.address() as AddressInfo;
   const port = address.port;
   const hostForUrl = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
