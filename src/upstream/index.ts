@@ -101,8 +101,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
   /** Every delivered image becomes bytes (decoded, or downloaded under the guards) or the reason it cannot. */
   async function toBytes(image: DeliveredImage, signal?: AbortSignal): Promise<UpstreamImage> {
-    const revisedPrompt = image.revisedPrompt ?? null;
-    if (image.error) return { error: image.error };
+    // What the provider wrote is outside text: redacted before anything keeps it.
+    const revisedPrompt = redactMaybe(image.revisedPrompt ?? null);
+    if (image.error) return { error: redactText(image.error) };
     if (image.bytes) return { bytes: image.bytes, revisedPrompt };
     if (image.b64) {
       const bytes = decodeBase64Strict(image.b64);
@@ -168,9 +169,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const texts = results.map((r) => r.assistantText).filter((t): t is string => Boolean(t));
       // Everything the provider wrote (ids, prompts, text, messages) is redacted here, before it is stored or shown.
       return {
-        images: images.map((image) =>
-          image.revisedPrompt ? { ...image, revisedPrompt: redactText(image.revisedPrompt) } : image,
-        ),
+        images,
         responseIds: results.flatMap((r) => (r.responseId ? [redactText(r.responseId)] : [])),
         callIds: results.flatMap((r) => r.callIds ?? []).map(redactText),
         assistantText: texts.length ? redactText(texts.join("\n\n")) : null,

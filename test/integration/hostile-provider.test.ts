@@ -9,7 +9,7 @@ import { Writable } from "node:stream";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectInProcess } from "../../src/call.js";
+import { connectInProcess } from "../../src/cli/call.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
 import { createRuntime } from "../../src/runtime.js";
