@@ -1,3 +1,4 @@
+import { registerAppTool } from "@modelcontextprotocol/ext-apps/server";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
@@ -7,6 +8,7 @@ import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { type AnyTool, KIND_ANNOTATIONS, type ToolExtra } from "./tools/define.js";
 import { allTools } from "./tools/index.js";
+import { registerRecords, registerViewer, VIEWER_TOOL_META, VIEWER_TOOLS } from "./ui/viewer-resource.js";
 import { imageUri } from "./usecases/generate/save.js";
 import { VERSION } from "./version.js";
 
@@ -17,30 +19,29 @@ export const INSTRUCTIONS = [
 ].join(" ");
 
 function register(server: McpServer, tool: AnyTool, logger: Logger): void {
-  server.registerTool(
-    tool.name,
-    {
-      title: tool.title,
-      description: tool.description,
-      inputSchema: tool.input,
-      outputSchema: tool.output,
-      annotations: { title: tool.title, ...KIND_ANNOTATIONS[tool.kind] },
-    },
-    async (args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> => {
-      try {
-        const out = await tool.handler(args, extra);
-        return {
-          structuredContent: out.structured,
-          content: [
-            { type: "text", text: `${out.summary}\n${JSON.stringify(out.structured)}` },
-            ...(out.content ?? []),
-          ],
-        };
-      } catch (err) {
-        return toToolError(err, logger);
-      }
-    },
-  );
+  const config = {
+    title: tool.title,
+    description: tool.description,
+    inputSchema: tool.input,
+    outputSchema: tool.output,
+    annotations: { title: tool.title, ...KIND_ANNOTATIONS[tool.kind] },
+  };
+  // The image tools name the MCP App viewer; hosts without MCP Apps ignore _meta and get the same result.
+  if (VIEWER_TOOLS.includes(tool.name))
+    registerAppTool(server, tool.name, { ...config, _meta: VIEWER_TOOL_META }, handle);
+  else server.registerTool(tool.name, config, handle);
+
+  async function handle(args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> {
+    try {
+      const out = await tool.handler(args, extra);
+      return {
+        structuredContent: out.structured,
+        content: [{ type: "text", text: `${out.summary}\n${JSON.stringify(out.structured)}` }, ...(out.content ?? [])],
+      };
+    } catch (err) {
+      return toToolError(err, logger);
+    }
+  }
 }
 
 export interface ConnectionOptions {
@@ -54,8 +55,11 @@ export function createServer(runtime: Runtime, connection: ConnectionOptions = {
     { name: "pixelwright", title: "pixelwright", version: VERSION },
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
-  for (const tool of allTools(runtime, connection.remote === true)) register(server, tool, runtime.logger);
+  const tools = allTools(runtime, connection.remote === true);
+  for (const tool of tools) register(server, tool, runtime.logger);
   registerImageResources(server, runtime);
+  registerViewer(server, () => tools.map((t) => t.name));
+  registerRecords(server, runtime.workspace);
   return server;
 }
 

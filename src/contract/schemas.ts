@@ -109,6 +109,10 @@ export const generationFields = {
   response_ids: z.array(z.string()),
   image_call_ids: z.array(z.string()),
   assistant_text: z.string().nullable().describe("Responses route: what the assistant said besides the image"),
+  partial_images: z
+    .array(z.string())
+    .optional()
+    .describe("while running: resource URIs of the partial images received so far (removed when the job ends)"),
 };
 
 export const GenerationResultSchema = z.object({

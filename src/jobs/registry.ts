@@ -33,6 +33,8 @@ export interface Job<R> {
   createdAt: number;
   finishedAt: number | null;
   progress: JobProgress;
+  /** Every partial result announced so far, oldest first. */
+  partials: NonNullable<JobProgress["partial"]>[];
   result: R | null;
   error: unknown;
   /** Why the job ended, in words, when it did not complete. */
@@ -78,6 +80,7 @@ export class JobRegistry<R> {
       createdAt: Date.now(),
       finishedAt: null,
       progress: { progress: 0, message: `${label}: starting` },
+      partials: [],
       result: null,
       error: null,
       endReason: null,
@@ -190,6 +193,7 @@ export class JobRegistry<R> {
 
   private emit(job: Job<R>, message: string, partial?: JobProgress["partial"]): void {
     job.progress = { progress: job.progress.progress + 1, message, ...(partial ? { partial } : {}) };
+    if (partial) job.partials.push(partial);
     for (const listener of job.listeners) {
       try {
         listener(job.progress);

@@ -19,6 +19,8 @@ export interface SimulatorOptions {
   gateway?: Partial<GatewayModes>;
   /** Render noisy, realistically large files instead of flat placeholders. */
   realistic?: boolean;
+  /** Streamed answers wait this long after each partial image, like a model that is still rendering. */
+  partialDelayMs?: number;
 }
 
 export interface SimulatedRequest {
@@ -422,6 +424,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           created_at: created,
           ...meta,
         });
+        await sleep(options.partialDelayMs ?? 0, signal);
       }
       if (fault === "truncate") {
         res.end();
@@ -612,6 +615,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           partial_image_index: i,
           partial_image_b64: partial.toString("base64"),
         });
+        await sleep(options.partialDelayMs ?? 0, signal);
       }
       if (fault === "truncate") return void res.end();
       send({ type: "response.image_generation_call.completed", output_index: 0, item_id: callId });

@@ -2,13 +2,18 @@
 // Hosts without MCP Apps never read it; their results are unchanged.
 
 import { RESOURCE_MIME_TYPE, registerAppResource } from "@modelcontextprotocol/ext-apps/server";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { Workspace } from "../workspace/workspace.js";
 import { renderPage } from "./assets.js";
 
 export const VIEWER_URI = "ui://pixelwright/viewer.html";
 
 /** Full files up to this size are read through the host; base64 of 5 MiB stays well under an 8 MiB message. */
 export const VIEWER_FULL_MAX_BYTES = 5 * 1024 * 1024;
+
+/** The tools whose results the viewer shows (upscale_image when the server has it). */
+export const VIEWER_TOOLS: readonly string[] = ["generate_image", "verify_image", "upscale_image"];
 
 /** `_meta` for a tool whose results the viewer shows. */
 export const VIEWER_TOOL_META = { ui: { resourceUri: VIEWER_URI } } as const;
@@ -38,5 +43,25 @@ export function registerViewer(server: McpServer, tools: () => string[]): void {
         },
       ],
     }),
+  );
+}
+
+/** The production record of a workspace image (its sidecar), for the viewer's "Production record" action. */
+export function registerRecords(server: McpServer, workspace: Workspace): void {
+  server.registerResource(
+    "records",
+    new ResourceTemplate("pixelwright://records/{name}", { list: undefined }),
+    {
+      title: "Production records",
+      description: "The production record (sidecar JSON) of a workspace image, by the image's file name.",
+      mimeType: "application/json",
+    },
+    async (uri, variables) => {
+      const name = decodeURIComponent(String(variables.name ?? ""));
+      const path = await workspace.imagePath(name);
+      const record = path ? await workspace.readSidecar(path) : null;
+      if (!record) throw new McpError(ErrorCode.InvalidParams, `No production record for '${name}' in the workspace.`);
+      return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(record, null, 2) }] };
+    },
   );
 }

@@ -69,5 +69,7 @@ export async function verifyPath(
   const root = await workspace.init();
   const uri = dirname(real) === root ? imageUri(basename(real)) : `file://${real}`;
   const report = imageReport({ path: real, uri }, measured, expected, { verified, mismatch });
+  // A derivative made locally says so in its record (decision "…upscale"); it is never shown as native.
+  if (record && /upscale/.test(record.decision)) report.upscaled = true;
   return { status: verdictStatus(verified, expected), images: [report] };
 }

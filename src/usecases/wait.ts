@@ -1,10 +1,12 @@
 // A caller attached to a generation job: progress and heartbeats while it waits with a deadline, and the job as a
 // result — finished jobs give their result; running ones say how to collect them.
 
+import { basename } from "node:path";
 import { generationResult, NO_REQUEST } from "../contract/results.js";
 import type { GenerationResult } from "../contract/schemas.js";
 import { UpstreamError } from "../errors.js";
 import type { Job, JobProgress, JobRegistry } from "../jobs/registry.js";
+import { imageUri } from "./generate/save.js";
 
 export const MAX_WAIT_SECONDS = 600;
 const HEARTBEAT_MS = 4000;
@@ -58,6 +60,7 @@ export function snapshot(job: Job<GenerationResult>, view: JobView): GenerationR
   return generationResult("running", identity, {
     caveats,
     message: progressMessage(job),
+    ...(job.partials.length ? { partial_images: job.partials.map((p) => imageUri(basename(p.path))) } : {}),
     elapsed_ms: Date.now() - job.createdAt,
     next: `Call verify_image with job_id "${job.id}" (and wait_seconds up to ${MAX_WAIT_SECONDS}) to wait for and verify the result. Do not call generate_image again: that would pay twice.`,
   });

@@ -11,7 +11,8 @@ const MAX_POLLS = 1200;
 
 export interface JobSink {
   status(text: string): void;
-  partial(uri: string, size: { width: number; height: number }): Promise<void>;
+  /** Shows a partial image; false when it could not be read (yet), so it is tried again. */
+  partial(uri: string, size: { width: number; height: number } | null): Promise<boolean>;
   done(result: ToolResultLike): void;
 }
 
@@ -22,11 +23,9 @@ export async function followJob(app: App, first: ViewModel, sink: JobSink): Prom
   const started = Date.now();
   for (let i = 0; i < MAX_POLLS; i++) {
     sink.status(`${model.message || "Generating…"}`);
-    for (const uri of model.partials) {
-      if (seen.has(uri)) continue;
-      seen.add(uri);
-      await sink.partial(uri, model.requestedSize ?? { width: 0, height: 0 });
-    }
+    // The newest partial is the most finished one: show it alone.
+    const newest = model.partials[model.partials.length - 1];
+    if (newest && !seen.has(newest) && (await sink.partial(newest, model.requestedSize))) seen.add(newest);
     let result: ToolResultLike;
     try {
       result = (await app.callServerTool({

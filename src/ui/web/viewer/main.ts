@@ -2,13 +2,13 @@
 // verified, and the actions that make sense in a chat. It talks only to its host (postMessage), never the network.
 
 import { App } from "@modelcontextprotocol/ext-apps";
-import { byId, clear } from "../shared/dom.js";
+import { byId, clear, h } from "../shared/dom.js";
 import { factsLine, mismatchNote, truthLine } from "../shared/render.js";
 import type { ImageFacts } from "../shared/truth.js";
 import { ZoomView } from "../shared/zoom-view.js";
 import { setupActions } from "./actions.js";
 import { followJob } from "./job.js";
-import { type ToolResultLike, type ViewModel, viewModel } from "./model.js";
+import { parseSize, type ToolResultLike, type ViewModel, viewModel } from "./model.js";
 
 interface ViewerConfig {
   /** The tools this server has, so actions for missing ones stay hidden. */
@@ -42,6 +42,8 @@ const els = {
   stage: byId("stage"),
 };
 let current: ViewModel | null = null;
+/** The size the running call asked for (from the tool input), to lay out partial images at the final size. */
+let pendingSize: { width: number; height: number } | null = null;
 let shownUri: string | null = null;
 let objectUrl: string | null = null;
 
@@ -52,6 +54,15 @@ zoom.onchange = (state, mode) => {
 };
 els.fit.addEventListener("click", () => zoom.fit());
 els.actual.addEventListener("click", () => zoom.actual());
+
+function naturalSize(url: string): Promise<{ width: number; height: number }> {
+  const img = new Image();
+  img.src = url;
+  return img.decode().then(
+    () => ({ width: img.naturalWidth, height: img.naturalHeight }),
+    () => ({ width: 0, height: 0 }),
+  );
+}
 
 function setStatus(text: string): void {
   els.status.textContent = text;
@@ -128,17 +139,24 @@ async function show(result: ToolResultLike): Promise<void> {
   const model = viewModel(result);
   if (model.kind === "running" && model.jobId) {
     els.job.hidden = false;
+    setStatus("");
+    document.body.dataset.state = "running";
+    clear(els.header);
+    const size = model.requestedSize ?? pendingSize;
+    els.header.append(
+      h("div", { class: "truth" }, h("strong", {}, "Generating"), size ? `${size.width}x${size.height}` : ""),
+    );
     await followJob(app, model, {
       status: (text) => {
         els.jobStatus.textContent = text;
       },
       partial: async (uri, size) => {
         const url = await readImage(uri);
-        if (url) {
-          els.stage.hidden = false;
-          zoom.show(url, size, "partial");
-          els.source.textContent = "partial image (still generating)";
-        }
+        if (!url) return false;
+        els.stage.hidden = false;
+        zoom.show(url, size ?? pendingSize ?? (await naturalSize(url)), "partial");
+        els.source.textContent = "partial image (still generating)";
+        return true;
       },
       done: (final) => {
         els.job.hidden = true;
@@ -169,6 +187,7 @@ function applyTheme(theme: string | undefined): void {
 
 app.ontoolinput = (params) => {
   const size = params.arguments?.size;
+  pendingSize = parseSize(size);
   if (!current) setStatus(`Generating${typeof size === "string" ? ` ${size}` : ""}…`);
 };
 app.ontoolresult = (params) => void show(params as ToolResultLike);
