@@ -112,10 +112,7 @@ describe("the house rules", () => {
   });
 
   it("holds for every file under src/", () => {
-    // simulator/server.ts is being split into one file per surface (issue 10); until that lands it is the one
-    // known exception, and only for its size and its private HTTP error class.
-    const pending = (b: Breach) => b.file === "simulator/server.ts" && /lines|extends Error/.test(b.rule);
-    expect(houseRuleBreaches(files).filter((b) => !pending(b))).toEqual([]);
+    expect(houseRuleBreaches(files)).toEqual([]);
   });
 
   it.each([

@@ -1,0 +1,109 @@
+// The simulator's public shapes and the state its surfaces share: one object per running simulator, handed to
+// each surface with the exchange (request, response, record, abort signal) it is answering.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type Fault, type GatewayModes, NO_GATEWAY_MODES } from "./faults.js";
+
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  /** When set, only this bearer key is accepted; otherwise any non-empty key is. */
+  apiKey?: string;
+  latencyMs?: number;
+  faults?: Fault[];
+  gateway?: Partial<GatewayModes>;
+  /** Render noisy, realistically large files instead of flat placeholders. */
+  realistic?: boolean;
+  /** Streamed answers wait this long after each partial image, like a model that is still rendering. */
+  partialDelayMs?: number;
+}
+
+export interface SimulatedRequest {
+  id: string;
+  path: string;
+  model?: string;
+  size?: string;
+  n?: number;
+  stream: boolean;
+  fault?: Fault;
+  status: number;
+  /** true when the client closed the connection before the answer was complete. */
+  aborted: boolean;
+  /** Wall time from the request's arrival to the end of the answer: the upstream's share of a call. */
+  durationMs: number;
+}
+
+export interface SimulatorStats {
+  requests: SimulatedRequest[];
+  /** Image requests (generations and edits) that reached the simulator, faults included. */
+  imageRequests: number;
+  inFlight: number;
+  maxInFlight: number;
+}
+
+export interface Simulator {
+  url: string;
+  baseURL: string;
+  port: number;
+  stats: SimulatorStats;
+  enqueueFaults(...faults: Fault[]): void;
+  setLatency(ms: number): void;
+  setGateway(modes: Partial<GatewayModes>): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export interface HostedFile {
+  bytes: Buffer;
+  mime: string;
+  expires: number;
+}
+
+/** What every surface of one running simulator reads and steers. */
+export interface SimState {
+  readonly options: SimulatorOptions;
+  readonly stats: SimulatorStats;
+  /** Faults waiting, consumed one per image request. */
+  readonly faults: Fault[];
+  latencyMs: number;
+  gateway: GatewayModes;
+  /** Images served by url (url-only gateway mode), by id. */
+  readonly hosted: Map<string, HostedFile>;
+  /** Realistic (noisy) renders are slow and deterministic: the last few, so benchmarks measure the server. */
+  readonly renderCache: Map<string, Promise<Buffer>>;
+  /** http://host:port, known once the server listens. */
+  baseUrl: string;
+}
+
+/** One request being answered. */
+export interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  record: SimulatedRequest;
+  /** Aborts when the client goes away before the answer is complete. */
+  signal: AbortSignal;
+}
+
+export function createState(options: SimulatorOptions): SimState {
+  return {
+    options,
+    stats: { requests: [], imageRequests: 0, inFlight: 0, maxInFlight: 0 },
+    faults: [...(options.faults ?? [])],
+    latencyMs: options.latencyMs ?? 0,
+    gateway: { ...NO_GATEWAY_MODES, ...options.gateway },
+    hosted: new Map(),
+    renderCache: new Map(),
+    baseUrl: "",
+  };
+}
+
+/** Back to the state the simulator started with: no queued faults, no records, the configured gateway modes. */
+export function resetState(state: SimState): void {
+  state.faults.length = 0;
+  state.stats.requests.length = 0;
+  state.stats.imageRequests = 0;
+  state.stats.maxInFlight = state.stats.inFlight;
+  state.gateway = { ...NO_GATEWAY_MODES, ...state.options.gateway };
+  state.hosted.clear();
+}

@@ -1,0 +1,106 @@
+// The pictures the simulator delivers: rendered at the requested size (or as a gateway would spoil them), the usage
+// figures that go with them, and how each is handed over (b64_json or a hosted url).
+
+import { randomBytes } from "node:crypto";
+import { outputTokens } from "../contract/cost.js";
+import { renderPlaceholder, resizeTo } from "../imaging/render.js";
+import type { SimState } from "./context.js";
+import type { Fault } from "./faults.js";
+import type { SimRequest } from "./validate.js";
+
+const URL_TTL_MS = 60 * 60 * 1000;
+
+function renderFresh(state: SimState, sim: SimRequest, index: number, blur?: number): Promise<Buffer> {
+  return renderPlaceholder({
+    width: sim.width,
+    height: sim.height,
+    format: sim.format,
+    prompt: sim.prompt,
+    caption: `pixelwright offline simulator · ${sim.model.id} · ${sim.quality}${sim.n > 1 ? ` · #${index + 1}` : ""}`,
+    transparent: sim.transparent,
+    ...(sim.compression !== undefined ? { compression: sim.compression } : {}),
+    ...(state.options.realistic ? { noise: true } : {}),
+    ...(blur ? { blur } : {}),
+  });
+}
+
+/** Image `index` of a request; a blur gives a partial image. Realistic renders are cached (the last eight). */
+export function renderOne(state: SimState, sim: SimRequest, index: number, blur?: number): Promise<Buffer> {
+  if (!state.options.realistic || blur) return renderFresh(state, sim, index, blur);
+  const cache = state.renderCache;
+  const key = JSON.stringify([sim.prompt, sim.width, sim.height, sim.format, sim.transparent, sim.compression, index]);
+  let cached = cache.get(key);
+  if (!cached) {
+    cached = renderFresh(state, sim, index);
+    cache.set(key, cached);
+    if (cache.size > 8) cache.delete(cache.keys().next().value as string);
+  }
+  return cached;
+}
+
+/** Partial image `i` of a stream: the final picture, blurred less each time. */
+export function renderPartial(state: SimState, sim: SimRequest, i: number): Promise<Buffer> {
+  return renderOne(state, sim, 0, 40 - i * 12);
+}
+
+/** The famous downscale users report (3840x2160 -> 1672x941), applied proportionally to any size. */
+function wrongSize(width: number, height: number): [number, number] {
+  const factor = 1672 / 3840;
+  return [Math.max(1, Math.round(width * factor)), Math.max(1, Math.round(height * factor))];
+}
+
+/** What the gateway modes do to a rendered picture: ignore the size, or silently downscale. */
+function deliverBytes(state: SimState, sim: SimRequest, bytes: Buffer): Promise<Buffer> | Buffer {
+  const { gateway } = state;
+  if (gateway.ignoreSizeWith) {
+    const [w, h] = gateway.ignoreSizeWith.split("x").map(Number) as [number, number];
+    return resizeTo(bytes, w, h);
+  }
+  const long = Math.max(sim.width, sim.height);
+  if (gateway.downscaleAbove > 0 && long > gateway.downscaleAbove) {
+    const scale = gateway.downscaleAbove / long;
+    return resizeTo(bytes, Math.round(sim.width * scale), Math.round(sim.height * scale));
+  }
+  return bytes;
+}
+
+/** Image `index` as delivered: the wrong_size fault, else the gateway modes. */
+export async function produce(state: SimState, sim: SimRequest, index: number, fault?: Fault): Promise<Buffer> {
+  const bytes = await renderOne(state, sim, index);
+  if (fault === "wrong_size") {
+    const [w, h] = wrongSize(sim.width, sim.height);
+    return resizeTo(bytes, w, h);
+  }
+  return deliverBytes(state, sim, bytes);
+}
+
+export function usageFor(sim: SimRequest, referenceImages: number) {
+  const factor = sim.quality === "low" ? "low" : sim.quality === "medium" ? "medium" : "high";
+  const out = outputTokens(sim.width, sim.height, factor) * sim.n;
+  const text = Math.ceil(sim.prompt.length / 4);
+  // A stand-in figure for reference images: the real count depends on their size and input_fidelity.
+  const image = referenceImages * 323;
+  return {
+    input_tokens: text + image,
+    input_tokens_details: { image_tokens: image, text_tokens: text },
+    output_tokens: out,
+    total_tokens: text + image + out,
+  };
+}
+
+/** One image as the answer carries it: b64_json, or a url the simulator hosts (url-only gateways). */
+export function imageEntry(
+  state: SimState,
+  bytes: Buffer,
+  fault: Fault | undefined,
+  mime: string,
+): { b64_json?: string; url?: string } {
+  if (fault === "bad_base64") return { b64_json: `${bytes.subarray(0, 32).toString("base64")}%%not*base64%%` };
+  if (fault === "not_image") return { b64_json: Buffer.from("<html>this is not an image</html>").toString("base64") };
+  if (state.gateway.urlOnly) {
+    const id = randomBytes(8).toString("hex");
+    state.hosted.set(id, { bytes, mime, expires: Date.now() + URL_TTL_MS });
+    return { url: `${state.baseUrl}/files/${id}` };
+  }
+  return { b64_json: bytes.toString("base64") };
+}

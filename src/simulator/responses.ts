@@ -1,0 +1,188 @@
+// The Responses API surface: POST /v1/responses with the image_generation tool, answered as JSON or as server-sent
+// events with the real event names (created, partial images, output items, text, completed).
+
+import { randomBytes } from "node:crypto";
+import type { Exchange, SimState } from "./context.js";
+import { answerFault, type Fault, takeFault } from "./faults.js";
+import { MULTIPART_LIMIT, parseJsonBody, readBody, reject, sendJson, sleep } from "./http.js";
+import { imageEntry, produce, renderPartial, usageFor } from "./pictures.js";
+import { openSse } from "./sse.js";
+import { type SimRequest, validateImageRequest } from "./validate.js";
+
+const RESPONSES_PARAMS = new Set([
+  "model",
+  "input",
+  "instructions",
+  "tools",
+  "tool_choice",
+  "stream",
+  "store",
+  "user",
+  "metadata",
+  "previous_response_id",
+  "parallel_tool_calls",
+  "temperature",
+  "top_p",
+]);
+
+interface ResponsesRequest {
+  body: Record<string, unknown>;
+  tool: Record<string, unknown>;
+  prompt: string;
+  inputImages: number;
+}
+
+/** The body, its image_generation tool, the prompt from every text part, and how many input images it holds. */
+async function readResponsesRequest(ex: Exchange): Promise<ResponsesRequest> {
+  const body = parseJsonBody(await readBody(ex.req, MULTIPART_LIMIT));
+  for (const key of Object.keys(body)) {
+    if (!RESPONSES_PARAMS.has(key)) {
+      throw reject(400, `Unknown parameter: '${key}'.`, { param: key, code: "unknown_parameter" });
+    }
+  }
+  const tools = Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [];
+  const tool = tools.find((t) => t.type === "image_generation");
+  if (!tool) throw reject(400, "This request needs the image_generation tool.", { param: "tools" });
+  const texts: string[] = [];
+  let inputImages = 0;
+  if (typeof body.input === "string") texts.push(body.input);
+  for (const message of Array.isArray(body.input) ? (body.input as { content?: unknown }[]) : []) {
+    if (typeof message.content === "string") texts.push(message.content);
+    for (const part of Array.isArray(message.content) ? (message.content as Record<string, unknown>[]) : []) {
+      if (part.type === "input_text" && typeof part.text === "string") texts.push(part.text);
+      if (part.type === "input_image") inputImages++;
+    }
+  }
+  return { body, tool, prompt: texts.join("\n"), inputImages };
+}
+
+/** The finished answer: an image_generation_call item (unless no_image) and the assistant's message. */
+interface BuiltResponse {
+  response: Record<string, unknown> & { output: Record<string, unknown>[] };
+  imageItem: Record<string, unknown> & { id: string };
+  messageItem: Record<string, unknown> & { id: string };
+  assistantText: string;
+}
+
+async function buildResponse(
+  state: SimState,
+  request: ResponsesRequest,
+  sim: SimRequest,
+  fault: Fault | undefined,
+): Promise<BuiltResponse> {
+  const { body, tool, prompt, inputImages } = request;
+  const assistantText =
+    fault === "no_image"
+      ? "I can't create that image, but here is a description instead."
+      : `Here is your ${sim.width}x${sim.height} image.`;
+  const usage = usageFor(sim, inputImages);
+  const bytes = fault === "no_image" ? null : await produce(state, sim, 0, fault);
+  const imageItem = {
+    type: "image_generation_call",
+    id: `ig_${randomBytes(12).toString("hex")}`,
+    status: "completed",
+    result: bytes ? (imageEntry(state, bytes, fault, `image/${sim.format}`).b64_json ?? null) : null,
+    revised_prompt: `A detailed, high-resolution rendering of: ${prompt.slice(0, 200)}`,
+    size: `${sim.width}x${sim.height}`,
+    quality: sim.quality === "auto" ? "high" : sim.quality,
+    output_format: sim.format,
+    background: sim.transparent ? "transparent" : "opaque",
+  };
+  const messageItem = {
+    type: "message",
+    id: `msg_${randomBytes(12).toString("hex")}`,
+    role: "assistant",
+    status: "completed",
+    content: [{ type: "output_text", text: assistantText, annotations: [] }],
+  };
+  const response = {
+    id: `resp_${randomBytes(12).toString("hex")}`,
+    object: "response",
+    created_at: Math.floor(Date.now() / 1000),
+    status: "completed",
+    model: typeof body.model === "string" ? body.model : "gpt-5",
+    output: fault === "no_image" ? [messageItem] : [imageItem, messageItem],
+    tools: [tool],
+    usage: {
+      input_tokens: usage.input_tokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: usage.output_tokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: usage.total_tokens,
+    },
+  };
+  return { response, imageItem, messageItem, assistantText };
+}
+
+/** POST /v1/responses with the image_generation tool: JSON, or SSE with the real event names. */
+export async function handleResponses(state: SimState, ex: Exchange): Promise<void> {
+  const request = await readResponsesRequest(ex);
+  const { body, tool, prompt } = request;
+  const { type: _type, partial_images: partials, ...toolConfig } = tool;
+  ex.record.model = typeof tool.model === "string" ? tool.model : "gpt-image-2";
+  ex.record.size = typeof tool.size === "string" ? tool.size : undefined;
+  ex.record.n = 1;
+  ex.record.stream = body.stream === true;
+  const fault = await takeFault(state, ex);
+  if (ex.signal.aborted || (await answerFault(fault, ex))) return;
+  const sim = validateImageRequest(
+    { ...toolConfig, prompt, ...(partials !== undefined ? { partial_images: partials } : {}) },
+    request.inputImages > 0 ? "edit" : "generation",
+  );
+  if ("error" in sim) throw reject(sim);
+  const built = await buildResponse(state, request, sim, fault);
+  if (!ex.record.stream) return sendJson(ex.res, 200, built.response);
+  return streamResponse(state, ex, sim, fault, built);
+}
+
+async function streamResponse(
+  state: SimState,
+  ex: Exchange,
+  sim: SimRequest,
+  fault: Fault | undefined,
+  { response, imageItem, messageItem, assistantText }: BuiltResponse,
+): Promise<void> {
+  const sse = openSse(ex.res);
+  let sequence = 0;
+  const send = (data: Record<string, unknown>) => sse.send(String(data.type), { ...data, sequence_number: sequence++ });
+  const pending = { ...response, status: "in_progress", output: [] };
+  send({ type: "response.created", response: pending });
+  send({ type: "response.in_progress", response: pending });
+  const callId = imageItem.id;
+  if (fault !== "no_image") {
+    send({
+      type: "response.output_item.added",
+      output_index: 0,
+      item: { ...imageItem, status: "in_progress", result: null },
+    });
+    send({ type: "response.image_generation_call.in_progress", output_index: 0, item_id: callId });
+    send({ type: "response.image_generation_call.generating", output_index: 0, item_id: callId });
+    for (let i = 0; i < sim.partialImages; i++) {
+      if (ex.signal.aborted) return;
+      const partial = await renderPartial(state, sim, i);
+      send({
+        type: "response.image_generation_call.partial_image",
+        output_index: 0,
+        item_id: callId,
+        partial_image_index: i,
+        partial_image_b64: partial.toString("base64"),
+      });
+      await sleep(state.options.partialDelayMs ?? 0, ex.signal);
+    }
+    if (fault === "truncate") return sse.end();
+    send({ type: "response.image_generation_call.completed", output_index: 0, item_id: callId });
+    send({ type: "response.output_item.done", output_index: 0, item: imageItem });
+  }
+  const index = response.output.length - 1;
+  const text = { output_index: index, item_id: messageItem.id, content_index: 0 };
+  send({
+    type: "response.output_item.added",
+    output_index: index,
+    item: { ...messageItem, status: "in_progress", content: [] },
+  });
+  send({ type: "response.output_text.delta", ...text, delta: assistantText });
+  send({ type: "response.output_text.done", ...text, text: assistantText });
+  send({ type: "response.output_item.done", output_index: index, item: messageItem });
+  send({ type: "response.completed", response });
+  sse.end();
+}
