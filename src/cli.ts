@@ -17,6 +17,8 @@ Usage:
   pixelwright call <tool> '<json>'     run one tool in-process and print its structured result as JSON
   pixelwright http [--host H] [--port N]   serve MCP over Streamable HTTP at /mcp (default 127.0.0.1:8808)
   pixelwright simulator [--port N]     run the offline OpenAI-compatible image simulator (default port 8787)
+  pixelwright setup <client> [--write] print (or merge into its config file) the entry for claude-desktop,
+                                       claude-code, cursor, vscode, codex or windsurf; --env NAME=VALUE adds env
   pixelwright --help | --version
 
 Examples:
@@ -50,6 +52,10 @@ function parseCli(argv: string[]) {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "setup") {
+    const { runSetup } = await import("./cli/setup.js");
+    return runSetup(argv.slice(1));
+  }
   const { values, positionals } = parseCli(argv);
   if (values.help) {
     await writeStdout(HELP);

@@ -1,0 +1,184 @@
+// `pixelwright setup <client>`: the exact entry each MCP client needs to start this server, printed, or merged into
+// the client's own config file with --write (the file writing itself lives in workspace/client-config.ts).
+// From a clone the entry runs this node on this dist/cli.js by absolute path; from an installed package it is
+// `npx -y pixelwright`. The API key is written only when passed explicitly with --env.
+
+import { existsSync, realpathSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve, win32 } from "node:path";
+import { parseArgs } from "node:util";
+import { InputError } from "../errors.js";
+import { writeStdout } from "../output.js";
+import { type ConfigFormat, mergeServerEntry, type ServerEntry } from "../workspace/client-config.js";
+
+export const CLIENTS = ["claude-desktop", "claude-code", "cursor", "vscode", "codex", "windsurf"] as const;
+export type ClientName = (typeof CLIENTS)[number];
+
+export const SERVER_NAME = "pixelwright";
+
+export interface Launch {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface Machine {
+  home: string;
+  platform: NodeJS.Platform;
+  /** %APPDATA% on Windows. */
+  appData?: string | undefined;
+}
+
+export function thisMachine(): Machine {
+  return { home: homedir(), platform: process.platform, appData: process.env.APPDATA };
+}
+
+/** A clone has the sources (or a .git) beside dist/; an installed package has only dist/. */
+export function isClone(cliPath: string): boolean {
+  const root = resolve(dirname(cliPath), "..");
+  return existsSync(join(root, ".git")) || existsSync(join(root, "src"));
+}
+
+/** How a client starts this server. */
+export function launchFor(cliPath: string, env: Record<string, string>, machine: Machine, nodePath: string): Launch {
+  if (isClone(cliPath)) return { command: nodePath, args: [resolve(cliPath)], env };
+  if (machine.platform === "win32") return { command: "cmd", args: ["/c", "npx", "-y", SERVER_NAME], env };
+  return { command: "npx", args: ["-y", SERVER_NAME], env };
+}
+
+/** The user-level config file each client reads on this OS. */
+export function configPath(client: ClientName, machine: Machine): string {
+  const { home, platform } = machine;
+  const p = platform === "win32" ? win32.join : join;
+  const appData = machine.appData ?? p(home, "AppData", "Roaming");
+  const appDir = (name: string) =>
+    platform === "darwin"
+      ? join(home, "Library", "Application Support", name)
+      : platform === "win32"
+        ? p(appData, name)
+        : join(home, ".config", name);
+  switch (client) {
+    case "claude-desktop":
+      return p(appDir("Claude"), "claude_desktop_config.json");
+    case "claude-code":
+      return p(home, ".claude.json");
+    case "cursor":
+      return p(home, ".cursor", "mcp.json");
+    case "vscode":
+      return p(appDir("Code"), "User", "mcp.json");
+    case "codex":
+      return p(home, ".codex", "config.toml");
+    case "windsurf":
+      return p(home, ".codeium", "windsurf", "mcp_config.json");
+  }
+}
+
+export function formatOf(client: ClientName): ConfigFormat {
+  if (client === "codex") return { kind: "toml", table: "mcp_servers" };
+  return { kind: "json", container: client === "vscode" ? "servers" : "mcpServers" };
+}
+
+/** The entry as the client's file holds it. */
+export function entryFor(client: ClientName, launch: Launch): ServerEntry {
+  const base: ServerEntry = { command: launch.command, args: launch.args };
+  const env = Object.keys(launch.env).length > 0 ? { env: launch.env } : {};
+  if (client === "vscode" || client === "claude-code") return { type: "stdio", ...base, ...env };
+  return { ...base, ...env };
+}
+
+const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+/** What `setup <client>` prints: the command or the file block, ready to paste. */
+export function printableEntry(client: ClientName, launch: Launch): string {
+  const entry = entryFor(client, launch);
+  if (client === "claude-code") {
+    const env = Object.entries(launch.env).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+    return ["claude", "mcp", "add", "--scope", "user", ...env, SERVER_NAME, "--", launch.command, ...launch.args]
+      .map(shellQuote)
+      .join(" ");
+  }
+  if (client === "codex") {
+    const lines = [`[mcp_servers.${SERVER_NAME}]`, `command = ${JSON.stringify(launch.command)}`];
+    lines.push(`args = [${launch.args.map((a) => JSON.stringify(a)).join(", ")}]`);
+    const env = Object.entries(launch.env);
+    if (env.length)
+      lines.push("", `[mcp_servers.${SERVER_NAME}.env]`, ...env.map(([k, v]) => `${k} = ${JSON.stringify(v)}`));
+    return lines.join("\n");
+  }
+  const container = (formatOf(client) as { container: string }).container;
+  return JSON.stringify({ [container]: { [SERVER_NAME]: entry } }, null, 2);
+}
+
+function parseEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0)
+      throw new InputError(`--env takes NAME=VALUE (got '${pair}'), e.g. --env OPENAI_API_KEY=sk-...`, "env");
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+export const SETUP_USAGE = `Usage: pixelwright setup <client> [--write] [--env NAME=VALUE ...] [--config FILE]
+  clients: ${CLIENTS.join(", ")}
+  prints the entry that client needs; --write merges it into the client's config file (a backup is kept)`;
+
+export interface SetupIo {
+  cliPath: string;
+  nodePath: string;
+  machine: Machine;
+  print: (text: string) => Promise<void>;
+}
+
+const defaultIo = (): SetupIo => ({
+  cliPath: process.argv[1] ? realpathSync(process.argv[1]) : "",
+  nodePath: process.execPath,
+  machine: thisMachine(),
+  print: writeStdout,
+});
+
+/** Runs `setup` with the arguments after the word "setup"; returns the exit code. */
+export async function runSetup(argv: string[], io: SetupIo = defaultIo()): Promise<number> {
+  let parsed: ReturnType<typeof parseSetupArgs>;
+  try {
+    parsed = parseSetupArgs(argv);
+  } catch (err) {
+    throw new InputError(`${(err as Error).message}.\n${SETUP_USAGE}`, undefined, { cause: err });
+  }
+  const { values, positionals } = parsed;
+  const client = positionals[0] as ClientName | undefined;
+  if (!client || !CLIENTS.includes(client) || positionals.length > 1) {
+    throw new InputError(`${client ? `unknown client '${client}'` : "name a client"}.\n${SETUP_USAGE}`, "client");
+  }
+  const launch = launchFor(io.cliPath, parseEnv(values.env ?? []), io.machine, io.nodePath);
+  const path = values.config ? resolve(values.config) : configPath(client, io.machine);
+  const keyNote = launch.env.OPENAI_API_KEY
+    ? ""
+    : "\nNo API key is written: the server runs on the offline simulator until OPENAI_API_KEY is in its env (pass --env OPENAI_API_KEY=sk-... to write it).";
+  if (!values.write) {
+    const where = client === "claude-code" ? "Run:" : `Add to ${path}:`;
+    await io.print(`${where}\n${printableEntry(client, launch)}\n${keyNote}\nOr run again with --write to merge it.`);
+    return 0;
+  }
+  const outcome = await mergeServerEntry(path, formatOf(client), SERVER_NAME, entryFor(client, launch));
+  await io.print(
+    outcome.changed
+      ? `Wrote the ${SERVER_NAME} entry to ${path}${outcome.backup ? ` (previous file kept as ${outcome.backup})` : ""}. Restart ${client} to load it.${keyNote}`
+      : `${path} already has this ${SERVER_NAME} entry; nothing changed.`,
+  );
+  return 0;
+}
+
+function parseSetupArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      write: { type: "boolean" },
+      env: { type: "string", multiple: true },
+      config: { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+}

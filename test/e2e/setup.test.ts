@@ -1,0 +1,174 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { parse as parseToml } from "smol-toml";
+import { afterEach, describe, expect, it } from "vitest";
+import { CLIENTS, type ClientName, configPath, launchFor } from "../../src/cli/setup.js";
+import { CLI, cleanEnv, runCli } from "../helpers/spawn.js";
+
+const homes: string[] = [];
+function tempHome(): string {
+  const home = mkdtempSync(join(tmpdir(), "pixelwright-home-"));
+  homes.push(home);
+  return home;
+}
+afterEach(() => {
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+});
+
+const setup = (home: string, ...args: string[]) => runCli(["setup", ...args], { HOME: home });
+const fileOf = (home: string, client: ClientName) =>
+  configPath(client, { home, platform: process.platform, appData: undefined });
+
+/** The pixelwright entry as the client will read it, whatever the file format. */
+function entryIn(client: ClientName, text: string): { command: string; args: string[]; env?: Record<string, string> } {
+  if (client === "codex") return (parseToml(text) as { mcp_servers: Record<string, never> }).mcp_servers.pixelwright;
+  const doc = JSON.parse(text);
+  return (client === "vscode" ? doc.servers : doc.mcpServers).pixelwright;
+}
+
+describe("pixelwright setup <client> --write, against a temporary HOME", () => {
+  for (const client of CLIENTS) {
+    it(`${client}: writes a config that parses and starts this clone's dist/cli.js with an existing node`, async () => {
+      const home = tempHome();
+      const run = await setup(home, client, "--write");
+      expect(run.code, run.stderr).toBe(0);
+      const entry = entryIn(client, readFileSync(fileOf(home, client), "utf8"));
+      expect(existsSync(entry.command)).toBe(true);
+      expect(entry.args).toEqual([CLI]);
+      expect(existsSync(entry.args[0] as string)).toBe(true);
+      expect(entry.env).toBeUndefined();
+    });
+
+    it(`${client}: a second run changes nothing and keeps no second backup`, async () => {
+      const home = tempHome();
+      await setup(home, client, "--write");
+      const path = fileOf(home, client);
+      const before = readFileSync(path, "utf8");
+      const second = await setup(home, client, "--write");
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain("nothing changed");
+      expect(readFileSync(path, "utf8")).toBe(before);
+      expect(readdirSync(dirname(path)).filter((f) => f.endsWith(".bak"))).toEqual([]);
+    });
+
+    it(`${client}: a config file that does not parse is refused with a clear error and left untouched`, async () => {
+      const home = tempHome();
+      const path = fileOf(home, client);
+      mkdirSync(dirname(path), { recursive: true });
+      const broken = client === "codex" ? '[mcp_servers.other\ncommand = "x"\n' : '{"mcpServers": {"other": ';
+      writeFileSync(path, broken);
+      const run = await setup(home, client, "--write");
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`${path} does not parse`);
+      expect(run.stderr).toContain("left untouched");
+      expect(readFileSync(path, "utf8")).toBe(broken);
+      expect(readdirSync(dirname(path)).filter((f) => f.endsWith(".bak"))).toEqual([]);
+    });
+  }
+
+  it("other servers and settings in the file are kept, and the old file is backed up", async () => {
+    const home = tempHome();
+    const path = fileOf(home, "claude-desktop");
+    mkdirSync(dirname(path), { recursive: true });
+    const old = { globalShortcut: "Ctrl+Space", mcpServers: { other: { command: "other-server", args: ["--x"] } } };
+    writeFileSync(path, JSON.stringify(old));
+    expect((await setup(home, "claude-desktop", "--write")).code).toBe(0);
+    const doc = JSON.parse(readFileSync(path, "utf8"));
+    expect(doc.globalShortcut).toBe("Ctrl+Space");
+    expect(doc.mcpServers.other).toEqual(old.mcpServers.other);
+    expect(doc.mcpServers.pixelwright.args).toEqual([CLI]);
+    const backups = readdirSync(dirname(path)).filter((f) => f.endsWith(".bak"));
+    expect(backups).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(dirname(path), backups[0] as string), "utf8"))).toEqual(old);
+  });
+
+  it("codex: other TOML tables and comments are kept byte for byte", async () => {
+    const home = tempHome();
+    const path = fileOf(home, "codex");
+    mkdirSync(dirname(path), { recursive: true });
+    const old = '# my settings\nmodel = "o3"\n\n[mcp_servers.other]\ncommand = "other"\nargs = ["a"]\n';
+    writeFileSync(path, old);
+    expect((await setup(home, "codex", "--write", "--env", "PIXELWRIGHT_LOG_LEVEL=info")).code).toBe(0);
+    const text = readFileSync(path, "utf8");
+    expect(text.startsWith(old)).toBe(true);
+    const doc = parseToml(text) as { mcp_servers: Record<string, { env?: Record<string, string> }> };
+    expect(doc.mcp_servers.pixelwright?.env).toEqual({ PIXELWRIGHT_LOG_LEVEL: "info" });
+  });
+
+  it("the API key is never written from the environment, only when passed with --env", async () => {
+    const home = tempHome();
+    const inherited = await runCli(["setup", "cursor", "--write"], {
+      HOME: home,
+      OPENAI_API_KEY: "sk-from-shell-1234",
+    });
+    expect(inherited.code).toBe(0);
+    expect(readFileSync(fileOf(home, "cursor"), "utf8")).not.toContain("sk-from");
+    expect(inherited.stdout).toContain("No API key is written");
+    await setup(home, "cursor", "--write", "--env", "OPENAI_API_KEY=sk-explicit-5678");
+    expect(entryIn("cursor", readFileSync(fileOf(home, "cursor"), "utf8")).env).toEqual({
+      OPENAI_API_KEY: "sk-explicit-5678",
+    });
+  });
+
+  it("claude-code: prints the exact `claude mcp add` command", async () => {
+    const run = await setup(tempHome(), "claude-code");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`claude mcp add --scope user pixelwright -- ${process.execPath} ${CLI}`);
+  });
+
+  it("an unknown client is refused with the list of clients", async () => {
+    const run = await setup(tempHome(), "notepad");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unknown client 'notepad'");
+    expect(run.stderr).toContain(CLIENTS.join(", "));
+  });
+
+  it("claude-desktop: the written config starts a server that lists the tools", async () => {
+    const home = tempHome();
+    await setup(home, "claude-desktop", "--write");
+    const entry = entryIn("claude-desktop", readFileSync(fileOf(home, "claude-desktop"), "utf8"));
+    const workspace = join(home, "images");
+    const transport = new StdioClientTransport({
+      command: entry.command,
+      args: entry.args,
+      env: cleanEnv({ HOME: home, PIXELWRIGHT_WORKSPACE: workspace }),
+      stderr: "pipe",
+    });
+    const client = new Client({ name: "setup-test", version: "0" });
+    await client.connect(transport);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain("generate_image");
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("the entry's command", () => {
+  it("is npx -y pixelwright when run from an installed package (no src/ or .git beside dist/)", () => {
+    const pkg = tempHome();
+    mkdirSync(join(pkg, "dist"));
+    const launch = launchFor(join(pkg, "dist", "cli.js"), {}, { home: pkg, platform: "linux" }, "/usr/bin/node");
+    expect(launch).toEqual({ command: "npx", args: ["-y", "pixelwright"], env: {} });
+  });
+
+  it("uses each OS's Claude Desktop folder", () => {
+    expect(configPath("claude-desktop", { home: "/Users/a", platform: "darwin" })).toBe(
+      "/Users/a/Library/Application Support/Claude/claude_desktop_config.json",
+    );
+    expect(configPath("claude-desktop", { home: "/home/a", platform: "linux" })).toBe(
+      "/home/a/.config/Claude/claude_desktop_config.json",
+    );
+    expect(
+      configPath("claude-desktop", {
+        home: "C:\\Users\\a",
+        platform: "win32",
+        appData: "C:\\Users\\a\\AppData\\Roaming",
+      }),
+    ).toBe("C:\\Users\\a\\AppData\\Roaming\\Claude\\claude_desktop_config.json");
+  });
+});
