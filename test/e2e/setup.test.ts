@@ -23,8 +23,10 @@ const fileOf = (home: string, client: ClientName) =>
   configPath(client, { home, platform: process.platform, appData: undefined });
 
 /** The pixelwright entry as the client will read it, whatever the file format. */
-function entryIn(client: ClientName, text: string): { command: string; args: string[]; env?: Record<string, string> } {
-  if (client === "codex") return (parseToml(text) as { mcp_servers: Record<string, never> }).mcp_servers.pixelwright;
+type Entry = { command: string; args: string[]; env?: Record<string, string> };
+function entryIn(client: ClientName, text: string): Entry {
+  if (client === "codex")
+    return (parseToml(text) as unknown as { mcp_servers: { pixelwright: Entry } }).mcp_servers.pixelwright;
   const doc = JSON.parse(text);
   return (client === "vscode" ? doc.servers : doc.mcpServers).pixelwright;
 }
