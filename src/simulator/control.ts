@@ -2,7 +2,7 @@
 // images it hosts for url-only answers (/files/<id>).
 
 import { type Exchange, resetState, type SimState } from "./context.js";
-import { type GatewayModes, parseFaults } from "./faults.js";
+import { type GatewayModes, parseFaults, parseVariants } from "./faults.js";
 import { JSON_LIMIT, readBody, sendJson } from "./http.js";
 
 /** GET /files/<id>: an image handed out by url, until it expires. */
@@ -17,13 +17,24 @@ export function serveHosted(state: SimState, { res, url }: Exchange): void {
 }
 
 interface ControlBody {
-  faults?: string;
+  /** Queued one per request: "500,sse_done" or ["500", "sse_done"]. */
+  faults?: string | string[];
   latency_ms?: number;
-  gateway?: Partial<GatewayModes>;
+  /** Gateway modes to change; `variants` ("gzip,sse_crlf" or a list) replaces the standing variants. */
+  gateway?: Partial<Omit<GatewayModes, "variants">> & { variants?: string | string[] };
   reset?: boolean;
 }
 
-/** GET /_sim/stats and POST /_sim/control {reset, faults, latency_ms, gateway}. */
+function changeGateway(state: SimState, change: NonNullable<ControlBody["gateway"]>): void {
+  const { variants, ...modes } = change;
+  state.gateway = {
+    ...state.gateway,
+    ...modes,
+    ...(variants !== undefined ? { variants: parseVariants(variants) } : {}),
+  };
+}
+
+/** GET /_sim/stats and POST /_sim/control {reset, faults, latency_ms, gateway: {..., variants}}. */
 export async function handleControl(state: SimState, { req, res, url }: Exchange): Promise<void> {
   if (req.method === "GET" && url.pathname === "/_sim/stats") return sendJson(res, 200, state.stats);
   if (req.method === "POST" && url.pathname === "/_sim/control") {
@@ -31,7 +42,7 @@ export async function handleControl(state: SimState, { req, res, url }: Exchange
     if (body.reset) resetState(state);
     if (body.faults) state.faults.push(...parseFaults(body.faults));
     if (typeof body.latency_ms === "number") state.latencyMs = body.latency_ms;
-    if (body.gateway) state.gateway = { ...state.gateway, ...body.gateway };
+    if (body.gateway) changeGateway(state, body.gateway);
     const { faults, latencyMs, gateway } = state;
     return sendJson(res, 200, { ok: true, queued_faults: faults, latency_ms: latencyMs, gateway });
   }

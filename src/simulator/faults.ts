@@ -1,10 +1,17 @@
 // The simulator's misbehaviour knobs: a queue of faults consumed one per request, set by environment
-// (PIXELWRIGHT_SIM_FAULTS="500,429,reset"), by the control endpoint, or per request with a header; and the answers
-// of the faults that replace a whole answer.
+// (PIXELWRIGHT_SIM_FAULTS="500,429,reset"), by the control endpoint, or per request with a header; the provider
+// variants (a dialect of the wire, also standing as a gateway mode); and the answers of the faults that replace a
+// whole answer.
 
 import { ConfigError } from "../errors.js";
 import type { Exchange, SimState } from "./context.js";
 import { reject, sleep, untilAborted } from "./http.js";
+import { openSse } from "./sse.js";
+import { answerHeaders, sendAnswer, type Wire } from "./wire.js";
+
+/** Provider variants that are a standing dialect: one-off as a fault, or for every answer as a gateway mode. */
+export const VARIANTS = ["sse_done", "sse_cr", "sse_crlf", "b64_unpadded", "b64_escaped", "gzip"] as const;
+export type Variant = (typeof VARIANTS)[number];
 
 export const FAULTS = [
   "500",
@@ -18,6 +25,11 @@ export const FAULTS = [
   "wrong_size",
   "moderation",
   "no_image",
+  "stall_after_headers",
+  "stall_mid_stream",
+  "error_in_200",
+  "error_in_200_server",
+  ...VARIANTS,
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -25,17 +37,27 @@ export function isFault(value: string): value is Fault {
   return (FAULTS as readonly string[]).includes(value);
 }
 
-/** "500, 429 ,reset" -> ["500","429","reset"]; unknown names are an error, so a typo never silently passes. */
-export function parseFaults(spec: string | undefined): Fault[] {
-  if (!spec) return [];
-  const out: Fault[] = [];
-  for (const raw of spec.split(",")) {
-    const name = raw.trim();
+/** "a, b ,c" (or a list) -> names; unknown names are an error, so a typo never silently passes. */
+function parseNames<T extends string>(spec: string | string[] | undefined, known: readonly T[], what: string): T[] {
+  const out: T[] = [];
+  for (const raw of Array.isArray(spec) ? spec : (spec ?? "").split(",")) {
+    const name = String(raw).trim();
     if (name === "") continue;
-    if (!isFault(name)) throw new ConfigError(`unknown simulator fault '${name}'; known: ${FAULTS.join(", ")}`);
-    out.push(name);
+    if (!(known as readonly string[]).includes(name))
+      throw new ConfigError(`unknown simulator ${what} '${name}'; known: ${known.join(", ")}`);
+    out.push(name as T);
   }
   return out;
+}
+
+/** "500, 429 ,reset" -> ["500","429","reset"]. */
+export function parseFaults(spec: string | string[] | undefined): Fault[] {
+  return parseNames(spec, FAULTS, "fault");
+}
+
+/** "sse_done,gzip" -> ["sse_done","gzip"]: the dialects a gateway speaks on every answer. */
+export function parseVariants(spec: string | string[] | undefined): Variant[] {
+  return parseNames(spec, VARIANTS, "variant");
 }
 
 /** Gateway behaviours the simulator can imitate (SPEC section 3). */
@@ -48,6 +70,8 @@ export interface GatewayModes {
   ignoreSizeWith: string | null;
   /** Ignore n: always one image. */
   ignoreN: boolean;
+  /** Provider variants spoken on every answer. */
+  variants: readonly Variant[];
 }
 
 export const NO_GATEWAY_MODES: GatewayModes = {
@@ -55,6 +79,7 @@ export const NO_GATEWAY_MODES: GatewayModes = {
   downscaleAbove: 0,
   ignoreSizeWith: null,
   ignoreN: false,
+  variants: [],
 };
 
 /** The next fault (a request header wins over the queue), after the configured latency. */
@@ -68,8 +93,36 @@ export async function takeFault(state: SimState, ex: Exchange): Promise<Fault | 
   return fault;
 }
 
+/** Errors some providers send with HTTP 200: `{"error": {message, type, code}}` in place of the answer. */
+const ERRORS_IN_200 = {
+  error_in_200: {
+    message: "You exceeded your current quota, please check your plan and billing details.",
+    type: "insufficient_quota",
+    code: "insufficient_quota",
+  },
+  error_in_200_server: {
+    message: "The upstream channel is temporarily unavailable, please try again later.",
+    type: "server_error",
+    code: "upstream_unavailable",
+  },
+} as const;
+
+/** A 200 carrying an error: the JSON body, or one `error` event on a stream (as the SDK's stream reader expects). */
+async function errorIn200(ex: Exchange, wire: Wire, stream: boolean, error: object): Promise<void> {
+  if (!stream) return sendAnswer(ex, wire, { error });
+  const sse = openSse(ex, wire);
+  await sse.send("error", { error });
+  sse.end();
+}
+
+/** What happens to the answer, after the fault: its wire, and whether it was asked to stream. */
+export interface AnswerShape {
+  wire: Wire;
+  stream: boolean;
+}
+
 /** Faults that replace the answer: throws an API error, or returns true when the connection was dealt with. */
-export async function answerFault(fault: Fault | undefined, ex: Exchange): Promise<boolean> {
+export async function answerFault(fault: Fault | undefined, ex: Exchange, shape: AnswerShape): Promise<boolean> {
   switch (fault) {
     case "500":
       throw reject(500, "The server had an error while processing your request. Sorry about that!", {
@@ -93,6 +146,15 @@ export async function answerFault(fault: Fault | undefined, ex: Exchange): Promi
       return true;
     case "hang":
       await untilAborted(ex.signal);
+      return true;
+    case "stall_after_headers":
+      ex.res.writeHead(200, answerHeaders(shape.wire, shape.stream));
+      ex.res.flushHeaders();
+      await untilAborted(ex.signal);
+      return true;
+    case "error_in_200":
+    case "error_in_200_server":
+      await errorIn200(ex, shape.wire, shape.stream, ERRORS_IN_200[fault]);
       return true;
     default:
       return ex.signal.aborted;

@@ -7,6 +7,7 @@ import { JSON_LIMIT, MULTIPART_LIMIT, parseJsonBody, parseMultipart, readBody, r
 import { imageEntry, produce, renderPartial, usageFor } from "./pictures.js";
 import { openSse } from "./sse.js";
 import { type SimRequest, validateImageRequest } from "./validate.js";
+import { encodeB64, sendAnswer, type Wire, wireFor } from "./wire.js";
 
 type Kind = "generation" | "edit";
 
@@ -16,6 +17,7 @@ interface ImageAnswer {
   ex: Exchange;
   sim: SimRequest;
   fault: Fault | undefined;
+  wire: Wire;
   /** The event name prefix: image_generation or image_edit. */
   prefix: string;
   meta: { size: string; quality: string; background: string; output_format: string };
@@ -45,13 +47,15 @@ async function readImageBody(
   ex.record.model = typeof body.model === "string" ? body.model : undefined;
   ex.record.size = typeof body.size === "string" ? body.size : undefined;
   ex.record.n = typeof body.n === "number" ? body.n : 1;
+  ex.record.stream = body.stream === true || body.stream === "true";
   return { fields, references };
 }
 
 export async function handleImages(state: SimState, ex: Exchange, kind: Kind): Promise<void> {
   const { fields, references } = await readImageBody(ex, kind);
   const fault = await takeFault(state, ex);
-  if (ex.signal.aborted || (await answerFault(fault, ex))) return;
+  const wire = wireFor(state, fault);
+  if (ex.signal.aborted || (await answerFault(fault, ex, { wire, stream: ex.record.stream }))) return;
   const sim = validateImageRequest(fields, kind);
   if ("error" in sim) throw reject(sim);
   if (state.gateway.ignoreN) sim.n = 1;
@@ -60,6 +64,7 @@ export async function handleImages(state: SimState, ex: Exchange, kind: Kind): P
     ex,
     sim,
     fault,
+    wire,
     prefix: kind === "edit" ? "image_edit" : "image_generation",
     meta: {
       size: sim.auto ? "auto" : `${sim.width}x${sim.height}`,
@@ -73,49 +78,45 @@ export async function handleImages(state: SimState, ex: Exchange, kind: Kind): P
   return sim.stream ? streamImages(answer) : sendImages(answer);
 }
 
-async function streamImages({ state, ex, sim, fault, prefix, meta, usage, mime }: ImageAnswer): Promise<void> {
-  const sse = openSse(ex.res);
+async function streamImages(answer: ImageAnswer): Promise<void> {
+  const { state, ex, sim, fault, wire, prefix, meta, usage } = answer;
+  const sse = openSse(ex, wire, `${prefix}.completed`);
   const created = Math.floor(Date.now() / 1000);
   for (let i = 0; i < sim.partialImages; i++) {
     if (ex.signal.aborted) return;
     const partial = await renderPartial(state, sim, i);
-    sse.send(`${prefix}.partial_image`, {
+    await sse.send(`${prefix}.partial_image`, {
       type: `${prefix}.partial_image`,
-      b64_json: partial.toString("base64"),
+      b64_json: encodeB64(partial, wire),
       partial_image_index: i,
       created_at: created,
       ...meta,
     });
     await sleep(state.options.partialDelayMs ?? 0, ex.signal);
   }
-  if (fault === "truncate") return sse.end();
   for (let i = 0; i < sim.n; i++) {
     const bytes = await produce(state, sim, i, fault);
     if (ex.signal.aborted) return;
-    sse.send(`${prefix}.completed`, {
+    const event = {
       type: `${prefix}.completed`,
-      ...imageEntry(state, bytes, fault, mime),
+      ...imageEntry(state, bytes, answer),
       created_at: created,
       ...meta,
       usage,
-    });
+    };
+    if (!(await sse.send(`${prefix}.completed`, event))) return;
   }
   sse.end();
 }
 
-async function sendImages({ state, ex, sim, fault, meta, usage, mime }: ImageAnswer): Promise<void> {
-  const data: Record<string, string>[] = [];
+async function sendImages(answer: ImageAnswer): Promise<void> {
+  const { state, ex, sim, fault, wire, meta, usage } = answer;
+  const data: { b64_json?: string; url?: string }[] = [];
   for (let i = 0; i < (fault === "no_image" ? 0 : sim.n); i++) {
-    data.push(imageEntry(state, await produce(state, sim, i, fault), fault, mime) as Record<string, string>);
+    data.push(imageEntry(state, await produce(state, sim, i, fault), answer));
   }
   if (ex.signal.aborted) return;
-  const text = JSON.stringify({ created: Math.floor(Date.now() / 1000), data, ...meta, usage });
-  ex.res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  if (fault === "truncate") {
-    // Promise a full body, send half of it, and hang up.
-    ex.res.write(text.slice(0, Math.floor(text.length / 2)));
-    ex.req.socket.destroy();
-    return;
-  }
-  ex.res.end(text);
+  // truncate: promise a full body, send half of it, and hang up.
+  const body = { created: Math.floor(Date.now() / 1000), data, ...meta, usage };
+  return sendAnswer(ex, wire, body, fault === "truncate");
 }

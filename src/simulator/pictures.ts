@@ -7,6 +7,7 @@ import { renderPlaceholder, resizeTo } from "../imaging/render.js";
 import type { SimState } from "./context.js";
 import type { Fault } from "./faults.js";
 import type { SimRequest } from "./validate.js";
+import { encodeB64, type Wire } from "./wire.js";
 
 const URL_TTL_MS = 60 * 60 * 1000;
 
@@ -92,8 +93,7 @@ export function usageFor(sim: SimRequest, referenceImages: number) {
 export function imageEntry(
   state: SimState,
   bytes: Buffer,
-  fault: Fault | undefined,
-  mime: string,
+  { fault, wire, mime }: { fault: Fault | undefined; wire: Wire; mime: string },
 ): { b64_json?: string; url?: string } {
   if (fault === "bad_base64") return { b64_json: `${bytes.subarray(0, 32).toString("base64")}%%not*base64%%` };
   if (fault === "not_image") return { b64_json: Buffer.from("<html>this is not an image</html>").toString("base64") };
@@ -102,5 +102,5 @@ export function imageEntry(
     state.hosted.set(id, { bytes, mime, expires: Date.now() + URL_TTL_MS });
     return { url: `${state.baseUrl}/files/${id}` };
   }
-  return { b64_json: bytes.toString("base64") };
+  return { b64_json: encodeB64(bytes, wire) };
 }

@@ -4,10 +4,11 @@
 import { randomBytes } from "node:crypto";
 import type { Exchange, SimState } from "./context.js";
 import { answerFault, type Fault, takeFault } from "./faults.js";
-import { MULTIPART_LIMIT, parseJsonBody, readBody, reject, sendJson, sleep } from "./http.js";
+import { MULTIPART_LIMIT, parseJsonBody, readBody, reject, sleep } from "./http.js";
 import { imageEntry, produce, renderPartial, usageFor } from "./pictures.js";
 import { openSse } from "./sse.js";
 import { type SimRequest, validateImageRequest } from "./validate.js";
+import { encodeB64, sendAnswer, type Wire, wireFor } from "./wire.js";
 
 const RESPONSES_PARAMS = new Set([
   "model",
@@ -56,6 +57,16 @@ async function readResponsesRequest(ex: Exchange): Promise<ResponsesRequest> {
   return { body, tool, prompt: texts.join("\n"), inputImages };
 }
 
+/** One request being answered: what was asked, validated, and how the answer goes on the wire. */
+interface Turn {
+  state: SimState;
+  ex: Exchange;
+  request: ResponsesRequest;
+  sim: SimRequest;
+  fault: Fault | undefined;
+  wire: Wire;
+}
+
 /** The finished answer: an image_generation_call item (unless no_image) and the assistant's message. */
 interface BuiltResponse {
   response: Record<string, unknown> & { output: Record<string, unknown>[] };
@@ -64,12 +75,8 @@ interface BuiltResponse {
   assistantText: string;
 }
 
-async function buildResponse(
-  state: SimState,
-  request: ResponsesRequest,
-  sim: SimRequest,
-  fault: Fault | undefined,
-): Promise<BuiltResponse> {
+async function buildResponse(turn: Turn): Promise<BuiltResponse> {
+  const { state, request, sim, fault, wire } = turn;
   const { body, tool, prompt, inputImages } = request;
   const assistantText =
     fault === "no_image"
@@ -81,7 +88,7 @@ async function buildResponse(
     type: "image_generation_call",
     id: `ig_${randomBytes(12).toString("hex")}`,
     status: "completed",
-    result: bytes ? (imageEntry(state, bytes, fault, `image/${sim.format}`).b64_json ?? null) : null,
+    result: bytes ? (imageEntry(state, bytes, { fault, wire, mime: `image/${sim.format}` }).b64_json ?? null) : null,
     revised_prompt: `A detailed, high-resolution rendering of: ${prompt.slice(0, 200)}`,
     size: `${sim.width}x${sim.height}`,
     quality: sim.quality === "auto" ? "high" : sim.quality,
@@ -124,65 +131,53 @@ export async function handleResponses(state: SimState, ex: Exchange): Promise<vo
   ex.record.n = 1;
   ex.record.stream = body.stream === true;
   const fault = await takeFault(state, ex);
-  if (ex.signal.aborted || (await answerFault(fault, ex))) return;
+  const wire = wireFor(state, fault);
+  if (ex.signal.aborted || (await answerFault(fault, ex, { wire, stream: ex.record.stream }))) return;
   const sim = validateImageRequest(
     { ...toolConfig, prompt, ...(partials !== undefined ? { partial_images: partials } : {}) },
     request.inputImages > 0 ? "edit" : "generation",
   );
   if ("error" in sim) throw reject(sim);
-  const built = await buildResponse(state, request, sim, fault);
-  if (!ex.record.stream) return sendJson(ex.res, 200, built.response);
-  return streamResponse(state, ex, sim, fault, built);
+  const turn: Turn = { state, ex, request, sim, fault, wire };
+  const built = await buildResponse(turn);
+  if (!ex.record.stream) return sendAnswer(ex, wire, built.response);
+  return streamResponse(turn, built);
 }
 
-async function streamResponse(
-  state: SimState,
-  ex: Exchange,
-  sim: SimRequest,
-  fault: Fault | undefined,
-  { response, imageItem, messageItem, assistantText }: BuiltResponse,
-): Promise<void> {
-  const sse = openSse(ex.res);
+const CUT_AT = "response.image_generation_call.completed";
+
+async function streamResponse(turn: Turn, built: BuiltResponse): Promise<void> {
+  const { state, ex, sim, fault, wire } = turn;
+  const { response, imageItem, messageItem, assistantText } = built;
+  const sse = openSse(ex, wire, CUT_AT);
   let sequence = 0;
   const send = (data: Record<string, unknown>) => sse.send(String(data.type), { ...data, sequence_number: sequence++ });
   const pending = { ...response, status: "in_progress", output: [] };
-  send({ type: "response.created", response: pending });
-  send({ type: "response.in_progress", response: pending });
-  const callId = imageItem.id;
+  await send({ type: "response.created", response: pending });
+  await send({ type: "response.in_progress", response: pending });
+  const call = { output_index: 0, item_id: imageItem.id };
   if (fault !== "no_image") {
-    send({
-      type: "response.output_item.added",
-      output_index: 0,
-      item: { ...imageItem, status: "in_progress", result: null },
-    });
-    send({ type: "response.image_generation_call.in_progress", output_index: 0, item_id: callId });
-    send({ type: "response.image_generation_call.generating", output_index: 0, item_id: callId });
+    const added = { ...imageItem, status: "in_progress", result: null };
+    await send({ type: "response.output_item.added", output_index: 0, item: added });
+    await send({ type: "response.image_generation_call.in_progress", ...call });
+    await send({ type: "response.image_generation_call.generating", ...call });
     for (let i = 0; i < sim.partialImages; i++) {
       if (ex.signal.aborted) return;
-      const partial = await renderPartial(state, sim, i);
-      send({
-        type: "response.image_generation_call.partial_image",
-        output_index: 0,
-        item_id: callId,
-        partial_image_index: i,
-        partial_image_b64: partial.toString("base64"),
-      });
+      const partial = encodeB64(await renderPartial(state, sim, i), wire);
+      const event = { type: "response.image_generation_call.partial_image", ...call, partial_image_index: i };
+      await send({ ...event, partial_image_b64: partial });
       await sleep(state.options.partialDelayMs ?? 0, ex.signal);
     }
-    if (fault === "truncate") return sse.end();
-    send({ type: "response.image_generation_call.completed", output_index: 0, item_id: callId });
-    send({ type: "response.output_item.done", output_index: 0, item: imageItem });
+    if (!(await send({ type: CUT_AT, ...call }))) return;
+    await send({ type: "response.output_item.done", output_index: 0, item: imageItem });
   }
   const index = response.output.length - 1;
   const text = { output_index: index, item_id: messageItem.id, content_index: 0 };
-  send({
-    type: "response.output_item.added",
-    output_index: index,
-    item: { ...messageItem, status: "in_progress", content: [] },
-  });
-  send({ type: "response.output_text.delta", ...text, delta: assistantText });
-  send({ type: "response.output_text.done", ...text, text: assistantText });
-  send({ type: "response.output_item.done", output_index: index, item: messageItem });
-  send({ type: "response.completed", response });
+  const opened = { ...messageItem, status: "in_progress", content: [] };
+  await send({ type: "response.output_item.added", output_index: index, item: opened });
+  await send({ type: "response.output_text.delta", ...text, delta: assistantText });
+  await send({ type: "response.output_text.done", ...text, text: assistantText });
+  await send({ type: "response.output_item.done", output_index: index, item: messageItem });
+  await send({ type: "response.completed", response });
   sse.end();
 }

@@ -15,14 +15,14 @@ import {
   type SimulatorOptions,
 } from "./context.js";
 import { handleControl, serveHosted } from "./control.js";
-import { parseFaults } from "./faults.js";
+import { parseFaults, parseVariants } from "./faults.js";
 import { apiError, isRejection, reject, requestId, sendJson } from "./http.js";
 import { handleImages } from "./images.js";
 import { handleResponses } from "./responses.js";
 
 export type { SimulatedRequest, Simulator, SimulatorOptions, SimulatorStats } from "./context.js";
 
-/** The simulator's knobs from the environment: PIXELWRIGHT_SIM_LATENCY_MS, PIXELWRIGHT_SIM_FAULTS, ... */
+/** The simulator's knobs from the environment: PIXELWRIGHT_SIM_LATENCY_MS, _FAULTS, _VARIANTS, ... */
 export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SimulatorOptions {
   const latency = Number(env.PIXELWRIGHT_SIM_LATENCY_MS ?? 0);
   if (!Number.isFinite(latency) || latency < 0)
@@ -37,6 +37,7 @@ export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): S
       downscaleAbove: Number.isFinite(downscale) ? downscale : 0,
       ignoreSizeWith: env.PIXELWRIGHT_SIM_IGNORE_SIZE || null,
       ignoreN: env.PIXELWRIGHT_SIM_IGNORE_N === "1",
+      variants: parseVariants(env.PIXELWRIGHT_SIM_VARIANTS),
     },
     ...(env.PIXELWRIGHT_SIM_KEY ? { apiKey: env.PIXELWRIGHT_SIM_KEY } : {}),
   };
