@@ -9,7 +9,7 @@ import { JobRegistry } from "./jobs/registry.js";
 import type { Logger } from "./log.js";
 import { registerSecret } from "./secrets.js";
 import type { Simulator, SimulatorOptions } from "./simulator/server.js";
-import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy, isPublicAddress } from "./upstream/download.js";
+import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from "./upstream/download.js";
 import { findProfile, type GatewayProfile } from "./upstream/gateways.js";
 import { createUpstream } from "./upstream/index.js";
 import type { Endpoint } from "./upstream/types.js";
@@ -45,17 +45,12 @@ export function effectiveProfile(config: Config): GatewayProfile {
   return findProfile(custom ? "openai-compatible" : "openai") as GatewayProfile;
 }
 
-function downloadPolicy(config: Config, profile: GatewayProfile, simulatorHost: string | null): DownloadPolicy {
+function downloadPolicy(config: Config, profile: GatewayProfile, simulatorOrigin: string | null): DownloadPolicy {
   const base = { ...DEFAULT_DOWNLOAD_POLICY, timeoutMs: config.downloadTimeoutSeconds * 1000 };
   if (config.allowPrivateUrls) return { ...base, allowHttp: true, isAllowedAddress: () => true };
-  if (simulatorHost) {
-    // The embedded simulator serves url-only answers from its own loopback address, and only that is allowed.
-    return {
-      ...base,
-      allowHttp: true,
-      isAllowedAddress: (a) => a === simulatorHost || isPublicAddress(a),
-    };
-  }
+  // Offline, the embedded simulator serves url-only answers from its own origin: exactly that origin (scheme, host
+  // and port) is exempt, nothing else on loopback. Every other URL meets the same guards as online.
+  if (simulatorOrigin) return { ...base, trustedOrigin: simulatorOrigin };
   return { ...base, allowHttp: profile.allowHttpUrls };
 }
 
@@ -114,7 +109,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     fanOut: profile.fanOut,
     // The simulator can imitate url-only gateways, so offline accepts both shapes.
     accepts: simulator ? { b64: true, url: true } : profile.accepts,
-    download: downloadPolicy(config, profile, simulator ? "127.0.0.1" : null),
+    download: downloadPolicy(config, profile, simulator ? new URL(simulator.baseURL).origin : null),
     retry: {
       maxRetries: config.maxRetries,
       ...(options.retryBaseDelayMs ? { baseDelayMs: options.retryBaseDelayMs } : {}),
@@ -131,7 +126,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     defaultModel: config.model,
     defaultResponsesModel: config.responsesModel,
     maxActiveJobs: config.maxConcurrency + config.maxQueued,
-    downloadPolicy: downloadPolicy(config, profile, simulator ? "127.0.0.1" : null),
+    downloadPolicy: downloadPolicy(config, profile, simulator ? new URL(simulator.baseURL).origin : null),
     profile: simulator
       ? { name: OFFLINE_PROVIDER, rejects: [], ignores: [], tierModels: tierModels() }
       : {
@@ -152,7 +147,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     limiter,
     images,
     provider: endpoint.provider,
-    downloadPolicy: downloadPolicy(config, profile, simulator ? "127.0.0.1" : null),
+    downloadPolicy: downloadPolicy(config, profile, simulator ? new URL(simulator.baseURL).origin : null),
     simulator,
     async close() {
       if (closed) return;

@@ -14,18 +14,23 @@ export interface Verdict {
   mismatch: string | null;
 }
 
-export function judge(measured: { width: number; height: number; format: string }, expected: Expectation): Verdict {
+/** `subject` names what was measured when it is not a saved file (a URL's image is never saved). */
+export function judge(
+  measured: { width: number; height: number; format: string },
+  expected: Expectation,
+  subject?: string,
+): Verdict {
   const problems: string[] = [];
   if (expected.width !== null && expected.height !== null) {
     if (measured.width !== expected.width || measured.height !== expected.height) {
       problems.push(
-        `Requested ${expected.width}x${expected.height} but the saved file is ${measured.width}x${measured.height}`,
+        `Requested ${expected.width}x${expected.height} but ${subject ?? "the saved file"} is ${measured.width}x${measured.height}`,
       );
     }
   }
   if (expected.format !== null && normalizeFormat(measured.format) !== normalizeFormat(expected.format)) {
     problems.push(
-      `${problems.length ? "and" : "Requested"} ${expected.format.toUpperCase()} but the file is ${measured.format.toUpperCase()}`,
+      `${problems.length ? "and" : "Requested"} ${expected.format.toUpperCase()} but ${subject ?? "the file"} is ${measured.format.toUpperCase()}`,
     );
   }
   if (problems.length > 0) return { verified: false, mismatch: `${problems.join(" ")}.` };

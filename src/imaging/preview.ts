@@ -3,6 +3,7 @@
 
 import { readFile } from "node:fs/promises";
 import { mimeType } from "../contract/formats.js";
+import { MAX_INPUT_PIXELS } from "./admit.js";
 import { loadSharp } from "./sharp.js";
 
 export const PREVIEW_MAX_EDGE = 1024;
@@ -38,11 +39,13 @@ export function warmPreview(path: string, bytes: Buffer, hasAlpha: boolean): voi
   if (warm.size > WARM_LIMIT) warm.delete(warm.keys().next().value as string);
 }
 
+/** A preview of a file; from `bytes` when the caller already holds them (a file read once, by descriptor). */
 export async function makePreview(
   path: string,
   hasAlpha: boolean,
   maxBase64 = PREVIEW_MAX_BASE64,
   maxEdge = PREVIEW_MAX_EDGE,
+  bytes?: Buffer,
 ): Promise<InlineImage> {
   const key = warmKey(path, hasAlpha, maxBase64, maxEdge);
   const early = warm.get(key);
@@ -50,7 +53,7 @@ export async function makePreview(
     warm.delete(key);
     return early;
   }
-  return encodePreview(path, hasAlpha, maxBase64, maxEdge);
+  return encodePreview(bytes ?? path, hasAlpha, maxBase64, maxEdge);
 }
 
 async function encodePreview(
@@ -62,7 +65,7 @@ async function encodePreview(
   const sharp = await loadSharp();
   // Decode and shrink once (the expensive part for a 4K PNG); every retry at a lower quality or a smaller edge
   // starts from these pixels, never from the full-size file again.
-  let { data: pixels, info } = await sharp(source, { sequentialRead: true })
+  let { data: pixels, info } = await sharp(source, { sequentialRead: true, limitInputPixels: MAX_INPUT_PIXELS })
     .resize({ width: maxEdge, height: maxEdge, fit: "inside", withoutEnlargement: true })
     .raw()
     .toBuffer({ resolveWithObject: true });
@@ -97,8 +100,9 @@ export async function inlineFull(
   format: string,
   width: number,
   height: number,
+  held?: Buffer,
 ): Promise<InlineImage | null> {
-  const bytes = await readFile(path);
+  const bytes = held ?? (await readFile(path));
   if (Math.ceil(bytes.length / 3) * 4 > FULL_MAX_BASE64) return null;
   return { mimeType: mimeType(format), data: bytes.toString("base64"), width, height };
 }

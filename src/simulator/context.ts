@@ -27,6 +27,8 @@ export interface SimulatedRequest {
   stream: boolean;
   fault?: Fault;
   status: number;
+  /** Edits: the sha256 of each uploaded image, so a test can tell exactly which bytes were sent. */
+  inputSha256?: string[];
   /** true when the client closed the connection before the answer was complete. */
   aborted: boolean;
   /** Wall time from the request's arrival to the end of the answer: the upstream's share of a call. */

@@ -1,6 +1,7 @@
 // The Images API surface: POST /v1/images/generations (JSON) and /v1/images/edits (multipart), each answered as
 // JSON or, with stream: true, as server-sent events (partial images, then one completed event per image).
 
+import { createHash } from "node:crypto";
 import type { Exchange, SimState } from "./context.js";
 import { answerFault, type Fault, takeFault } from "./faults.js";
 import { JSON_LIMIT, MULTIPART_LIMIT, parseJsonBody, parseMultipart, readBody, reject, sleep } from "./http.js";
@@ -38,6 +39,12 @@ async function readImageBody(
         })
       : parseJsonBody(raw);
   const references = Array.isArray(body.image) ? body.image.length : 0;
+  if (references > 0) {
+    const files = body.image as File[];
+    ex.record.inputSha256 = await Promise.all(
+      files.map(async (f) => createHash("sha256").update(Buffer.from(await f.arrayBuffer())).digest("hex")),
+    );
+  }
   const fields = { ...body };
   if (kind === "edit") {
     if (references === 0) throw reject(400, "Missing required parameter: 'image'.", { param: "image" });

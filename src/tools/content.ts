@@ -17,9 +17,11 @@ function describe(image: ImageReport): string {
   return `${image.width}x${image.height} ${image.format.toUpperCase()}, ${mb} MiB (${state})`;
 }
 
+/** `held`: bytes already read (by descriptor) for some paths; those are never read again by name. */
 export async function imageContent(
   images: ImageReport[],
   mode: ReturnImage,
+  held: ReadonlyMap<string, Buffer> = new Map(),
 ): Promise<{ content: ContentBlock[]; notes: string[] }> {
   const content: ContentBlock[] = [];
   const notes: string[] = [];
@@ -27,20 +29,21 @@ export async function imageContent(
   const edge = images.length > 4 ? 512 : 1024;
   let fullBudget = FULL_MAX_BASE64;
   for (const image of images) {
+    const bytes = held.get(image.path);
     if (mode === "full") {
-      const full = fullBudget > 0 ? await inlineFull(image.path, image.format, image.width, image.height) : null;
+      const full = fullBudget > 0 ? await inlineFull(image.path, image.format, image.width, image.height, bytes) : null;
       if (full && full.data.length <= fullBudget) {
         fullBudget -= full.data.length;
         content.push({ type: "image", data: full.data, mimeType: full.mimeType });
       } else {
-        const preview = await makePreview(image.path, image.has_alpha, perImage, edge);
+        const preview = await makePreview(image.path, image.has_alpha, perImage, edge, bytes);
         content.push({ type: "image", data: preview.data, mimeType: preview.mimeType });
         notes.push(
           `${image.path} is too large to inline (over 1 MiB as base64): a ${preview.width}x${preview.height} preview is shown; read ${image.uri} or the file for the full image.`,
         );
       }
     } else if (mode === "preview") {
-      const preview = await makePreview(image.path, image.has_alpha, perImage, edge);
+      const preview = await makePreview(image.path, image.has_alpha, perImage, edge, bytes);
       content.push({ type: "image", data: preview.data, mimeType: preview.mimeType });
     }
     content.push({

@@ -57,13 +57,17 @@ export function verifyImageTool(runtime: Runtime, remote: boolean) {
         const structured = { ...result, status, job_status: result.status, caveats: [...result.caveats, ...notes] };
         return { structured, summary: headline(result), content };
       }
-      const verified =
+      const { result: verified, bytes } =
         args.url !== undefined
-          ? await images.verifyUrl(args.url, args.expected_size, args.expected_format, extra.signal)
+          ? { result: await images.verifyUrl(args.url, args.expected_size, args.expected_format, extra.signal) }
           : await images.verifyPath(args.path as string, args.expected_size, args.expected_format, remote);
       const image = verified.images[0];
-      // A remote image is not on disk: it gets no preview or resource link, only its measurement.
-      const { content } = args.url !== undefined ? { content: [] } : await imageContent(verified.images, mode);
+      // A remote image is not on disk: it gets no preview or resource link, only its measurement. A file's preview
+      // comes from the bytes that were measured, never from reading the name again.
+      const { content } =
+        args.url !== undefined || !image
+          ? { content: [] }
+          : await imageContent(verified.images, mode, new Map(bytes ? [[image.path, bytes]] : []));
       const summary = !image
         ? "No image."
         : verified.status === "verified"

@@ -24,6 +24,11 @@ export interface DownloadPolicy {
   minBytesPerSecond: number;
   rateGraceMs: number;
   maxRedirects: number;
+  /**
+   * One exact origin (scheme://host:port) exempt from the scheme and address guards: the embedded simulator's own.
+   * A redirect away from it is guarded again.
+   */
+  trustedOrigin?: string;
 }
 
 const PRIVATE = new BlockList();
@@ -178,6 +183,23 @@ export async function downloadImage(
   }
 }
 
+/** The scheme, credentials and literal-address guards of one hop (DNS names are guarded at connect time). */
+function checkGuards(url: URL, policy: DownloadPolicy): void {
+  if (url.protocol !== "https:" && !(policy.allowHttp && url.protocol === "http:")) {
+    throw new DownloadError(
+      `refusing ${url.protocol}// URL ${url.host}: only https is allowed (PIXELWRIGHT_ALLOW_PRIVATE_URLS=1 allows http for local gateways).`,
+    );
+  }
+  if (url.username || url.password) throw new DownloadError("refusing a URL with credentials in it.");
+  // Node dials IP literals without a DNS lookup, so the address guard must look at them here.
+  const literal = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(literal) && !policy.isAllowedAddress(literal)) {
+    throw new DownloadError(
+      `refusing to download from ${literal}: private, loopback or reserved address. Set PIXELWRIGHT_ALLOW_PRIVATE_URLS=1 for a local gateway.`,
+    );
+  }
+}
+
 async function follow(
   start: URL,
   rawUrl: string,
@@ -187,19 +209,8 @@ async function follow(
   let url = start;
   const signal = watch.signal;
   for (let hop = 0; ; hop++) {
-    if (url.protocol !== "https:" && !(policy.allowHttp && url.protocol === "http:")) {
-      throw new DownloadError(
-        `refusing ${url.protocol}// URL ${url.host}: only https is allowed (PIXELWRIGHT_ALLOW_PRIVATE_URLS=1 allows http for local gateways).`,
-      );
-    }
-    if (url.username || url.password) throw new DownloadError("refusing a URL with credentials in it.");
-    // Node dials IP literals without a DNS lookup, so the address guard must look at them here.
-    const literal = url.hostname.replace(/^\[|\]$/g, "");
-    if (isIP(literal) && !policy.isAllowedAddress(literal)) {
-      throw new DownloadError(
-        `refusing to download from ${literal}: private, loopback or reserved address. Set PIXELWRIGHT_ALLOW_PRIVATE_URLS=1 for a local gateway.`,
-      );
-    }
+    const trusted = policy.trustedOrigin !== undefined && url.origin === policy.trustedOrigin;
+    if (!trusted) checkGuards(url, policy);
     let res: http.IncomingMessage;
     try {
       res = await getOnce(url, policy, signal);

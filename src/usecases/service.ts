@@ -10,7 +10,7 @@ import type { Logger } from "../log.js";
 import type { DownloadPolicy } from "../upstream/download.js";
 import type { Upstream } from "../upstream/index.js";
 import type { Workspace } from "../workspace/workspace.js";
-import { dedupeKey, type PreparedGeneration, prepareGeneration } from "./generate/prepare.js";
+import { dedupeKey, type PrepareDefaults, type PreparedGeneration, prepareGeneration } from "./generate/prepare.js";
 import { runGeneration } from "./generate/run.js";
 import { recoverJob } from "./recover.js";
 import { expectation, type VerifyResult, verifyPath, verifyUrl } from "./verify.js";
@@ -45,6 +45,9 @@ export interface GenerateOptions extends WaitOptions {
 }
 
 export class ImageService {
+  /** Calls reading their input files right now: they count against the busy cap like running jobs. */
+  private preparing = 0;
+
   constructor(private readonly deps: ServiceDeps) {}
 
   get provider(): string {
@@ -54,14 +57,33 @@ export class ImageService {
   async generate(args: GenerateArgs, options: GenerateOptions): Promise<GenerationResult> {
     const { deps } = this;
     const defaults = { model: deps.defaultModel, responsesModel: deps.defaultResponsesModel, profile: deps.profile };
-    // File checks (jail, formats, mask) happen before anything is sent, for dry runs too.
-    const prepared = await prepareGeneration(args, defaults, deps.workspace, options.workspaceOnly);
+    // File checks (jail, sizes, formats, mask) happen before anything is sent, for dry runs too (headers only).
+    const prepared = await this.prepare(args, defaults, options);
     if (options.dryRun) return this.dryRun(prepared);
     const key = dedupeKey(deps.provider, prepared, options.filename);
     const existing = options.fresh ? undefined : deps.jobs.findReusable(key);
     if (existing) return this.reuse(existing, options);
     this.checkCapacity();
     return this.await(this.start(key, prepared, options), options);
+  }
+
+  /** Calls that read input files meet the busy cap before reading (dry runs too), and count against it meanwhile. */
+  private async prepare(
+    args: GenerateArgs,
+    defaults: PrepareDefaults,
+    options: GenerateOptions,
+  ): Promise<PreparedGeneration> {
+    const readsFiles = (args.reference_images?.length ?? 0) > 0 || Boolean(args.mask);
+    if (readsFiles) this.checkCapacity();
+    this.preparing += readsFiles ? 1 : 0;
+    try {
+      return await prepareGeneration(args, defaults, this.deps.workspace, {
+        workspaceOnly: options.workspaceOnly,
+        headersOnly: options.dryRun === true,
+      });
+    } finally {
+      this.preparing -= readsFiles ? 1 : 0;
+    }
   }
 
   private dryRun({ req, inputs }: PreparedGeneration): GenerationResult {
@@ -105,10 +127,10 @@ export class ImageService {
 
   private checkCapacity(): void {
     const { deps } = this;
-    const active = deps.jobs.running().length;
+    const active = deps.jobs.running().length + this.preparing;
     if (active >= deps.maxActiveJobs) {
       throw new BusyError(
-        `${active} generations are running or queued (the limit is ${deps.maxActiveJobs}: PIXELWRIGHT_MAX_CONCURRENCY + PIXELWRIGHT_MAX_QUEUED); nothing was sent.`,
+        `${active} generations are running, queued or reading their input files (the limit is ${deps.maxActiveJobs}: PIXELWRIGHT_MAX_CONCURRENCY + PIXELWRIGHT_MAX_QUEUED); nothing was read or sent.`,
         30,
       );
     }
@@ -168,7 +190,14 @@ export class ImageService {
     return verifyUrl(url, this.deps.downloadPolicy, expectation(expectedSize, expectedFormat), signal);
   }
 
-  verifyPath(path: string, expectedSize?: string, expectedFormat?: string, workspaceOnly = false) {
-    return verifyPath(this.deps.workspace, path, { expectedSize, expectedFormat }, workspaceOnly);
+  /** Reads a file, so it meets the busy cap like every call that reads inputs. */
+  async verifyPath(path: string, expectedSize?: string, expectedFormat?: string, workspaceOnly = false) {
+    this.checkCapacity();
+    this.preparing++;
+    try {
+      return await verifyPath(this.deps.workspace, path, { expectedSize, expectedFormat }, workspaceOnly);
+    } finally {
+      this.preparing--;
+    }
   }
 }

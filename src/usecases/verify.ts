@@ -7,7 +7,8 @@ import type { ImageReport } from "../contract/schemas.js";
 import { parseSize } from "../contract/sizes.js";
 import { type Expectation, judge } from "../contract/verdict.js";
 import { InputError } from "../errors.js";
-import { measureBuffer, measureFile } from "../imaging/inspect.js";
+import { admitImage, HEADER_BYTES } from "../imaging/admit.js";
+import { measureBuffer } from "../imaging/inspect.js";
 import { type DownloadPolicy, downloadImage } from "../upstream/download.js";
 import type { Workspace } from "../workspace/workspace.js";
 import { imageUri } from "./generate/save.js";
@@ -16,6 +17,15 @@ export interface VerifyResult {
   status: "verified" | "mismatch" | "unverifiable";
   images: ImageReport[];
 }
+
+/** A verified file and the bytes that were measured (read once, by descriptor: previews use these, never the name). */
+export interface VerifiedFile {
+  result: VerifyResult;
+  bytes: Buffer;
+}
+
+/** The largest file verify_image reads (a 4K PNG is about 25 MB). */
+export const MAX_VERIFY_BYTES = 64 * 1024 * 1024;
 
 export function expectation(expectedSize?: string, expectedFormat?: string): Expectation {
   const expected: Expectation = { width: null, height: null, format: expectedFormat ?? null };
@@ -38,10 +48,21 @@ export async function verifyUrl(
   signal?: AbortSignal,
 ): Promise<VerifyResult> {
   const downloaded = await downloadImage(url, policy, signal);
-  const measured = await measureBuffer(downloaded.bytes);
-  const verdict = judge(measured, expected);
+  const measured = await measureBuffer(downloaded.bytes, "the downloaded image");
+  const verdict = judge(measured, expected, "the downloaded image");
   const report = imageReport({ path: downloaded.finalUrl, uri: downloaded.finalUrl }, measured, expected, verdict);
   return { status: verdictStatus(verdict.verified, expected), images: [report] };
+}
+
+/** Opens the file once, admits it from its header, then reads it whole (under the cap) from the same descriptor. */
+async function readAdmitted(workspace: Workspace, path: string, workspaceOnly: boolean) {
+  const file = await workspace.open(path, "path", { workspaceOnly, maxBytes: MAX_VERIFY_BYTES });
+  try {
+    admitImage(await file.head(HEADER_BYTES), `path '${path}'`);
+    return { real: file.path, bytes: await file.readAll() };
+  } finally {
+    await file.close();
+  }
 }
 
 /** Measures a file; without an explicit expectation, its production record says what was asked for. */
@@ -50,9 +71,9 @@ export async function verifyPath(
   path: string,
   given: { expectedSize?: string | undefined; expectedFormat?: string | undefined },
   workspaceOnly = false,
-): Promise<VerifyResult> {
-  const real = await workspace.resolveReadable(path, "path", workspaceOnly);
+): Promise<VerifiedFile> {
   const expected = expectation(given.expectedSize, given.expectedFormat);
+  const { real, bytes } = await readAdmitted(workspace, path, workspaceOnly);
   const record = await workspace.readSidecar(real);
   if (!given.expectedSize && record?.expected_size) {
     const [w, h] = record.expected_size.split("x").map(Number);
@@ -60,7 +81,7 @@ export async function verifyPath(
   }
   if (!given.expectedFormat && record?.expected_format) expected.format = record.expected_format;
 
-  const measured = await measureFile(real);
+  const measured = await measureBuffer(bytes, `path '${path}'`);
   let { verified, mismatch } = judge(measured, expected);
   if (record?.saved.sha256 && record.saved.sha256 !== measured.sha256) {
     verified = false;
@@ -71,5 +92,5 @@ export async function verifyPath(
   const report = imageReport({ path: real, uri }, measured, expected, { verified, mismatch });
   // A derivative made locally says so in its record (decision "…upscale"); it is never shown as native.
   if (record && /upscale/.test(record.decision)) report.upscaled = true;
-  return { status: verdictStatus(verified, expected), images: [report] };
+  return { result: { status: verdictStatus(verified, expected), images: [report] }, bytes };
 }

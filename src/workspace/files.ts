@@ -1,11 +1,12 @@
 // The one way to open a file a request names (reference image, mask, verify_image path, resource): opened once, by
 // descriptor, never reopened by name. A symlink as the last component is refused (O_NOFOLLOW); the descriptor's real
-// location (its device and inode, matched against the real path) is checked against the roots before a byte is read;
+// location (as the kernel names it, or its device and inode matched to the real path) is checked against the roots
+// before a byte is read;
 // the size comes from fstat and is capped before reading. Every path that is outside the roots, or a link, gets the
 // same answer, so a caller cannot probe what exists outside.
 
-import { constants } from "node:fs";
-import { type FileHandle, open, realpath, stat } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { type FileHandle, open, readlink, realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { InputError } from "../errors.js";
 
@@ -75,19 +76,8 @@ export async function openInRoots(requested: string, roots: ReadableRoots, optio
   }
   try {
     const info = await handle.stat();
-    // Where is the descriptor really? The real path of the name must be inside a root and be the very same file
-    // (device and inode): a directory swapped for a link after the open shows up as a different path or inode.
-    const real = await realpath(candidate).catch(() => null);
-    const named = real ? await stat(real).catch(() => null) : null;
-    if (
-      !real ||
-      !named ||
-      named.dev !== info.dev ||
-      named.ino !== info.ino ||
-      !roots.real.some((r) => within(r, real))
-    ) {
-      throw refusal(requested, what, roots);
-    }
+    const real = await locate(handle, candidate, info);
+    if (!real || !roots.real.some((r) => within(r, real))) throw refusal(requested, what, roots);
     if (!info.isFile()) throw new InputError(`${what} '${requested}' is not a file.`, what);
     if (info.size > options.maxBytes) {
       throw new InputError(
@@ -101,6 +91,23 @@ export async function openInRoots(requested: string, roots: ReadableRoots, optio
     throw err;
   }
 }
+
+/**
+ * Where the open descriptor really is. On Linux the kernel says (/proc/self/fd/N names the opened file itself, even
+ * if its name has since been replaced). Elsewhere: the real path of the name, if it is still the very same file
+ * (device and inode) — a name swapped for a link after the open shows up as a different path or inode.
+ */
+async function locate(handle: FileHandle, candidate: string, info: Stats): Promise<string | null> {
+  if (process.platform === "linux") {
+    const path = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
+    if (path?.startsWith("/")) return path.endsWith(DELETED) ? path.slice(0, -DELETED.length) : path;
+  }
+  const real = await realpath(candidate).catch(() => null);
+  const named = real ? await stat(real).catch(() => null) : null;
+  return real && named && named.dev === info.dev && named.ino === info.ino ? real : null;
+}
+
+const DELETED = " (deleted)";
 
 function openedFile(handle: FileHandle, path: string, size: number): OpenedFile {
   const readFrom = async (length: number): Promise<Buffer> => {

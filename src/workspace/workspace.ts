@@ -2,25 +2,17 @@
 // overwrite, atomic writes (temp file + link, the temp file always removed), a sidecar per image and one manifest line.
 
 import { randomBytes } from "node:crypto";
-import {
-  appendFile,
-  link,
-  mkdir,
-  readdir,
-  readFile,
-  realpath,
-  rename,
-  stat,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
-import { basename, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { mimeType } from "../contract/formats.js";
+import { appendFile, link, mkdir, readdir, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { formatOfName, mimeType, sniffImage } from "../contract/formats.js";
 import { type SidecarRecord, SidecarRecordSchema } from "../contract/schemas.js";
 import { InputError } from "../errors.js";
+import { type OpenedFile, openInRoots, readInRoots, rootsOf, within } from "./files.js";
 
 export const MANIFEST = "manifest.jsonl";
 const TEMP_PREFIX = ".tmp-";
+/** The largest file served as a resource (a 4K PNG is about 25 MB). */
+const MAX_RESOURCE_BYTES = 64 * 1024 * 1024;
 
 /** A file stem built from a user's filename or a prompt: letters, digits, '-' and '_' only, never a path. */
 export function slugify(text: string, max = 40): string {
@@ -40,11 +32,6 @@ export function slugify(text: string, max = 40): string {
 function timestamp(now: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-}
-
-function within(root: string, candidate: string): boolean {
-  const rel = relative(root, candidate);
-  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }
 
 export interface SavedFile {
@@ -127,40 +114,19 @@ export class Workspace {
   }
 
   /**
-   * Resolves a path a request names (reference image, mask, verify_image path) to a real file inside the workspace
-   * or an allowed read root. Relative paths are taken relative to the workspace. Symlinks are followed first, so a
-   * link pointing out of the jail is refused.
+   * Opens a file a request names (reference image, mask, verify_image path) once, by descriptor, inside the workspace
+   * or an allowed read root (remote callers: the workspace only); see files.ts. The caller closes it.
    */
-  async resolveReadable(requested: string, what: string, workspaceOnly = false): Promise<string> {
-    if (requested.includes("\0")) throw new InputError(`${what} path contains a NUL byte.`);
-    const root = await this.init();
-    const candidate = isAbsolute(requested) ? requested : resolve(root, requested);
-    // Remote (HTTP) callers may name files in the workspace only, never the extra read roots of the host.
-    const extra = workspaceOnly ? [] : this.readRoots;
-    const roots = [root, ...(await Promise.all(extra.map((r) => realpath(r).catch(() => null))))].filter(
-      (r): r is string => r !== null,
-    );
-    const outside = () =>
-      new InputError(
-        `${what} '${requested}' is outside the folders this server may read (${roots.join(", ")}); copy it into the workspace or add its folder to PIXELWRIGHT_READ_ROOTS.`,
-      );
-    // Refuse a path that leaves the jail before touching the disk, so nobody can probe what exists outside it.
-    const lexicalRoots = [resolve(this.root), root, ...extra.map((r) => resolve(r)), ...roots];
-    if (!lexicalRoots.some((r) => within(r, candidate))) throw outside();
-    let real: string;
-    try {
-      real = await realpath(candidate);
-    } catch {
-      throw new InputError(`${what} '${requested}' does not exist (relative paths are read from ${root}).`);
-    }
-    // Then again after symlinks: a link inside the jail may point out of it.
-    if (!roots.some((r) => within(r, real))) throw outside();
-    const info = await stat(real);
-    if (!info.isFile()) throw new InputError(`${what} '${requested}' is not a file.`);
-    return real;
+  async open(
+    requested: string,
+    what: string,
+    options: { workspaceOnly?: boolean | undefined; maxBytes: number },
+  ): Promise<OpenedFile> {
+    const roots = await rootsOf(this, options.workspaceOnly ?? false);
+    return openInRoots(requested, roots, { what, maxBytes: options.maxBytes });
   }
 
-  /** The path of a workspace image by bare name (the resource template), or null when there is none. */
+  /** The path of a workspace image by bare name, or null when there is none (recovery looks up records by it). */
   async imagePath(name: string): Promise<string | null> {
     const root = await this.init();
     if (basename(name) !== name || name.startsWith(".") || name.includes("\0")) return null;
@@ -173,18 +139,31 @@ export class Workspace {
     }
   }
 
-  /** Bytes and type of a workspace image by bare name, or null. */
+  /**
+   * Bytes and type of a workspace image by bare name (the resource template), or null. Images only: the name must
+   * be an image name and the bytes an image (never the manifest, a sidecar or anything else), read by descriptor.
+   */
   async readImage(name: string): Promise<{ bytes: Buffer; mimeType: string } | null> {
-    const path = await this.imagePath(name);
-    if (!path) return null;
-    return { bytes: await readFile(path), mimeType: mimeType(extname(path).slice(1)) };
+    const root = await this.init();
+    if (basename(name) !== name || name.startsWith(".") || name.includes("\0") || !formatOfName(name)) return null;
+    try {
+      const roots = { real: [root], lexical: [root] };
+      const file = await readInRoots(name, roots, { what: "image", maxBytes: MAX_RESOURCE_BYTES });
+      const format = sniffImage(file.bytes);
+      return format ? { bytes: file.bytes, mimeType: mimeType(format) } : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The production record beside an image, or null when there is none (or it is not a record of this version). */
   async readSidecar(imagePath: string): Promise<SidecarRecord | null> {
+    const folder = dirname(imagePath);
     let text: string;
     try {
-      text = await readFile(join(resolve(imagePath, ".."), sidecarName(basename(imagePath))), "utf8");
+      const roots = { real: [folder], lexical: [folder] };
+      const file = await readInRoots(sidecarName(basename(imagePath)), roots, { what: "record", maxBytes: 1 << 20 });
+      text = file.bytes.toString("utf8");
     } catch {
       return null;
     }
@@ -194,11 +173,6 @@ export class Workspace {
     } catch {
       return null;
     }
-  }
-
-  /** The bytes of a file that resolveReadable admitted. */
-  readFile(path: string): Promise<Buffer> {
-    return readFile(path);
   }
 
   /** Image files in the workspace, newest name first. */

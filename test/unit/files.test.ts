@@ -114,12 +114,14 @@ describe("opening a file a request names", () => {
       "-e",
       `const fs = require("node:fs");
        const [target, secret] = process.argv.slice(1);
+       const pause = new Int32Array(new SharedArrayBuffer(4));
        const end = Date.now() + 1500;
        for (let i = 0; Date.now() < end; i++) {
          const tmp = target + ".tmp" + (i % 2);
          try { fs.rmSync(tmp, { force: true }); } catch {}
          if (i % 2) fs.symlinkSync(secret, tmp); else fs.writeFileSync(tmp, "INSIDE");
          fs.renameSync(tmp, target);
+         Atomics.wait(pause, 0, 0, 1); // each state lasts at least 1 ms, so both are met often
        }`,
       target,
       join(outside, "secret.png"),

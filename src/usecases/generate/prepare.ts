@@ -3,7 +3,7 @@
 
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
-import { mimeType, sniffImage } from "../../contract/formats.js";
+import { mimeType } from "../../contract/formats.js";
 import {
   type GenerateArgs,
   type ProfileLimits,
@@ -11,14 +11,19 @@ import {
   validateGenerateRequest,
 } from "../../contract/request.js";
 import { InputError } from "../../errors.js";
+import { admitImage, declaredSize, describeBytes, HEADER_BYTES } from "../../imaging/admit.js";
 import { rasterInfo } from "../../imaging/raster.js";
 import type { InputFile } from "../../upstream/types.js";
+import { formatBytes, type OpenedFile } from "../../workspace/files.js";
 import type { Workspace } from "../../workspace/workspace.js";
 
-const MAX_REFERENCE_BYTES = 50 * 1024 * 1024;
-const MAX_MASK_BYTES = 4 * 1024 * 1024;
+/** Per-file caps (the API's own: each reference under 50 MB, the mask under 4 MB) and one per request. */
+export const MAX_REFERENCE_BYTES = 50 * 1024 * 1024;
+export const MAX_MASK_BYTES = 4 * 1024 * 1024;
+export const MAX_REQUEST_INPUT_BYTES = 256 * 1024 * 1024;
 
 export interface PreparedInputs {
+  /** In a dry run the bytes are empty: only the headers were read. */
   references: InputFile[];
   mask?: InputFile;
 }
@@ -34,52 +39,112 @@ export interface PreparedGeneration {
   inputs: PreparedInputs;
 }
 
-async function readReference(workspace: Workspace, requested: string, i: number, workspaceOnly: boolean) {
-  const path = await workspace.resolveReadable(requested, `reference_images[${i}]`, workspaceOnly);
-  const bytes = await workspace.readFile(path);
-  if (bytes.length >= MAX_REFERENCE_BYTES) {
-    throw new InputError(`reference_images[${i}] is ${(bytes.length / 1e6).toFixed(1)} MB; each must be under 50 MB.`);
-  }
-  const format = sniffImage(bytes);
-  if (format !== "png" && format !== "jpeg" && format !== "webp") {
-    throw new InputError(`reference_images[${i}] (${requested}) is not a PNG, JPEG or WebP image.`);
-  }
-  return { name: basename(path), bytes, mimeType: mimeType(format) };
+export interface PrepareOptions {
+  workspaceOnly?: boolean | undefined;
+  /** A dry run: check every file from its size and header, read no file whole. */
+  headersOnly?: boolean | undefined;
 }
 
-async function readMask(workspace: Workspace, requested: string, first: InputFile, workspaceOnly: boolean) {
-  const maskPath = await workspace.resolveReadable(requested, "mask", workspaceOnly);
-  const bytes = await workspace.readFile(maskPath);
-  if (bytes.length >= MAX_MASK_BYTES) {
-    throw new InputError(`the mask is ${(bytes.length / 1e6).toFixed(1)} MB; it must be under 4 MB.`);
+interface OpenedInput {
+  file: OpenedFile;
+  what: string;
+  requested: string;
+}
+
+/** Opens every input once (jail, per-file cap from fstat), then checks the total before a byte is read. */
+async function openAll(req: ValidatedRequest, workspace: Workspace, workspaceOnly: boolean): Promise<OpenedInput[]> {
+  const wanted = req.referenceImages.map((requested, i) => ({
+    requested,
+    what: `reference_images[${i}]`,
+    maxBytes: MAX_REFERENCE_BYTES,
+  }));
+  if (req.mask) wanted.push({ requested: req.mask, what: "mask", maxBytes: MAX_MASK_BYTES });
+  const opened: OpenedInput[] = [];
+  try {
+    for (const w of wanted) {
+      const file = await workspace.open(w.requested, w.what, { workspaceOnly, maxBytes: w.maxBytes });
+      opened.push({ file, what: w.what, requested: w.requested });
+    }
+    const total = opened.reduce((sum, o) => sum + o.file.size, 0);
+    if (total > MAX_REQUEST_INPUT_BYTES) {
+      throw new InputError(
+        `the input files add up to ${formatBytes(total)}; one request may send at most ${formatBytes(MAX_REQUEST_INPUT_BYTES)}. Use fewer or smaller reference images.`,
+        "reference_images",
+      );
+    }
+    return opened;
+  } catch (err) {
+    await Promise.all(opened.map((o) => o.file.close().catch(() => {})));
+    throw err;
   }
-  if (sniffImage(bytes) !== "png") throw new InputError("the mask must be a PNG file.");
-  const mask = await rasterInfo(bytes);
-  const image = await rasterInfo(first.bytes);
-  if (!mask.hasAlpha) {
-    throw new InputError("the mask has no alpha channel: make the areas to edit transparent in a PNG with alpha.");
+}
+
+/** Checks one opened input from its header; reads it whole unless only headers are wanted. */
+async function admitInput(
+  input: OpenedInput,
+  headersOnly: boolean,
+): Promise<{ file: InputFile; width: number; height: number }> {
+  const { file, what, requested } = input;
+  const head = await file.head(HEADER_BYTES);
+  if (what !== "mask" && !declaredSize(head)) {
+    throw new InputError(`${what} (${requested}) is not a PNG, JPEG or WebP image: ${describeBytes(head)}.`, what);
   }
-  if (mask.width !== image.width || mask.height !== image.height) {
+  const declared = admitImage(head, `${what} '${requested}'`);
+  const allowed = what === "mask" ? ["png"] : ["png", "jpeg", "webp"];
+  if (!allowed.includes(declared.format)) {
     throw new InputError(
-      `the mask is ${mask.width}x${mask.height} but the first reference image is ${image.width}x${image.height}; they must match.`,
+      what === "mask"
+        ? "the mask must be a PNG file."
+        : `${what} (${requested}) is a ${declared.format.toUpperCase()}; reference images must be PNG, JPEG or WebP.`,
+      what,
     );
   }
-  return { name: basename(maskPath), bytes, mimeType: "image/png" };
+  // The mask is small (under 4 MB) and its alpha needs its pixels' format: it is always read whole.
+  const bytes = headersOnly && what !== "mask" ? Buffer.alloc(0) : await file.readAll();
+  return {
+    file: { name: basename(file.path), bytes, mimeType: mimeType(declared.format) },
+    width: declared.width,
+    height: declared.height,
+  };
 }
 
-/** Reads and checks reference images and the mask before anything is sent: the jail, sizes, formats, alpha. */
+async function checkMask(
+  mask: { file: InputFile; width: number; height: number },
+  first: { width: number; height: number },
+) {
+  const info = await rasterInfo(mask.file.bytes);
+  if (!info.hasAlpha) {
+    throw new InputError("the mask has no alpha channel: make the areas to edit transparent in a PNG with alpha.");
+  }
+  if (mask.width !== first.width || mask.height !== first.height) {
+    throw new InputError(
+      `the mask is ${mask.width}x${mask.height} but the first reference image is ${first.width}x${first.height}; they must match.`,
+    );
+  }
+}
+
+/**
+ * Opens and checks reference images and the mask before anything is sent: the jail, sizes (from fstat, per file
+ * and per request, before reading), formats and dimensions (from headers), the mask's alpha. Each file is opened
+ * once; what is sent upstream is exactly what was checked.
+ */
 export async function prepareInputs(
   req: ValidatedRequest,
   workspace: Workspace,
-  workspaceOnly = false,
+  options: PrepareOptions = {},
 ): Promise<PreparedInputs> {
-  const references: InputFile[] = [];
-  for (const [i, requested] of req.referenceImages.entries()) {
-    references.push(await readReference(workspace, requested, i, workspaceOnly));
+  if (req.referenceImages.length === 0 && !req.mask) return { references: [] };
+  const opened = await openAll(req, workspace, options.workspaceOnly ?? false);
+  try {
+    const admitted = [];
+    for (const input of opened) admitted.push(await admitInput(input, options.headersOnly ?? false));
+    const mask = req.mask ? admitted.pop() : undefined;
+    const references = admitted.map((a) => a.file);
+    if (mask && admitted[0]) await checkMask(mask, admitted[0]);
+    return mask ? { references, mask: { ...mask.file, mimeType: "image/png" } } : { references };
+  } finally {
+    await Promise.all(opened.map((o) => o.file.close().catch(() => {})));
   }
-  if (!req.mask) return { references };
-  const mask = await readMask(workspace, req.mask, references[0] as InputFile, workspaceOnly);
-  return { references, mask };
 }
 
 /** Everything that can be refused locally is refused here, before any network call. */
@@ -87,10 +152,10 @@ export async function prepareGeneration(
   args: GenerateArgs,
   defaults: PrepareDefaults,
   workspace: Workspace,
-  workspaceOnly = false,
+  options: PrepareOptions = {},
 ): Promise<PreparedGeneration> {
   const req = validateGenerateRequest(args, defaults);
-  const inputs = await prepareInputs(req, workspace, workspaceOnly);
+  const inputs = await prepareInputs(req, workspace, options);
   return { req, inputs };
 }
 
