@@ -42,7 +42,11 @@ async function readImageBody(
   if (references > 0) {
     const files = body.image as File[];
     ex.record.inputSha256 = await Promise.all(
-      files.map(async (f) => createHash("sha256").update(Buffer.from(await f.arrayBuffer())).digest("hex")),
+      files.map(async (f) =>
+        createHash("sha256")
+          .update(Buffer.from(await f.arrayBuffer()))
+          .digest("hex"),
+      ),
     );
   }
   const fields = { ...body };
