@@ -22,7 +22,7 @@ const { startSimulator } = await dist("simulator/server.js");
 const { loadConfig } = await dist("config.js");
 const { createLogger } = await dist("log.js");
 const { createRuntime } = await dist("runtime.js");
-const { connectInProcess } = await dist("call.js");
+const { connectInProcess } = await dist("cli/call.js");
 
 const KEY = "bench-key";
 const quick = process.argv.includes("--quick");
@@ -372,6 +372,60 @@ async function throughput() {
   await sim.close();
 }
 
+// 8: the gallery of a 500-image workspace: the page (manifest read, 500 files checked, HTML built) and thumbnails.
+async function gallery() {
+  log("gallery with 500 images (HTTP, in process)");
+  const { serveHttp } = await dist("transports/http.js");
+  const sim = await startSimulator({ apiKey: KEY });
+  const h = await inProcess(sim);
+  const made = await h.call("generate_image", { prompt: "gallery bench", size: "1536x1024", return_image: "none" });
+  const first = made.structuredContent.images[0];
+  const source = readFileSync(first.path);
+  const line = JSON.parse(readFileSync(join(h.workspace, "manifest.jsonl"), "utf8").trim());
+  const lines = [];
+  for (let i = 0; i < 500; i++) {
+    const file = `bench-${String(i).padStart(3, "0")}.png`;
+    writeFileSync(join(h.workspace, file), source);
+    lines.push(JSON.stringify({ ...line, file, created_at: new Date(Date.now() - i * 1000).toISOString() }));
+  }
+  writeFileSync(join(h.workspace, "manifest.jsonl"), `${lines.join("\n")}\n`);
+  const config = loadConfig({ env: { PIXELWRIGHT_WORKSPACE: h.workspace, OPENAI_API_KEY: KEY } });
+  const runtime = await createRuntime({ ...config, baseURL: sim.baseURL }, createLogger("silent"));
+  const server = await serveHttp(runtime, createLogger("silent"), { host: "127.0.0.1", port: 0, token: KEY.repeat(3) });
+  const get = async (path) => {
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+      headers: { authorization: `Bearer ${KEY.repeat(3)}` },
+    });
+    const bytes = (await res.arrayBuffer()).byteLength;
+    return { ms: performance.now() - t0, bytes, status: res.status };
+  };
+  const cold = await get("/gallery");
+  const warm = [];
+  for (let i = 0; i < ROUNDS; i++) warm.push((await get("/gallery")).ms);
+  const thumbMade = await get("/gallery/thumbs/bench-000.png");
+  const thumbCached = [];
+  for (let i = 0; i < ROUNDS; i++) thumbCached.push((await get("/gallery/thumbs/bench-000.png")).ms);
+  record(
+    "gallery page, 500 images (server)",
+    `${round(cold.ms, 0)} ms first, ${round(median(warm), 0)} ms after; ${Math.round(cold.bytes / 1024)} KB`,
+    "< 1 s",
+    cold.status === 200 && cold.ms < 1000,
+    { first_ms: round(cold.ms, 1), warm_ms: round(median(warm), 1), page_bytes: cold.bytes },
+  );
+  record(
+    "gallery thumbnail",
+    `${round(thumbMade.ms, 0)} ms to make, ${round(median(thumbCached), 1)} ms cached; ${round(thumbMade.bytes / 1024, 1)} KB`,
+    "< 30 KB",
+    thumbMade.bytes < 30 * 1024,
+    { made_ms: round(thumbMade.ms, 1), cached_ms: round(median(thumbCached), 1), bytes: thumbMade.bytes },
+  );
+  await server.close(0);
+  await runtime.close();
+  await h.close();
+  await sim.close();
+}
+
 const started = performance.now();
 try {
   await overheadAndBytes();
@@ -380,6 +434,7 @@ try {
   await fanOut();
   await firstFeedback();
   await throughput();
+  await gallery();
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

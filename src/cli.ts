@@ -16,6 +16,7 @@ Usage:
   pixelwright [stdio]                  serve MCP over stdio (what MCP clients run)
   pixelwright call <tool> '<json>'     run one tool in-process and print its structured result as JSON
   pixelwright http [--host H] [--port N]   serve MCP over Streamable HTTP at /mcp (default 127.0.0.1:8808)
+  pixelwright gallery [--port N]       serve the workspace gallery on loopback and print its URL
   pixelwright simulator [--port N]     run the offline OpenAI-compatible image simulator (default port 8787)
   pixelwright setup <client> [--write] print (or merge into its config file) the entry for claude-desktop,
                                        claude-code, cursor, vscode, codex or windsurf; --env NAME=VALUE adds env
@@ -124,6 +125,9 @@ async function main(argv: string[]): Promise<number> {
         throw err;
       });
       writeStderr(`pixelwright listening on ${handle.url}${config.httpToken ? " (bearer token required)" : ""}`);
+      writeStderr(
+        `gallery: ${handle.url.replace(/\/mcp$/, "/gallery")}${config.httpToken ? "?token=<PIXELWRIGHT_HTTP_TOKEN>" : ""}`,
+      );
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
@@ -138,6 +142,13 @@ async function main(argv: string[]): Promise<number> {
       };
       process.on("SIGTERM", () => stop("SIGTERM"));
       process.on("SIGINT", () => stop("SIGINT"));
+      return -1;
+    }
+    case "gallery": {
+      const port = Number(values.port ?? 0);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError("--port must be 0-65535.");
+      const { runGallery } = await import("./cli/gallery.js");
+      await runGallery(config, logger, port);
       return -1;
     }
     case "simulator": {

@@ -12,7 +12,9 @@ import { ConfigError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../runtime.js";
 import { createServer } from "../server.js";
+import { Gallery } from "../usecases/gallery.js";
 import { VERSION } from "../version.js";
+import { handleGallery } from "./gallery.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** The shortest PIXELWRIGHT_HTTP_TOKEN accepted for a bind that the network can reach. */
@@ -141,6 +143,8 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
     await transport.handleRequest(req, res, parsed);
   };
 
+  const galleryRoutes = { gallery: new Gallery(runtime.workspace, logger), token: options.token, logger };
+
   const server = createHttpServer((req, res) => {
     inFlight.add(res);
     res.on("close", () => inFlight.delete(res));
@@ -168,7 +172,20 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
         jobs: { running: runtime.jobs.running().length, upstream_in_flight: runtime.limiter.inFlight },
       });
     }
-    if (url.pathname !== "/mcp") return sendJson(res, 404, rpcError(-32601, "Not found: the MCP endpoint is /mcp."));
+    if (url.pathname !== "/mcp") {
+      // The gallery (GET /gallery, /gallery/thumbs/{name}, /images/{name}): same token, Host and Origin rules.
+      handleGallery(req, res, url, galleryRoutes).then(
+        (handled) => {
+          if (!handled)
+            sendJson(res, 404, rpcError(-32601, "Not found: the MCP endpoint is /mcp, the gallery /gallery."));
+        },
+        (err: unknown) => {
+          logger.error({ err }, "gallery request failed");
+          sendJson(res, 500, rpcError(-32603, "Internal error."));
+        },
+      );
+      return;
+    }
     if (!authorized(req)) {
       return sendJson(
         res,
