@@ -6,7 +6,7 @@ import { ConfigError, InputError, PixelwrightError } from "./errors.js";
 import { createLogger, type LogLevel } from "./log.js";
 import { writeStderr, writeStdout } from "./output.js";
 import { createRuntime, startStandaloneSimulator } from "./runtime.js";
-import { registerSecret } from "./secrets.js";
+import { registerSecret, registerUrlSecret } from "./secrets.js";
 import { serveStdio } from "./transports/stdio.js";
 import { VERSION } from "./version.js";
 
@@ -74,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig({ flags });
   registerSecret(config.apiKey);
   registerSecret(config.httpToken);
+  registerUrlSecret(config.redisUrl);
   // One-shot calls keep the terminal for the result unless the user asked for logs.
   const quiet = command === "call" && !process.env.PIXELWRIGHT_LOG_LEVEL && !flags["log-level"];
   const logger = createLogger(quiet ? "warn" : (config.logLevel as LogLevel));
@@ -112,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
       const { checkExposure } = await import("./transports/http.js");
       // Refuse before anything starts (no simulator, no workspace) when the bind would be open to the network.
       checkExposure({ host, port, token: config.httpToken });
-      const runtime = await createRuntime(config, logger);
+      const runtime = await createRuntime(config, logger, { shared: true });
       const handle = await serveHttp(runtime, logger, {
         host,
         port,

@@ -40,6 +40,10 @@ export const ConfigSchema = z.object({
   allowPrivateUrls: z.boolean(),
   httpAllowedHosts: z.array(z.string().min(1)),
   httpAllowedOrigins: z.array(z.string().min(1)),
+  /** Replicas share jobs, dedupe and limits through this Redis (HTTP servers on a shared workspace). */
+  redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** How long a replica's job lock lives unrenewed: how soon the job of a dead replica is declared lost. */
+  redisLockSeconds: int(1, 600),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -67,6 +71,8 @@ const SOURCES = {
   allowPrivateUrls: { env: "PIXELWRIGHT_ALLOW_PRIVATE_URLS", flag: "allow-private-urls" },
   httpAllowedHosts: { env: "PIXELWRIGHT_HTTP_ALLOWED_HOSTS", flag: "allowed-hosts" },
   httpAllowedOrigins: { env: "PIXELWRIGHT_HTTP_ALLOWED_ORIGINS", flag: "allowed-origins" },
+  redisUrl: { env: "PIXELWRIGHT_REDIS_URL" },
+  redisLockSeconds: { env: "PIXELWRIGHT_REDIS_LOCK_SECONDS" },
 } as const satisfies Record<keyof Config, { env: string; flag?: string }>;
 
 export const CONFIG_FLAGS: readonly string[] = Object.values(SOURCES).flatMap((s) => ("flag" in s ? [s.flag] : []));
@@ -105,6 +111,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     allowPrivateUrls: false,
     httpAllowedHosts: [],
     httpAllowedOrigins: [],
+    redisLockSeconds: 30,
   };
   for (const [key, source] of Object.entries(SOURCES)) {
     const fromEnv = env[source.env];

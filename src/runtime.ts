@@ -14,6 +14,7 @@ import { findProfile, type GatewayProfile } from "./upstream/gateways.js";
 import { createUpstream } from "./upstream/index.js";
 import type { Endpoint } from "./upstream/types.js";
 import { ImageService } from "./usecases/service.js";
+import type { GenerationCluster } from "./usecases/shared.js";
 import { Workspace } from "./workspace/workspace.js";
 
 export const OFFLINE_PROVIDER = "offline-simulator";
@@ -30,12 +31,37 @@ export interface Runtime {
   downloadPolicy: DownloadPolicy;
   /** The embedded simulator, when running offline. */
   simulator: Simulator | null;
-  close(): Promise<void>;
+  /** Jobs shared with other replicas through Redis (HTTP with PIXELWRIGHT_REDIS_URL), else null. */
+  cluster: GenerationCluster | null;
+  /** Stops work: shared jobs running here get graceMs to finish (queued ones go to other replicas). */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface RuntimeOptions {
   /** Retry backoff base, shortened by tests. */
   retryBaseDelayMs?: number;
+  /** Join the replicas sharing PIXELWRIGHT_REDIS_URL (the long-running HTTP server only). */
+  shared?: boolean;
+}
+
+/** With PIXELWRIGHT_REDIS_URL, the replicas' shared jobs (bullmq loads only here, only then). */
+async function connectCluster(
+  config: Config,
+  logger: Logger,
+  work: () => ImageService,
+): Promise<GenerationCluster | null> {
+  if (!config.redisUrl) return null;
+  const { connectRedisCluster } = await import("./jobs/redis.js");
+  const cluster: GenerationCluster = await connectRedisCluster({
+    url: config.redisUrl,
+    logger,
+    concurrency: config.maxConcurrency,
+    maxActive: config.maxConcurrency + config.maxQueued,
+    lockMs: config.redisLockSeconds * 1000,
+    work: (payload, ctx) => work().runShared(payload, ctx),
+  });
+  logger.info({ redis: config.redisUrl }, "sharing jobs, dedupe and limits with the other replicas through Redis");
+  return cluster;
 }
 
 /** The profile in force: the one chosen, else "openai", or "openai-compatible" when OPENAI_BASE_URL points elsewhere. */
@@ -116,7 +142,18 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     },
   });
   const jobs = new JobRegistry<GenerationResult>({ logger });
-  const images = new ImageService({
+  if (config.redisUrl && !options.shared) {
+    logger.info("PIXELWRIGHT_REDIS_URL is for `pixelwright http` replicas; this process keeps its jobs to itself");
+  }
+  let images: ImageService | null = null;
+  const cluster = options.shared
+    ? await connectCluster(config, logger, () => images as ImageService).catch(async (err: unknown) => {
+        await simulator?.close();
+        throw err;
+      })
+    : null;
+  images = new ImageService({
+    cluster: cluster ?? undefined,
     upstream,
     workspace,
     jobs,
@@ -138,6 +175,11 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
         },
   });
 
+  if (cluster) {
+    const shared = cluster;
+    workspace.setAppendLock((append) => shared.withLock("manifest", append));
+    shared.start();
+  }
   let closed = false;
   return {
     config,
@@ -149,7 +191,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     provider: endpoint.provider,
     downloadPolicy: downloadPolicy(config, profile, simulator ? new URL(simulator.baseURL).origin : null),
     simulator,
-    async close() {
+    cluster,
+    async close(graceMs?: number) {
+      await cluster?.close(graceMs);
       if (closed) return;
       closed = true;
       await jobs.abortAll("the server is shutting down");

@@ -18,6 +18,8 @@ const KEY_SHAPE = /(?<![A-Za-z0-9])sk-[A-Za-z0-9_*.-]{6,}/g;
 // ... or glued to a word, when it looks like a real key (long, with a digit and an upper-case letter).
 const KEY_SHAPE_GLUED = /sk-(?=[A-Za-z0-9_.-]*[0-9])(?=[A-Za-z0-9_.-]*[A-Z])[A-Za-z0-9_.-]{20,}/g;
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/*-]{6,}=*/gi;
+/** The password in a connection URL (redis://user:password@host). */
+const URL_PASSWORD = /\b(rediss?:\/\/[^:@/\s]*:)[^@/\s]+@/gi;
 
 const BASE = 31;
 const BASE_POW = (() => {
@@ -90,7 +92,18 @@ export function redactText(text: string): string {
   return out
     .replace(KEY_SHAPE, `sk-${REDACTED}`)
     .replace(KEY_SHAPE_GLUED, `sk-${REDACTED}`)
-    .replace(BEARER, `$1 ${REDACTED}`);
+    .replace(BEARER, `$1 ${REDACTED}`)
+    .replace(URL_PASSWORD, `$1${REDACTED}@`);
+}
+
+/** Registers the password of a connection URL (PIXELWRIGHT_REDIS_URL) as a secret. */
+export function registerUrlSecret(url: string | undefined): void {
+  if (!url) return;
+  try {
+    registerSecret(decodeURIComponent(new URL(url).password));
+  } catch {
+    // Not a URL: the config check refuses it with its own message.
+  }
 }
 
 /** redactText for an optional value. */

@@ -74,6 +74,26 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * Liveness, and with Redis the replica's link to the others. `?ready=1` answers 503 while Redis is unreachable, for
+ * load balancers that route by status.
+ */
+function health(runtime: Runtime, url: URL, res: ServerResponse): void {
+  const shared = runtime.cluster?.health();
+  const ready = !shared || shared.redis === "connected";
+  sendJson(res, url.searchParams.get("ready") === "1" && !ready ? 503 : 200, {
+    ok: true,
+    ready,
+    version: VERSION,
+    provider: runtime.provider,
+    jobs: {
+      running: shared ? shared.running_here : runtime.jobs.running().length,
+      upstream_in_flight: runtime.limiter.inFlight,
+    },
+    ...(shared ? { redis: shared.redis } : {}),
+  });
+}
+
 /** Refuses configurations that would expose a paid key and a writable disk to the network by accident. */
 export function checkExposure(options: HttpOptions): void {
   if (isLoopback(options.host)) return;
@@ -164,14 +184,7 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
     if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) {
       return sendJson(res, 403, rpcError(-32000, "Origin not allowed."));
     }
-    if (url.pathname === "/healthz" && req.method === "GET") {
-      return sendJson(res, 200, {
-        ok: true,
-        version: VERSION,
-        provider: runtime.provider,
-        jobs: { running: runtime.jobs.running().length, upstream_in_flight: runtime.limiter.inFlight },
-      });
-    }
+    if (url.pathname === "/healthz" && req.method === "GET") return health(runtime, url, res);
     if (url.pathname !== "/mcp") {
       // The gallery (GET /gallery, /gallery/thumbs/{name}, /images/{name}): same token, Host and Origin rules.
       handleGallery(req, res, url, galleryRoutes).then(
@@ -224,6 +237,8 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
   );
 
   const close = async (graceMs = 10_000) => {
+    // Shared jobs: take no new ones at once (queued ones go to the other replicas); running ones get the grace period.
+    const sharedClosed = runtime.cluster?.close(graceMs);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
@@ -236,6 +251,7 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
       }, graceMs);
       timer.unref();
     });
+    await sharedClosed;
   };
   return { url: `http://${hostForUrl}:${port}/mcp`, port, server, close };
 }

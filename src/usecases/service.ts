@@ -5,7 +5,8 @@ import { endpointPath, type GenerateArgs, type ProfileLimits, requestedOf } from
 import { EXPERIMENTAL_PIXELS, generationResult } from "../contract/results.js";
 import type { GenerationResult } from "../contract/schemas.js";
 import { BusyError, InputError } from "../errors.js";
-import type { Job, JobRegistry } from "../jobs/registry.js";
+import type { SharedJob } from "../jobs/cluster.js";
+import type { Job, JobContext, JobRegistry } from "../jobs/registry.js";
 import type { Logger } from "../log.js";
 import type { DownloadPolicy } from "../upstream/download.js";
 import type { Upstream } from "../upstream/index.js";
@@ -13,6 +14,7 @@ import type { Workspace } from "../workspace/workspace.js";
 import { dedupeKey, type PrepareDefaults, type PreparedGeneration, prepareGeneration } from "./generate/prepare.js";
 import { runGeneration } from "./generate/run.js";
 import { recoverJob } from "./recover.js";
+import { awaitShared, type GenerationCluster, type GenerationPayload, reusedCaveat } from "./shared.js";
 import { expectation, type VerifyResult, verifyPath, verifyUrl } from "./verify.js";
 import { awaitJob, snapshot, type WaitOptions } from "./wait.js";
 
@@ -32,6 +34,8 @@ export interface ServiceDeps {
   downloadPolicy: DownloadPolicy;
   /** Running plus queued jobs allowed at once; beyond that generate_image answers "busy". */
   maxActiveJobs: number;
+  /** Jobs shared with other replicas through Redis (PIXELWRIGHT_REDIS_URL); unset: the in-process registry. */
+  cluster?: GenerationCluster | undefined;
 }
 
 export interface GenerateOptions extends WaitOptions {
@@ -61,6 +65,7 @@ export class ImageService {
     const prepared = await this.prepare(args, defaults, options);
     if (options.dryRun) return this.dryRun(prepared);
     const key = dedupeKey(deps.provider, prepared, options.filename);
+    if (deps.cluster) return this.generateShared(deps.cluster, args, key, prepared, options);
     const existing = options.fresh ? undefined : deps.jobs.findReusable(key);
     if (existing) return this.reuse(existing, options);
     this.checkCapacity();
@@ -125,6 +130,45 @@ export class ImageService {
     };
   }
 
+  private async generateShared(
+    cluster: GenerationCluster,
+    args: GenerateArgs,
+    key: string,
+    prepared: PreparedGeneration,
+    options: GenerateOptions,
+  ): Promise<GenerationResult> {
+    const payload: GenerationPayload = {
+      args,
+      filename: options.filename ?? null,
+      workspaceOnly: options.workspaceOnly ?? false,
+      warmPreview: options.warmPreview ?? false,
+    };
+    const about = this.about(prepared);
+    const { job, reused } = await cluster.submit({ key: options.fresh ? null : key, about, payload });
+    const result = await awaitShared(cluster, job, options, this.sharedView());
+    if (!reused) return result;
+    this.deps.logger.info({ job: job.id }, "identical request: reusing the shared job instead of a new paid call");
+    return { ...result, reused_job: true, caveats: [...result.caveats, reusedCaveat(job)] };
+  }
+
+  /** Runs a shared job this replica took from the queue: prepared again from its arguments, then generated. */
+  async runShared(payload: GenerationPayload, ctx: JobContext): Promise<GenerationResult> {
+    const { deps } = this;
+    const defaults = { model: deps.defaultModel, responsesModel: deps.defaultResponsesModel, profile: deps.profile };
+    const { req, inputs } = await prepareGeneration(payload.args, defaults, deps.workspace, {
+      workspaceOnly: payload.workspaceOnly,
+    });
+    const input = {
+      jobId: ctx.jobId,
+      req,
+      inputs,
+      filename: payload.filename ?? undefined,
+      provider: deps.provider,
+      warmPreview: payload.warmPreview,
+    };
+    return runGeneration(input, deps, ctx);
+  }
+
   private checkCapacity(): void {
     const { deps } = this;
     const active = deps.jobs.running().length + this.preparing;
@@ -136,16 +180,21 @@ export class ImageService {
     }
   }
 
-  private start(key: string, { req, inputs }: PreparedGeneration, options: GenerateOptions): Job<GenerationResult> {
-    const { deps } = this;
+  private about({ req }: PreparedGeneration): { label: string; typical: string } {
     const label = `rendering ${req.wireSize}${req.n > 1 ? ` x${req.n}` : ""} ${req.quality}`;
     const slow = (req.width ?? 0) * (req.height ?? 0) > EXPERIMENTAL_PIXELS;
-    const typical = deps.offline
+    const typical = this.deps.offline
       ? "the offline simulator usually answers within seconds"
       : slow
         ? "usually 60-180 s"
         : "usually 10-60 s";
-    return deps.jobs.start(key, { label, typical }, (ctx) =>
+    return { label, typical };
+  }
+
+  private start(key: string, prepared: PreparedGeneration, options: GenerateOptions): Job<GenerationResult> {
+    const { deps } = this;
+    const { req, inputs } = prepared;
+    return deps.jobs.start(key, this.about(prepared), (ctx) =>
       runGeneration(
         {
           jobId: ctx.jobId,
@@ -163,6 +212,7 @@ export class ImageService {
 
   /** Waits for a job (by id) and reports it exactly like a completed generate_image. */
   async collect(jobId: string, options: WaitOptions): Promise<GenerationResult> {
+    if (this.deps.cluster) return this.collectShared(this.deps.cluster, jobId, options);
     const job = this.deps.jobs.get(jobId);
     if (job) return this.await(job, options);
     const recovered = await recoverJob(this.deps.workspace, jobId);
@@ -173,8 +223,26 @@ export class ImageService {
     );
   }
 
+  private async collectShared(cluster: GenerationCluster, jobId: string, options: WaitOptions) {
+    const job: SharedJob<GenerationResult> | null = /^job_[0-9a-f]{16}$/.test(jobId) ? await cluster.get(jobId) : null;
+    // A job whose replica lost Redis after saving its images is complete in the workspace: that record wins.
+    if (!job || job.lost) {
+      const recovered = await recoverJob(this.deps.workspace, jobId);
+      if (recovered) return recovered;
+    }
+    if (job) return awaitShared(cluster, job, options, this.sharedView());
+    throw new InputError(
+      `no job "${jobId}" is known to any replica, and the workspace (${this.deps.workspace.root}) has no record of it: generate again.`,
+      "job_id",
+    );
+  }
+
   private await(job: Job<GenerationResult>, options: WaitOptions): Promise<GenerationResult> {
     return awaitJob(this.deps.jobs, job, options, this.view());
+  }
+
+  private sharedView() {
+    return { ...this.view(), recover: (jobId: string) => recoverJob(this.deps.workspace, jobId) };
   }
 
   private view() {

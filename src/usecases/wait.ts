@@ -18,12 +18,28 @@ export interface WaitOptions {
   onProgress?: (update: JobProgress) => void;
 }
 
+/** What a result is built from: an in-process job or a shared one (jobs/cluster.ts). */
+export type JobState = Pick<
+  Job<GenerationResult>,
+  | "id"
+  | "status"
+  | "label"
+  | "typical"
+  | "createdAt"
+  | "finishedAt"
+  | "result"
+  | "error"
+  | "endReason"
+  | "progress"
+  | "partials"
+>;
+
 export interface JobView {
   provider: string;
   offline: boolean;
 }
 
-export function progressMessage(job: Job<GenerationResult>, latest?: string): string {
+export function progressMessage(job: JobState, latest?: string): string {
   const elapsed = Math.round((Date.now() - job.createdAt) / 1000);
   const state = job.status === "queued" ? "queued" : job.label;
   const detail = latest && !latest.startsWith(job.label) ? ` (${latest})` : "";
@@ -31,7 +47,7 @@ export function progressMessage(job: Job<GenerationResult>, latest?: string): st
 }
 
 /** A job as a result: finished jobs give their result; running ones say how to collect them. */
-export function snapshot(job: Job<GenerationResult>, view: JobView): GenerationResult {
+export function snapshot(job: JobState, view: JobView): GenerationResult {
   if (job.status === "completed" && job.result) return job.result;
   const identity = {
     job_id: job.id,

@@ -42,6 +42,7 @@ export interface SavedFile {
 export class Workspace {
   private rootReal: string | undefined;
   private manifestQueue: Promise<void> = Promise.resolve();
+  private appendLock: ((append: () => Promise<void>) => Promise<void>) | null = null;
 
   constructor(
     readonly root: string,
@@ -97,12 +98,21 @@ export class Workspace {
     return target;
   }
 
-  /** One line per image; appends are serialized so lines never interleave. */
+  /**
+   * Serializes manifest appends with other machines sharing this directory (replicas: a lock held in Redis), for
+   * filesystems whose O_APPEND is not atomic across clients (NFS). Each append opens and closes the file under it.
+   */
+  setAppendLock(lock: (append: () => Promise<void>) => Promise<void>): void {
+    this.appendLock = lock;
+  }
+
+  /** One line per image, one O_APPEND write; appends are serialized so lines never interleave. */
   appendManifest(record: unknown): Promise<void> {
     const line = `${JSON.stringify(record)}\n`;
     const next = this.manifestQueue.then(async () => {
       const root = await this.init();
-      await appendFile(join(root, MANIFEST), line);
+      const append = () => appendFile(join(root, MANIFEST), line);
+      await (this.appendLock ? this.appendLock(append) : append());
     });
     this.manifestQueue = next.catch(() => {});
     return next;

@@ -6,7 +6,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { connectInProcess } from "../../src/cli/call.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
-import { createRuntime, type Runtime } from "../../src/runtime.js";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime.js";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../src/simulator/server.js";
 
 export interface SimHarness {
@@ -27,6 +27,7 @@ export interface SimHarness {
 export async function connectWithSimulator(
   config: Partial<Config> = {},
   simOptions: SimulatorOptions = {},
+  runtimeOptions: RuntimeOptions = {},
 ): Promise<SimHarness> {
   const sim = await startSimulator({ apiKey: "test-key", ...simOptions });
   // A private parent folder, so a test can check that nothing was written beside the workspace.
@@ -37,7 +38,7 @@ export async function connectWithSimulator(
   const runtime = await createRuntime(
     { ...base, baseURL: sim.baseURL, timeoutSeconds: 5, ...config },
     createLogger("silent"),
-    { retryBaseDelayMs: 50 },
+    { retryBaseDelayMs: 50, ...runtimeOptions },
   );
   const { client, close } = await connectInProcess(runtime);
   return {

@@ -81,6 +81,8 @@ function houseRuleBreaches(files: SourceFile[]): Breach[] {
       if ((spec === "openai" || spec.startsWith("openai/")) && here !== "upstream")
         breach(file.path, `imports ${spec}: only upstream/ talks to the OpenAI SDK`);
       if (spec === "sharp" && here !== "imaging") breach(file.path, "imports sharp: only imaging/ runs sharp");
+      if ((spec === "bullmq" || spec === "ioredis") && file.path !== "jobs/redis.ts")
+        breach(file.path, `imports ${spec}: only jobs/redis.ts talks to Redis`);
       const landed = target(file.path, spec);
       const there = landed ? floor(landed) : null;
       if (there === "simulator" && here !== "simulator" && file.path !== "runtime.ts")
@@ -92,6 +94,9 @@ function houseRuleBreaches(files: SourceFile[]): Breach[] {
       if (here === "contract" && there && there !== "contract" && landed !== "errors.ts")
         breach(file.path, `imports ${spec}: contract/ imports only contract/ and errors.ts`);
     }
+    // The default (no Redis) server never loads bullmq: jobs/redis.ts is imported only with import().
+    if (/^import\s+(?!type\b)[^;]*from\s*["'][./]*(jobs\/)?redis\.js["']/m.test(file.text))
+      breach(file.path, "imports jobs/redis.ts statically: Redis loads lazily, only with PIXELWRIGHT_REDIS_URL");
     const fsImport = file.text.match(/import\s*\{([^}]*)\}\s*from\s*["']node:fs(?:\/promises)?["']/g) ?? [];
     if (here !== "workspace" && fsImport.some((line) => FS_WRITES.test(line)))
       breach(file.path, "writes files: only workspace/ writes to disk");
@@ -139,6 +144,8 @@ describe("the house rules", () => {
     ],
     ["an error class outside errors.ts", "imaging/x.ts", "export class Oops extends Error {}", /errors\.ts/],
     ["a room over 400 lines", "jobs/x.ts", "\n".repeat(401), /over 400 lines/],
+    ["bullmq imported outside jobs/redis.ts", "jobs/x.ts", 'const b = await import("bullmq");', /only jobs\/redis/],
+    ["Redis loaded eagerly", "runtime.ts", 'import { connectRedisCluster } from "./jobs/redis.js";', /lazily/],
   ])("catches %s", (_name, path, text, rule) => {
     const imports = [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2] ?? m[3]) as string);
     const breaches = houseRuleBreaches([{ path, text, imports }]);

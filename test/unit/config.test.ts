@@ -30,6 +30,14 @@ describe("configuration", () => {
     expect(() => loadConfig({ env: { OPENAI_BASE_URL: "not a url" } })).toThrow(/OPENAI_BASE_URL/);
   });
 
+  it("takes a redis:// or rediss:// URL for replicas and refuses anything else", () => {
+    expect(loadConfig({ env: {} }).redisUrl).toBeUndefined();
+    expect(loadConfig({ env: {} }).redisLockSeconds).toBe(30);
+    const env = { PIXELWRIGHT_REDIS_URL: "rediss://:pw@redis.internal:6380/2", PIXELWRIGHT_REDIS_LOCK_SECONDS: "5" };
+    expect(loadConfig({ env })).toMatchObject({ redisUrl: env.PIXELWRIGHT_REDIS_URL, redisLockSeconds: 5 });
+    expect(() => loadConfig({ env: { PIXELWRIGHT_REDIS_URL: "http://redis:6379" } })).toThrow(/PIXELWRIGHT_REDIS_URL/);
+  });
+
   it("refuses an unknown profile and a generic gateway profile without a base URL", () => {
     expect(() => loadConfig({ env: { PIXELWRIGHT_PROFILE: "acme" } })).toThrow(/unknown profile 'acme'.*apiyi/);
     expect(() => loadConfig({ env: { PIXELWRIGHT_PROFILE: "openai-compatible", OPENAI_API_KEY: "k" } })).toThrow(

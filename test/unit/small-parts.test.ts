@@ -4,7 +4,7 @@ import { decodeBase64Strict, sniffImage } from "../../src/contract/formats.js";
 import { judge } from "../../src/contract/verdict.js";
 import { Limiter } from "../../src/jobs/limiter.js";
 import { createLogger } from "../../src/log.js";
-import { redactText, registerSecret } from "../../src/secrets.js";
+import { redactText, registerSecret, registerUrlSecret } from "../../src/secrets.js";
 
 describe("verdict", () => {
   it.each([
@@ -88,6 +88,14 @@ describe("secrets never reach logs", () => {
     expect(redactText("token my-http-token-123 and sk-proj-abcdefgh12345 and Bearer abc.def.ghi")).toBe(
       "token [redacted] and sk-[redacted] and Bearer [redacted]",
     );
+  });
+
+  it("redacts the password of a Redis URL, registered or not", () => {
+    registerUrlSecret("redis://:short@redis.internal:6379/0");
+    expect(redactText("connecting to rediss://app:s3cret-Pass@redis.internal:6380")).toBe(
+      "connecting to rediss://app:[redacted]@redis.internal:6380",
+    );
+    expect(redactText("AUTH failed for short")).toBe("AUTH failed for [redacted]");
   });
 
   it("scrubs them from pino output, in messages and fields", () => {

@@ -1,0 +1,199 @@
+// Two `pixelwright http` replicas from dist on one shared workspace and one Redis, against one simulator whose
+// upstream calls are counted: to a client they behave like one server.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { GenerationResult } from "../../src/contract/schemas.js";
+import { type Simulator, startSimulator } from "../../src/simulator/server.js";
+import { type HttpServerProcess, httpClient, raw, spawnHttp } from "../helpers/http.js";
+import { type RedisServer, startRedis } from "../helpers/redis.js";
+import { runCli, tempWorkspace } from "../helpers/spawn.js";
+
+const KEY = "sk-replicas-secret-key-0123456789";
+let redis: RedisServer;
+let sim: Simulator;
+let a: HttpServerProcess;
+let b: HttpServerProcess;
+let clientA: Client;
+let clientB: Client;
+const workspace = tempWorkspace();
+
+function env(): Record<string, string> {
+  return {
+    PIXELWRIGHT_WORKSPACE: workspace,
+    OPENAI_API_KEY: KEY,
+    OPENAI_BASE_URL: sim.baseURL,
+    PIXELWRIGHT_REDIS_URL: redis.url,
+    PIXELWRIGHT_MAX_CONCURRENCY: "2",
+    // A dead replica's job is declared lost after ~6-9 s instead of 30-45 s.
+    PIXELWRIGHT_REDIS_LOCK_SECONDS: "6",
+  };
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  sim = await startSimulator({ apiKey: KEY });
+  [a, b] = await Promise.all([spawnHttp(env()), spawnHttp(env())]);
+  [clientA, clientB] = await Promise.all([httpClient(a.url), httpClient(b.url)]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.allSettled([clientA.close(), clientB.close()]);
+  await Promise.allSettled([a.stop(), b.stop()]);
+  await sim.close();
+  await redis.close();
+}, 60_000);
+beforeEach(() => sim.reset());
+
+async function generate(client: Client, args: Record<string, unknown>): Promise<CallToolResult> {
+  return (await client.callTool({ name: "generate_image", arguments: args }, undefined, {
+    timeout: 120_000,
+  })) as CallToolResult;
+}
+
+const result = (r: CallToolResult) => r.structuredContent as unknown as GenerationResult;
+const text = (r: CallToolResult) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+
+async function health(server: HttpServerProcess): Promise<Record<string, unknown>> {
+  const res = await raw(server.url.replace("/mcp", "/healthz"), { method: "GET" });
+  return JSON.parse(res.body) as Record<string, unknown>;
+}
+
+async function until(check: () => Promise<boolean> | boolean, what: string, ms = 30_000): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("two replicas on one Redis and one shared workspace", () => {
+  it("reports Redis connectivity on /healthz, without the secret", async () => {
+    const body = await health(a);
+    expect(body).toMatchObject({ ok: true, ready: true, redis: "connected" });
+    expect(JSON.stringify(body)).not.toContain(KEY);
+  });
+
+  it("collects on replica B a job started on replica A", async () => {
+    sim.setLatency(1500);
+    const started = result(await generate(clientA, { prompt: "started on A", wait_seconds: 0.2 }));
+    expect(started.status).toBe("running");
+    const collected = (await clientB.callTool(
+      { name: "verify_image", arguments: { job_id: started.job_id, wait_seconds: 60 } },
+      undefined,
+      { timeout: 120_000 },
+    )) as CallToolResult;
+    expect(collected.structuredContent).toMatchObject({ status: "verified", images: [{ width: 1024, height: 1024 }] });
+    const path = (collected.structuredContent as { images: { path: string }[] }).images[0]?.path as string;
+    expect(existsSync(path)).toBe(true);
+    expect(sim.stats.imageRequests).toBe(1);
+  });
+
+  it("reuses the running job for an identical request on B while A runs it: one upstream call", async () => {
+    sim.setLatency(1500);
+    const first = result(await generate(clientA, { prompt: "asked twice", wait_seconds: 0.2 }));
+    const second = result(await generate(clientB, { prompt: "asked twice", wait_seconds: 60 }));
+    expect(second).toMatchObject({ status: "completed", job_id: first.job_id, reused_job: true });
+    expect(sim.stats.imageRequests).toBe(1);
+  });
+
+  it("keeps 6 jobs on both replicas to the global limit of 2 upstream requests in flight", async () => {
+    sim.setLatency(600);
+    const calls = [0, 1, 2, 3, 4, 5].map((i) =>
+      generate(i % 2 ? clientB : clientA, { prompt: `fan ${i}`, wait_seconds: 120 }),
+    );
+    const results = (await Promise.all(calls)).map(result);
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill("completed"));
+    expect(sim.stats.imageRequests).toBe(6);
+    expect(sim.stats.maxInFlight).toBe(2);
+    // Both replicas appended to one manifest: every line whole, one per image.
+    const lines = readFileSync(join(workspace, "manifest.jsonl"), "utf8").trim().split("\n");
+    const ids = lines.map((line) => (JSON.parse(line) as { job_id: string }).job_id);
+    for (const r of results) expect(ids).toContain(r.job_id);
+  });
+
+  it("answers busy while Redis is down, and works again when it is back", async () => {
+    await redis.stop();
+    await until(async () => (await health(a)).redis === "unreachable", "A to see Redis gone");
+    const refused = await generate(clientA, { prompt: "during the outage", wait_seconds: 5 });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toMatch(/unreachable.*Retry after 5 s/);
+    const notReady = await raw(a.url.replace("/mcp", "/healthz?ready=1"), { method: "GET" });
+    expect(notReady.status).toBe(503);
+    expect(sim.stats.imageRequests).toBe(0);
+
+    await redis.start();
+    await until(async () => (await health(a)).redis === "connected", "A to see Redis back");
+    const after = result(await generate(clientA, { prompt: "after the outage", wait_seconds: 60 }));
+    expect(after.status).toBe("completed");
+    expect(sim.stats.imageRequests).toBe(1);
+  }, 90_000);
+
+  it("on SIGTERM finishes the replica's running jobs and hands its queued ones to the other replica", async () => {
+    sim.setLatency(2500);
+    const started = [];
+    for (const i of [1, 2, 3])
+      started.push(result(await generate(clientA, { prompt: `rolled ${i}`, wait_seconds: 0 })));
+    await until(() => sim.stats.inFlight === 2, "two requests in flight (the global limit), one queued");
+    const [ra, rb] = (await Promise.all([health(a), health(b)])).map((h) => (h.jobs as { running: number }).running);
+    const stopA = (ra as number) >= (rb as number);
+    const [leaving, stays] = stopA ? [a, clientB] : [b, clientA];
+    expect(Math.max(ra as number, rb as number)).toBeGreaterThan(0);
+    expect(await leaving.stop()).toBe(0);
+
+    for (const job of started) {
+      const collected = (await stays.callTool(
+        { name: "verify_image", arguments: { job_id: job.job_id, wait_seconds: 60 } },
+        undefined,
+        { timeout: 120_000 },
+      )) as CallToolResult;
+      expect(collected.structuredContent).toMatchObject({ status: "verified" });
+    }
+    expect(sim.stats.imageRequests).toBe(3);
+
+    // Put a replica back in its place for the next test.
+    const replacement = await spawnHttp(env());
+    const client = await httpClient(replacement.url);
+    if (stopA) [a, clientA] = [replacement, client];
+    else [b, clientB] = [replacement, client];
+  }, 90_000);
+
+  it("fails the job of a replica killed mid-request as 'replica lost; may have been billed', never re-sent", async () => {
+    sim.setLatency(5000);
+    const started = result(await generate(clientA, { prompt: "in flight when killed", wait_seconds: 0.2 }));
+    await until(() => sim.stats.inFlight === 1, "the request to be in flight");
+    // BullMQ gives the job to whichever replica is free: kill the one that runs it.
+    const [ha, hb] = await Promise.all([health(a), health(b)]);
+    const runsOnA = (ha.jobs as { running: number }).running === 1;
+    const [victim, survivor] = runsOnA ? [a, clientB] : [b, clientA];
+    expect((runsOnA ? hb : ha).jobs).toMatchObject({ running: 0 });
+    const gone = new Promise((r) => victim.child.once("exit", r));
+    victim.child.kill("SIGKILL");
+    await gone;
+
+    const collected = (await survivor.callTool(
+      { name: "verify_image", arguments: { job_id: started.job_id, wait_seconds: 60 } },
+      undefined,
+      { timeout: 120_000 },
+    )) as CallToolResult;
+    expect(collected.structuredContent).toMatchObject({ status: "failed" });
+    expect(text(collected)).toContain("replica lost; may have been billed");
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(sim.stats.imageRequests).toBe(1);
+  }, 90_000);
+});
+
+describe("a replica that cannot reach Redis at start", () => {
+  it("refuses to start with a clear error and the password redacted", async () => {
+    const password = "redis-pass-do-not-leak";
+    const { code, stderr } = await runCli(["http", "--port", "0"], {
+      PIXELWRIGHT_WORKSPACE: workspace,
+      PIXELWRIGHT_REDIS_URL: `redis://user:${password}@127.0.0.1:1`,
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/cannot reach Redis at redis:\/\/user:\[redacted\]@127\.0\.0\.1:1/);
+    expect(stderr).not.toContain(password);
+  });
+});

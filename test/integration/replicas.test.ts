@@ -1,0 +1,59 @@
+// The shared (Redis) job path in one process, through the real MCP client: what a caller who leaves does to a job.
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { GenerationResult } from "../../src/contract/schemas.js";
+import { type RedisServer, startRedis } from "../helpers/redis.js";
+import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
+
+let redis: RedisServer;
+let h: SimHarness;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  h = await connectWithSimulator({ redisUrl: redis.url, maxConcurrency: 2 }, {}, { shared: true });
+}, 30_000);
+afterAll(async () => {
+  await h.close();
+  await redis.close();
+});
+beforeEach(() => h.sim.reset());
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > 20_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("shared jobs and callers who leave", () => {
+  it("stops the upstream request when the only caller of a shared job cancels", async () => {
+    h.sim.setLatency(5000);
+    const controller = new AbortController();
+    const call = h.client.callTool({ name: "generate_image", arguments: { prompt: "left alone" } }, undefined, {
+      signal: controller.signal,
+    });
+    await until(() => h.sim.stats.inFlight === 1, "the request to be in flight");
+    controller.abort("user pressed stop");
+    await expect(call).rejects.toThrow();
+    await until(() => h.sim.stats.requests[0]?.aborted === true, "the upstream request to be aborted");
+    expect(h.files()).toEqual([]);
+  });
+
+  it("keeps a shared job running when one of its two callers cancels", async () => {
+    h.sim.setLatency(1500);
+    const args = { prompt: "shared then left", return_image: "none" };
+    const controller = new AbortController();
+    const first = h.client.callTool({ name: "generate_image", arguments: args }, undefined, {
+      signal: controller.signal,
+    });
+    await until(() => h.sim.stats.inFlight === 1, "the request to be in flight");
+    const second = h.call("generate_image", args);
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    await expect(first).rejects.toThrow();
+    const result = (await second).structuredContent as unknown as GenerationResult;
+    expect(result).toMatchObject({ status: "completed", reused_job: true });
+    expect(h.sim.stats.imageRequests).toBe(1);
+  });
+});
