@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { callTool, parseToolArguments } from "./cli/call.js";
+import { parseToolArguments } from "./cli/call.js";
+import { EXIT_CODES_HELP, runCallCommand } from "./cli/call-command.js";
 import { CONFIG_FLAGS, describeSettings, loadConfig } from "./config.js";
 import { ConfigError, InputError, PixelwrightError } from "./errors.js";
 import { createLogger, type LogLevel } from "./log.js";
@@ -14,7 +15,10 @@ const HELP = `pixelwright ${VERSION} — an MCP server for GPT image generation 
 
 Usage:
   pixelwright [stdio]                  serve MCP over stdio (what MCP clients run)
-  pixelwright call <tool> '<json>'     run one tool in-process and print its structured result as JSON
+  pixelwright call <tool> '<json>'     run one tool in-process: progress on stderr, the result on stdout
+        [--json] [--quiet]             (--json: the structured result, the default when stdout is not a terminal;
+                                        --quiet: no progress)
+  pixelwright doctor [--json]          check the set-up (Node, sharp, configuration, workspace, key, clients)
   pixelwright http [--host H] [--port N]   serve MCP over Streamable HTTP at /mcp (default 127.0.0.1:8808)
   pixelwright gallery [--port N]       serve the workspace gallery on loopback and print its URL
   pixelwright simulator [--port N]     run the offline OpenAI-compatible image simulator (default port 8787)
@@ -32,6 +36,8 @@ ${describeSettings()
   .map((s) => `  ${("flag" in s && s.flag ? `--${s.flag}` : "(env only)").padEnd(22)} ${s.env}`)
   .join("\n")}
 
+${EXIT_CODES_HELP}
+
 Logs go to stderr. With no OPENAI_API_KEY the server runs offline.
 `;
 
@@ -41,6 +47,8 @@ function parseCli(argv: string[]) {
     version: { type: "boolean", short: "v" },
     port: { type: "string" },
     host: { type: "string" },
+    json: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
   };
   for (const flag of CONFIG_FLAGS) {
     options[flag] = { type: flag === "offline" || flag === "allow-private-urls" ? "boolean" : "string" };
@@ -71,6 +79,11 @@ async function main(argv: string[]): Promise<number> {
   for (const [key, value] of Object.entries(values)) {
     if (CONFIG_FLAGS.includes(key) && value !== undefined) flags[key] = value as string | boolean;
   }
+  if (command === "doctor") {
+    const { runDoctorCommand } = await import("./cli/doctor.js");
+    const host = typeof values.host === "string" ? values.host : undefined;
+    return runDoctorCommand({ flags, json: values.json === true, ...(host ? { host } : {}) });
+  }
   const config = loadConfig({ flags });
   registerSecret(config.apiKey);
   registerSecret(config.httpToken);
@@ -93,14 +106,7 @@ async function main(argv: string[]): Promise<number> {
       const args = parseToolArguments(json);
       const runtime = await createRuntime(config, logger);
       try {
-        const result = await callTool(runtime, tool, args);
-        if (result.isError) {
-          const text = result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
-          writeStderr(text);
-          return 1;
-        }
-        await writeStdout(JSON.stringify(result.structuredContent, null, 2));
-        return 0;
+        return await runCallCommand(runtime, { tool, args, json: values.json === true, quiet: values.quiet === true });
       } finally {
         await runtime.close();
       }

@@ -81,6 +81,28 @@ export function describeSettings(): { env: string; flag?: string }[] {
   return Object.values(SOURCES);
 }
 
+export interface SettingOrigin {
+  key: keyof Config;
+  /** Where the value in force came from: flags win over the environment, which wins over the default. */
+  source: "default" | "env" | "flag";
+  /** The environment variable (or flag) that sets it. */
+  env: string;
+  flag: string | null;
+}
+
+/** For each setting, where its value in force comes from (`pixelwright doctor`). */
+export function settingOrigins(
+  env: NodeJS.ProcessEnv = process.env,
+  flags: Record<string, string | boolean> = {},
+): SettingOrigin[] {
+  return (Object.entries(SOURCES) as Array<[keyof Config, { env: string; flag?: string }]>).map(([key, source]) => {
+    const flag = source.flag ?? null;
+    const fromEnv = env[source.env] !== undefined && env[source.env] !== "";
+    const origin = flag !== null && flags[flag] !== undefined ? "flag" : fromEnv ? "env" : "default";
+    return { key, source: origin, env: source.env, flag };
+  });
+}
+
 /** ~/Pictures/pixelwright when ~/Pictures exists, else ~/pixelwright: never the cwd, which clients often set to /. */
 export function defaultWorkspace(home = homedir(), exists: (p: string) => boolean = existsSync): string {
   const pictures = join(home, "Pictures");

@@ -43,7 +43,17 @@ export function parseToolArguments(json: string | undefined): Record<string, unk
   return value as Record<string, unknown>;
 }
 
-export async function callTool(runtime: Runtime, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+export interface CallOptions {
+  /** Receives the server's progress notifications (the client then sends a progress token with the call). */
+  onprogress?: (update: { progress: number; total?: number; message?: string }) => void;
+}
+
+export async function callTool(
+  runtime: Runtime,
+  name: string,
+  args: Record<string, unknown>,
+  options: CallOptions = {},
+): Promise<CallToolResult> {
   const session = await connectInProcess(runtime);
   try {
     const { tools } = await session.client.listTools();
@@ -53,6 +63,7 @@ export async function callTool(runtime: Runtime, name: string, args: Record<stri
     // A long generation may take minutes: the in-process client must not give up first.
     return (await session.client.callTool({ name, arguments: args }, undefined, {
       timeout: 60 * 60 * 1000,
+      ...(options.onprogress ? { onprogress: options.onprogress } : {}),
     })) as CallToolResult;
   } finally {
     await session.close();

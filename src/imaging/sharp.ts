@@ -14,3 +14,9 @@ export function loadSharp(): Promise<typeof Sharp> {
   });
   return loaded;
 }
+
+/** sharp's own version and its libvips', loading it if needed (for `pixelwright doctor`); throws when it cannot load. */
+export async function sharpVersions(): Promise<{ sharp: string; libvips: string }> {
+  const sharp = await loadSharp();
+  return { sharp: sharp.versions.sharp, libvips: sharp.versions.vips };
+}

@@ -10,7 +10,7 @@ import { InputError } from "../errors.js";
 import { type OpenedFile, openInRoots, readInRoots, rootsOf, within } from "./files.js";
 
 export const MANIFEST = "manifest.jsonl";
-const TEMP_PREFIX = ".tmp-";
+export const TEMP_PREFIX = ".tmp-";
 /** The largest file served as a resource (a 4K PNG is about 25 MB). */
 const MAX_RESOURCE_BYTES = 64 * 1024 * 1024;
 

@@ -1,0 +1,86 @@
+// `pixelwright call <tool> '<json>'`: one tool call through the in-process client, with progress on stderr, the
+// result on stdout (a few readable lines on a terminal, the structured JSON for scripts) and an exit code that says
+// whether it worked.
+
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { writeStderr, writeStdout } from "../output.js";
+import type { Runtime } from "../runtime.js";
+import { callTool } from "./call.js";
+import { createProgressDisplay } from "./progress.js";
+
+export const EXIT_OK = 0;
+/** The call failed: a generation or verification with status "failed", or the tool refused the request. */
+export const EXIT_FAILED = 1;
+/** Bad usage or configuration: nothing was sent (also a port already in use). */
+export const EXIT_USAGE = 2;
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  done: completed, verified, running (collect it later with verify_image), or any other answer
+  1  failed: the result's status is "failed", or the tool refused the request (the reason is on stderr);
+     for doctor: at least one check failed
+  2  bad usage or configuration, nothing was sent (also: the HTTP port is already in use)`;
+
+export type OutputMode = "json" | "text";
+
+/** --json, or stdout is not a terminal: the structured result. A person at a terminal: the readable lines. */
+export function outputMode(json: boolean, stdoutIsTTY: boolean): OutputMode {
+  return json || !stdoutIsTTY ? "json" : "text";
+}
+
+function structured(result: CallToolResult): Record<string, unknown> {
+  return (result.structuredContent ?? {}) as Record<string, unknown>;
+}
+
+/** 1 when the tool refused or the result's status is "failed"; 0 for everything else (completed, verified, running). */
+export function exitCodeFor(result: CallToolResult): number {
+  if (result.isError) return EXIT_FAILED;
+  return structured(result).status === "failed" ? EXIT_FAILED : EXIT_OK;
+}
+
+function firstText(result: CallToolResult): string {
+  const block = result.content.find((c) => c.type === "text");
+  return block && block.type === "text" ? block.text : "";
+}
+
+/** The readable form: the result's headline sentence, each saved path, the caveats and what to do next. */
+export function renderText(result: CallToolResult): string {
+  const data = structured(result);
+  const lines = [firstText(result).split("\n")[0] ?? ""];
+  const images = Array.isArray(data.images) ? (data.images as Array<{ path?: unknown }>) : [];
+  for (const image of images) if (typeof image.path === "string") lines.push(`  saved: ${image.path}`);
+  const caveats = Array.isArray(data.caveats) ? data.caveats : [];
+  for (const caveat of caveats) if (typeof caveat === "string") lines.push(`  note: ${caveat}`);
+  if (typeof data.next === "string" && data.next) lines.push(`  next: ${data.next}`);
+  return lines.join("\n");
+}
+
+export interface CallCommandOptions {
+  tool: string;
+  args: Record<string, unknown>;
+  json: boolean;
+  quiet: boolean;
+  stdoutIsTTY?: boolean;
+  stderrIsTTY?: boolean;
+}
+
+/** Runs the call and prints it; returns the exit code. */
+export async function runCallCommand(runtime: Runtime, options: CallCommandOptions): Promise<number> {
+  const stderrIsTTY = options.stderrIsTTY ?? process.stderr.isTTY === true;
+  const display = createProgressDisplay({ stream: process.stderr, tty: stderrIsTTY, quiet: options.quiet });
+  // On a terminal the line appears within half a second even while the server is still starting the job.
+  const early = setTimeout(() => display.begin(), 400);
+  let result: CallToolResult;
+  try {
+    result = await callTool(runtime, options.tool, options.args, { onprogress: display.onprogress });
+  } finally {
+    clearTimeout(early);
+    display.stop();
+  }
+  if (result.isError) {
+    writeStderr(firstText(result));
+    return EXIT_FAILED;
+  }
+  const mode = outputMode(options.json, options.stdoutIsTTY ?? process.stdout.isTTY === true);
+  await writeStdout(mode === "json" ? JSON.stringify(result.structuredContent, null, 2) : renderText(result));
+  return exitCodeFor(result);
+}
