@@ -18,6 +18,7 @@ import { handleControl, serveHosted } from "./control.js";
 import { parseFaults, parseVariants } from "./faults.js";
 import { apiError, isRejection, reject, requestId, sendJson } from "./http.js";
 import { handleImages } from "./images.js";
+import { handleModels } from "./models.js";
 import { handleResponses } from "./responses.js";
 
 export type { SimulatedRequest, Simulator, SimulatorOptions, SimulatorStats } from "./context.js";
@@ -65,6 +66,7 @@ async function route(state: SimState, ex: Exchange): Promise<void> {
   if (req.method === "GET" && url.pathname.startsWith("/files/")) return serveHosted(state, ex);
   if (url.pathname.startsWith("/_sim/")) return handleControl(state, ex);
   checkAuth(state, req);
+  if (req.method === "GET" && url.pathname === "/v1/models") return handleModels(ex);
   if (req.method === "POST") {
     const surface =
       url.pathname === "/v1/images/generations"
