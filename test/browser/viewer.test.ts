@@ -64,6 +64,9 @@ describe("the viewer in a real browser, hosted through the ext-apps AppBridge", 
       expect(await frame.textContent('[data-fact="provider"]')).toBe(String(result.structuredContent?.provider));
       expect(await frame.textContent('[data-fact="format"]')).toBe("PNG");
       await host.screenshot("viewer-4k-100pct");
+      const path = (result.structuredContent as { images: Array<{ path: string }> }).images[0]?.path;
+      await frame.click("#copy");
+      expect(await frame.inputValue("#path")).toBe(path);
     } finally {
       await host.close();
     }
@@ -97,6 +100,22 @@ describe("the viewer in a real browser, hosted through the ext-apps AppBridge", 
       await frame.press("#viewport", "0");
       expect(await frame.locator("#viewport").getAttribute("data-mode")).toBe("fit");
       expect(Number(await frame.locator("#viewport").getAttribute("data-scale"))).toBeLessThan(1);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it("keeps the preview, and says why, when the full file is too large to send through the chat", async () => {
+    const host = await viewerOn({}, { realistic: true });
+    try {
+      const result = await host.run("generate_image", { prompt: "a noisy 4K master", size: "3840x2160" });
+      const bytes = (result.structuredContent as { images: Array<{ bytes: number }> }).images[0]?.bytes ?? 0;
+      expect(bytes).toBeGreaterThan(5 * 1024 * 1024);
+      const { frame } = host;
+      await frame.waitForSelector('#viewport[data-source="preview"]', { timeout: 20_000 });
+      expect(await frame.textContent('[data-testid="source"]')).toMatch(/too large/);
+      expect(await host.calls()).toEqual([]);
+      expect(await frame.locator("[data-badge=verified]").count()).toBe(1);
     } finally {
       await host.close();
     }
