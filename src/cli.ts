@@ -135,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
       writeStderr(
         `gallery: ${handle.url.replace(/\/mcp$/, "/gallery")}${config.httpToken ? "?token=<PIXELWRIGHT_HTTP_TOKEN>" : ""}`,
       );
+      void runtime.warm();
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

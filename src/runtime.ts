@@ -4,11 +4,13 @@
 import type { Config } from "./config.js";
 import { tierModels } from "./contract/models.js";
 import type { GenerationResult } from "./contract/schemas.js";
+import { loadSharp } from "./imaging/sharp.js";
 import { Limiter } from "./jobs/limiter.js";
 import { JobRegistry } from "./jobs/registry.js";
 import type { Logger } from "./log.js";
 import { registerSecret } from "./secrets.js";
 import type { Simulator, SimulatorOptions } from "./simulator/server.js";
+import { getClient } from "./upstream/client.js";
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from "./upstream/download.js";
 import { findProfile, type GatewayProfile } from "./upstream/gateways.js";
 import { createUpstream } from "./upstream/index.js";
@@ -33,6 +35,11 @@ export interface Runtime {
   simulator: Simulator | null;
   /** Jobs shared with other replicas through Redis (HTTP with PIXELWRIGHT_REDIS_URL), else null. */
   cluster: GenerationCluster | null;
+  /**
+   * Loads `openai` (and builds the client) and `sharp` in the background, so the first image call does not pay for
+   * them; called by the serving transports once the MCP handshake is done. Idempotent; never throws.
+   */
+  warm(): Promise<void>;
   /** Stops work: shared jobs running here get graceMs to finish (queued ones go to other replicas). */
   close(graceMs?: number): Promise<void>;
 }
@@ -181,6 +188,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     shared.start();
   }
   let closed = false;
+  let warming: Promise<void> | null = null;
   return {
     config,
     logger,
@@ -192,6 +200,13 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     downloadPolicy: downloadPolicy(config, profile, simulator ? new URL(simulator.baseURL).origin : null),
     simulator,
     cluster,
+    warm() {
+      warming ??= Promise.all([getClient(endpoint, logger), loadSharp()]).then(
+        () => logger.debug("openai and sharp loaded ahead of the first image call"),
+        (err: unknown) => logger.debug({ err }, "warming up failed; the first image call will load what it needs"),
+      );
+      return warming;
+    },
     async close(graceMs?: number) {
       await cluster?.close(graceMs);
       if (closed) return;

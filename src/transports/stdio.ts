@@ -28,6 +28,12 @@ export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void
   process.stdin.on("close", () => void shutdown("stdin closed"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  // Once the handshake is done (never before: `initialize` answers first), load what the first image call needs.
+  const initialized = server.server.oninitialized;
+  server.server.oninitialized = () => {
+    initialized?.();
+    setImmediate(() => void runtime.warm());
+  };
   await server.connect(transport);
   logger.info({ workspace: runtime.config.workspace }, "pixelwright serving MCP on stdio");
 }

@@ -9,9 +9,11 @@ export type Page = "viewer" | "gallery";
 const cache = new Map<Page, Promise<string>>();
 
 async function load(page: Page): Promise<string> {
-  // Built: dist/ui/assets.js sits beside dist/ui/<page>.html. From the sources (tests): src/ui/ → dist/ui/.
+  // Built: dist/ui/assets.js sits beside dist/ui/<page>.html; bundled into dist/cli.js (or a chunk beside it):
+  // dist/ → dist/ui/. From the sources (tests): src/ui/ → dist/ui/.
   const candidates = [
     new URL(`./${page}.html`, import.meta.url),
+    new URL(`./ui/${page}.html`, import.meta.url),
     new URL(`../../dist/ui/${page}.html`, import.meta.url),
   ];
   for (const url of candidates) {

@@ -1,0 +1,89 @@
+// Bundles the start path (src/cli.ts and everything it imports statically) into dist/cli-main.js, so that starting
+// the server reads a few files instead of several hundred modules. dist/cli.js (the package's bin) is a launcher that
+// turns on Node's compile cache where Node has it (>= 22.1: compiled code is reused between starts) and then imports
+// the bundle; on older Node it only imports the bundle. What loads only on demand stays in chunks of its own
+// (the simulator, the HTTP transport, setup), and `openai` and `sharp` are never bundled: they load from
+// node_modules on first use (or when warmed after the handshake). Shared code goes into dist/cli-chunk-*.js, beside
+// cli.js, so every `import.meta.url` keeps pointing into dist/. Source maps: dist/cli.js.map and one per chunk
+// (run with `node --enable-source-maps dist/cli.js` for stack traces in src/). Runs after tsc (npm run build), which
+// still emits the per-module files tests, the bench and embedders import.
+
+import { readdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+
+// Chunks from an earlier build carry other hashes: remove them so dist/ holds one consistent bundle.
+for (const name of await readdir(dist).catch(() => [])) {
+  if (/^cli[-.].+\.js(\.map)?$|^cli\.js\.map$/.test(name)) await rm(join(dist, name));
+}
+
+// zod re-exports every locale (358 KB on the start path); the server speaks English (zod's default) only.
+const englishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${"node_modules"}/zod/`) ? { path: "zod-locales", namespace: "pw-stub" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "pw-stub" }, () => ({
+      contents: `export { default as en } from ${JSON.stringify(join(root, "node_modules/zod/v4/locales/en.js"))};`,
+      resolveDir: root,
+    }));
+  },
+};
+
+const result = await build({
+  entryPoints: { "cli-main": join(root, "src/cli.ts") },
+  outdir: dist,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20.19",
+  chunkNames: "cli-[name]-[hash]",
+  // Heavy or native: loaded from node_modules when first needed.
+  external: ["openai", "openai/*", "sharp"],
+  sourcemap: true,
+  sourcesContent: false,
+  metafile: true,
+  plugins: [englishOnly],
+  logLevel: "warning",
+  // CommonJS dependencies (pino and its helpers) call require(); an ES module has none of its own.
+  banner: {
+    js: "import { createRequire as __pixelwrightRequire } from 'node:module'; const require = __pixelwrightRequire(import.meta.url);",
+  },
+});
+
+const outputs = new Map(Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith(".js")));
+// The start path: cli.js and the chunks it imports statically, transitively.
+const startPath = new Set();
+const visit = (file) => {
+  if (startPath.has(file) || !outputs.has(file)) return;
+  startPath.add(file);
+  for (const i of outputs.get(file).imports) if (i.kind === "import-statement" && !i.external) visit(i.path);
+};
+visit([...outputs.keys()].find((file) => file.endsWith("cli-main.js")));
+
+const LAUNCHER = `#!/usr/bin/env node
+// pixelwright's bin. Node >= 22.1 caches compiled code between starts (module.enableCompileCache); it must be on
+// before the bundle is compiled, so the bundle is imported after it. Older Node has no compile cache.
+import module from "node:module";
+
+if (typeof module.enableCompileCache === "function" && !process.env.NODE_DISABLE_COMPILE_CACHE) {
+  try {
+    module.enableCompileCache();
+  } catch {
+    // A cache directory that cannot be written only costs the cache.
+  }
+}
+await import("./cli-main.js");
+`;
+await writeFile(join(dist, "cli.js"), LAUNCHER, { mode: 0o755 });
+const kb = (bytes) => `${Math.round(bytes / 1024)} KB`;
+const startBytes = [...startPath].reduce((sum, file) => sum + outputs.get(file).bytes, 0);
+process.stdout.write(
+  `built dist/cli.js (launcher) + dist/cli-main.js: start path ${startPath.size} files, ${kb(startBytes)}; ${outputs.size - startPath.size} lazy chunks\n`,
+);
