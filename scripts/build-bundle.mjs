@@ -2,7 +2,7 @@
 // the server reads a few files instead of several hundred modules. dist/cli.js (the package's bin) is a launcher that
 // turns on Node's compile cache where Node has it (>= 22.1: compiled code is reused between starts) and then imports
 // the bundle; on older Node it only imports the bundle. What loads only on demand stays in chunks of its own
-// (the simulator, the HTTP transport, setup), and `openai` and `sharp` are never bundled: they load from
+// (the simulator, the HTTP transport, setup), and `openai`, `sharp`, `bullmq` and `ioredis` are never bundled: they load from
 // node_modules on first use (or when warmed after the handshake). Shared code goes into dist/cli-chunk-*.js, beside
 // cli.js, so every `import.meta.url` keeps pointing into dist/. Source maps: dist/cli.js.map and one per chunk
 // (run with `node --enable-source-maps dist/cli.js` for stack traces in src/). Runs after tsc (npm run build), which
@@ -44,8 +44,9 @@ const result = await build({
   platform: "node",
   target: "node20.19",
   chunkNames: "cli-[name]-[hash]",
-  // Heavy or native: loaded from node_modules when first needed.
-  external: ["openai", "openai/*", "sharp"],
+  // Heavy, native, or reading files beside their own code (bullmq's Lua scripts): loaded from node_modules when first
+  // needed, never bundled.
+  external: ["openai", "openai/*", "sharp", "bullmq", "ioredis"],
   sourcemap: true,
   sourcesContent: false,
   metafile: true,
