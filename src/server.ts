@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { registerAppTool } from "@modelcontextprotocol/ext-apps/server";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -6,8 +7,10 @@ import { mimeType } from "./contract/formats.js";
 import { toToolError } from "./errors.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
+import { callResult, installToolCalls, portable, TASK_CAPABILITIES } from "./tools/calls.js";
 import { type AnyTool, KIND_ANNOTATIONS, type ToolExtra } from "./tools/define.js";
 import { allTools } from "./tools/index.js";
+import { TaskBook } from "./tools/tasks.js";
 import { registerRecords, registerViewer, VIEWER_TOOL_META, VIEWER_TOOLS } from "./ui/viewer-resource.js";
 import { imageUri } from "./usecases/generate/save.js";
 import { VERSION } from "./version.js";
@@ -33,15 +36,27 @@ function register(server: McpServer, tool: AnyTool, logger: Logger): void {
 
   async function handle(args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> {
     try {
-      const out = await tool.handler(args, extra);
-      return {
-        structuredContent: out.structured,
-        content: [{ type: "text", text: `${out.summary}\n${JSON.stringify(out.structured)}` }, ...(out.content ?? [])],
-      };
+      return callResult(await tool.handler(args, extra));
     } catch (err) {
       return toToolError(err, logger);
     }
   }
+}
+
+const books = new WeakMap<Runtime, TaskBook>();
+
+/** The process-wide task book: tasks are jobs, and jobs belong to the runtime. */
+function taskBookOf(runtime: Runtime): TaskBook {
+  let book = books.get(runtime);
+  if (!book) {
+    book = new TaskBook(
+      runtime.jobs,
+      (out) => portable(callResult(out)),
+      (err) => toToolError(err, runtime.logger),
+    );
+    books.set(runtime, book);
+  }
+  return book;
 }
 
 export interface ConnectionOptions {
@@ -51,12 +66,20 @@ export interface ConnectionOptions {
 
 /** One McpServer per connection, all sharing the process-wide runtime. */
 export function createServer(runtime: Runtime, connection: ConnectionOptions = {}): McpServer {
+  const book = taskBookOf(runtime);
+  // Over HTTP every POST is a new server: tasks belong to the HTTP callers together; otherwise to this connection.
+  const scope = connection.remote ? "http" : `connection-${randomBytes(6).toString("hex")}`;
   const server = new McpServer(
     { name: "pixelwright", title: "pixelwright", version: VERSION },
-    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+    {
+      instructions: INSTRUCTIONS,
+      capabilities: { logging: {}, tasks: TASK_CAPABILITIES },
+      taskStore: book.store(scope),
+    },
   );
   const tools = allTools(runtime, connection.remote === true);
   for (const tool of tools) register(server, tool, runtime.logger);
+  installToolCalls(server, tools, book, scope);
   registerImageResources(server, runtime);
   registerViewer(server, () => tools.map((t) => t.name));
   registerRecords(server, runtime.workspace);
@@ -79,7 +102,7 @@ function registerImageResources(server: McpServer, runtime: Runtime): void {
     }),
     {
       title: "Generated images",
-      description: `Images saved in the pixelwright workspace (${workspace.root}), newest first.`,
+      description: "Images saved in the pixelwright workspace, newest first.",
     },
     async (uri, variables) => {
       const name = decodeURIComponent(String(variables.name ?? ""));

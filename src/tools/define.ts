@@ -38,6 +38,16 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodObject> 
   input: I;
   output: O;
   handler: (args: z.infer<z.ZodObject<I>>, extra: ToolExtra) => Promise<ToolOutput<z.infer<O>>>;
+  /** Present when the tool can run as an MCP task (task support "optional"). */
+  task?: TaskSupport;
+}
+
+/** How a tool runs as a task: start without waiting, and present a job as the call would. */
+export interface TaskSupport {
+  /** Starts the work; the job to follow, or the finished output when nothing had to run (a dry run, a reused job). */
+  start(args: Record<string, unknown>, extra: ToolExtra): Promise<{ jobId: string } | { done: ToolOutput<unknown> }>;
+  /** What the call returns for this job now; `note` is added to the result's caveats. */
+  present(jobId: string, args: Record<string, unknown>, note?: string): Promise<ToolOutput<unknown>>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds tools of every input and output shape.

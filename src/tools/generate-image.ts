@@ -1,11 +1,81 @@
 import { z } from "zod";
+import type { Config } from "../config.js";
 import { PRESETS } from "../contract/presets.js";
 import { headline } from "../contract/results.js";
-import { GenerationResultSchema } from "../contract/schemas.js";
+import { type GenerationResult, GenerationResultSchema } from "../contract/schemas.js";
 import type { Runtime } from "../runtime.js";
-import { imageContent } from "./content.js";
+import { imageContent, type ReturnImage } from "./content.js";
 import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
+
+/** The arguments of generate_image (and of its task). */
+function generateInput(config: Config) {
+  return {
+    prompt: z.string().min(1).max(32_000).describe("what to draw; it never sets the resolution"),
+    size: z
+      .string()
+      .max(100)
+      .optional()
+      .describe(
+        `WIDTHxHEIGHT, a preset (${PRESETS.map((p) => p.name).join(", ")}), a gateway tier like 16:9(4K), or auto; default 1024x1024`,
+      ),
+    model: z.string().max(200).optional().describe(`image model; default ${config.model}`),
+    route: z
+      .enum(["images", "responses"])
+      .optional()
+      .describe(
+        "images (default): the Images API, when the output is the file; responses: a text model calls the image_generation tool, when the image is one step of an assistant flow (adds assistant_text and revised_prompt)",
+      ),
+    responses_model: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe(`route responses: the text model (default ${config.responsesModel})`),
+    quality: z.enum(["low", "medium", "high", "xhigh", "max", "auto"]).optional().describe("default auto"),
+    output_format: z.enum(["png", "jpeg", "webp"]).optional().describe("default png"),
+    output_compression: z.number().int().min(0).max(100).optional().describe("0-100, jpeg and webp only"),
+    background: z.enum(["auto", "opaque", "transparent"]).optional().describe("transparent needs png or webp"),
+    n: z.number().int().min(1).max(10).optional().describe("number of images, 1-10; default 1"),
+    reference_images: z
+      .array(z.string().min(1).max(4096))
+      .max(16)
+      .optional()
+      .describe("paths of input images (inside the workspace or an allowed read root): uses the edit endpoint"),
+    mask: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe("PNG with alpha, same size as the first reference image; transparent where the edit goes"),
+    input_fidelity: z.enum(["high", "low"]).optional().describe("edits only, and only on models that accept it"),
+    moderation: z.enum(["auto", "low"]).optional(),
+    filename: z
+      .string()
+      .min(1)
+      .max(120)
+      .optional()
+      .describe("a name stem for the saved file (sanitized; never a path)"),
+    partial_images: z.number().int().min(0).max(3).optional().describe("stream 0-3 partial images as progress"),
+    wait_seconds: z
+      .number()
+      .min(0)
+      .max(600)
+      .optional()
+      .describe(`how long this call waits (default ${config.waitSeconds}, 0 returns at once)`),
+    return_image: z
+      .enum(["preview", "none", "full"])
+      .optional()
+      .describe("preview (default): a small JPEG/WebP; full: the file itself when under 1 MiB; none: no image block"),
+    dry_run: z.boolean().optional().describe("validate and estimate cost without generating"),
+    fresh: z
+      .boolean()
+      .optional()
+      .describe("force a new generation even if an identical request ran in the last 10 minutes"),
+  };
+}
+
+type GenerateInput = z.infer<z.ZodObject<ReturnType<typeof generateInput>>>;
 
 export function generateImageTool(runtime: Runtime, remote: boolean) {
   const { config, images } = runtime;
@@ -16,74 +86,12 @@ export function generateImageTool(runtime: Runtime, remote: boolean) {
     description: [
       "Generate (or, with reference_images, edit) an image with an OpenAI GPT image model. This is a paid call.",
       "Every argument is checked locally first; an invalid size, quality, background or file is refused before anything is sent.",
-      `The image is saved to the workspace (${config.workspace}), measured from the saved file, and the first sentence of the result says what was delivered.`,
+      "The image is saved to the server's workspace, measured from the saved file, and the first sentence of the result says what was delivered.",
       `The call waits up to wait_seconds (default ${config.waitSeconds}). If the image is not ready by then the result has status "running" and a job_id: call verify_image with that job_id to wait for and collect it. Never call generate_image again for the same image: identical requests return the running job instead of paying twice (fresh: true forces a new one).`,
       "Sizes: only the size argument sets the resolution, never the prompt. 3840x2160 is the largest 16:9 size and is experimental (slower, 60-180 s); use validate_size when unsure.",
       "Use dry_run: true to check a request and see its cost estimate without generating.",
     ].join(" "),
-    input: {
-      prompt: z.string().min(1).max(32_000).describe("what to draw; it never sets the resolution"),
-      size: z
-        .string()
-        .max(100)
-        .optional()
-        .describe(
-          `WIDTHxHEIGHT, a preset (${PRESETS.map((p) => p.name).join(", ")}), a gateway tier like 16:9(4K), or auto; default 1024x1024`,
-        ),
-      model: z.string().max(200).optional().describe(`image model; default ${config.model}`),
-      route: z
-        .enum(["images", "responses"])
-        .optional()
-        .describe(
-          "images (default): the Images API, when the output is the file; responses: a text model calls the image_generation tool, when the image is one step of an assistant flow (adds assistant_text and revised_prompt)",
-        ),
-      responses_model: z
-        .string()
-        .min(1)
-        .max(200)
-        .optional()
-        .describe(`route responses: the text model (default ${config.responsesModel})`),
-      quality: z.enum(["low", "medium", "high", "xhigh", "max", "auto"]).optional().describe("default auto"),
-      output_format: z.enum(["png", "jpeg", "webp"]).optional().describe("default png"),
-      output_compression: z.number().int().min(0).max(100).optional().describe("0-100, jpeg and webp only"),
-      background: z.enum(["auto", "opaque", "transparent"]).optional().describe("transparent needs png or webp"),
-      n: z.number().int().min(1).max(10).optional().describe("number of images, 1-10; default 1"),
-      reference_images: z
-        .array(z.string().min(1).max(4096))
-        .max(16)
-        .optional()
-        .describe("paths of input images (inside the workspace or an allowed read root): uses the edit endpoint"),
-      mask: z
-        .string()
-        .min(1)
-        .max(4096)
-        .optional()
-        .describe("PNG with alpha, same size as the first reference image; transparent where the edit goes"),
-      input_fidelity: z.enum(["high", "low"]).optional().describe("edits only, and only on models that accept it"),
-      moderation: z.enum(["auto", "low"]).optional(),
-      filename: z
-        .string()
-        .min(1)
-        .max(120)
-        .optional()
-        .describe("a name stem for the saved file (sanitized; never a path)"),
-      partial_images: z.number().int().min(0).max(3).optional().describe("stream 0-3 partial images as progress"),
-      wait_seconds: z
-        .number()
-        .min(0)
-        .max(600)
-        .optional()
-        .describe(`how long this call waits (default ${config.waitSeconds}, 0 returns at once)`),
-      return_image: z
-        .enum(["preview", "none", "full"])
-        .optional()
-        .describe("preview (default): a small JPEG/WebP; full: the file itself when under 1 MiB; none: no image block"),
-      dry_run: z.boolean().optional().describe("validate and estimate cost without generating"),
-      fresh: z
-        .boolean()
-        .optional()
-        .describe("force a new generation even if an identical request ran in the last 10 minutes"),
-    },
+    input: generateInput(config),
     output: GenerationResultSchema,
     handler: async (args, extra) => {
       const { wait_seconds, return_image, dry_run, fresh, filename, ...request } = args;
@@ -98,9 +106,35 @@ export function generateImageTool(runtime: Runtime, remote: boolean) {
         warmPreview: (return_image ?? "preview") === "preview",
         ...(onProgress ? { onProgress } : {}),
       });
-      const { content, notes } = await imageContent(result.images, return_image ?? "preview");
-      const structured = notes.length ? { ...result, caveats: [...result.caveats, ...notes] } : result;
-      return { structured, summary: headline(structured), content };
+      return presentGeneration(result, return_image ?? "preview");
+    },
+    task: {
+      // A task starts the job and returns at once; the job outlives the request that created it.
+      start: async (args) => {
+        const { wait_seconds: _wait, return_image, dry_run, fresh, filename, ...request } = args as GenerateInput;
+        const result = await images.generate(request, {
+          waitSeconds: 0,
+          filename,
+          dryRun: dry_run,
+          fresh,
+          workspaceOnly: remote,
+          warmPreview: (return_image ?? "preview") === "preview",
+        });
+        if (result.status === "running") return { jobId: result.job_id };
+        return { done: await presentGeneration(result, return_image ?? "preview") };
+      },
+      present: async (jobId, args, note) => {
+        const result = await images.collect(jobId, { waitSeconds: 0 });
+        const noted = note ? { ...result, caveats: [...result.caveats, note] } : result;
+        return presentGeneration(noted, (args as GenerateInput).return_image ?? "preview");
+      },
     },
   });
+}
+
+/** What a generate_image call returns for a result: the same for a call, a task's result and a reused job. */
+export async function presentGeneration(result: GenerationResult, returnImage: ReturnImage) {
+  const { content, notes } = await imageContent(result.images, returnImage);
+  const structured = notes.length ? { ...result, caveats: [...result.caveats, ...notes] } : result;
+  return { structured, summary: headline(structured), content };
 }

@@ -16,7 +16,7 @@ import { runGeneration } from "./generate/run.js";
 import { recoverJob } from "./recover.js";
 import { awaitShared, type GenerationCluster, type GenerationPayload, reusedCaveat } from "./shared.js";
 import { expectation, type VerifyResult, verifyPath, verifyUrl } from "./verify.js";
-import { awaitJob, snapshot, type WaitOptions } from "./wait.js";
+import { awaitJob, rememberRequest, snapshot, type WaitOptions } from "./wait.js";
 
 export type { VerifyResult } from "./verify.js";
 export { MAX_WAIT_SECONDS, type WaitOptions } from "./wait.js";
@@ -194,7 +194,7 @@ export class ImageService {
   private start(key: string, prepared: PreparedGeneration, options: GenerateOptions): Job<GenerationResult> {
     const { deps } = this;
     const { req, inputs } = prepared;
-    return deps.jobs.start(key, this.about(prepared), (ctx) =>
+    const job = deps.jobs.start(key, this.about(prepared), (ctx) =>
       runGeneration(
         {
           jobId: ctx.jobId,
@@ -208,6 +208,13 @@ export class ImageService {
         ctx,
       ),
     );
+    rememberRequest(job, {
+      route: req.route,
+      endpoint: endpointPath(req.route, inputs.references.length > 0),
+      model: req.model.id,
+      requested: requestedOf(req),
+    });
+    return job;
   }
 
   /** Waits for a job (by id) and reports it exactly like a completed generate_image. */

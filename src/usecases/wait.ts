@@ -2,7 +2,7 @@
 // result — finished jobs give their result; running ones say how to collect them.
 
 import { basename } from "node:path";
-import { generationResult, NO_REQUEST } from "../contract/results.js";
+import { generationResult, NO_REQUEST, type ResultIdentity } from "../contract/results.js";
 import type { GenerationResult } from "../contract/schemas.js";
 import { UpstreamError } from "../errors.js";
 import type { Job, JobProgress, JobRegistry } from "../jobs/registry.js";
@@ -46,16 +46,26 @@ export function progressMessage(job: JobState, latest?: string): string {
   return `${state} — ${elapsed} s elapsed, ${job.typical}${detail}`;
 }
 
+/** What a job was asked for, so a running or failed job reports its real model, route and requested size. */
+export type JobRequest = Omit<ResultIdentity, "job_id" | "provider">;
+const requests = new WeakMap<Job<GenerationResult>, JobRequest>();
+
+export function rememberRequest(job: Job<GenerationResult>, request: JobRequest): void {
+  requests.set(job, request);
+}
+
 /** A job as a result: finished jobs give their result; running ones say how to collect them. */
 export function snapshot(job: JobState, view: JobView): GenerationResult {
   if (job.status === "completed" && job.result) return job.result;
   const identity = {
     job_id: job.id,
     provider: view.provider,
-    route: "images" as const,
-    endpoint: "/v1/images/generations",
-    model: "",
-    requested: NO_REQUEST,
+    ...(requests.get(job) ?? {
+      route: "images" as const,
+      endpoint: "/v1/images/generations",
+      model: "",
+      requested: NO_REQUEST,
+    }),
   };
   const caveats = view.offline ? ["Offline simulator: no model is called."] : [];
   if (job.status === "failed" || job.status === "cancelled") {

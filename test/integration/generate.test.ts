@@ -5,6 +5,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
 import { GenerationResultSchema, VerifyResultSchema } from "../../src/contract/schemas.js";
+import { fromWire } from "../../src/contract/wire.js";
 import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
 
 let h: SimHarness;
@@ -99,7 +100,7 @@ describe("local refusal: invalid requests never reach the upstream", () => {
       quality: "high",
       dry_run: true,
     });
-    const out = GenerationResultSchema.parse(result.structuredContent);
+    const out = fromWire(GenerationResultSchema, result.structuredContent);
     expect(out).toMatchObject({ dry_run: true, cost_estimate_usd: 0.4003, images: [] });
     expect(textOf(result)).toMatch(
       /^Dry run: 1 x 3840x2160 high on gpt-image-2 is valid \(about \$0\.4003\); nothing was sent\./,
@@ -111,7 +112,7 @@ describe("local refusal: invalid requests never reach the upstream", () => {
 describe("generation results", () => {
   it("follow the output schema and carry a bounded preview and a resource link", async () => {
     const result = await h.call("generate_image", { prompt: "preview check", size: "2048x1152" });
-    const out = GenerationResultSchema.parse(result.structuredContent);
+    const out = fromWire(GenerationResultSchema, result.structuredContent);
     expect(out.images[0]).toMatchObject({ width: 2048, height: 1152, verified: true, experimental: false });
     const image = result.content.find((c) => c.type === "image");
     expect(image?.type === "image" && image.mimeType).toBe("image/jpeg");
@@ -202,7 +203,7 @@ describe("verify_image by path", () => {
   it("verifies against the sidecar, an explicit expectation, and notices a changed file", async () => {
     const made = await h.call("generate_image", { prompt: "to verify", size: "1536x1024", return_image: "none" });
     const path = (made.structuredContent as unknown as GenerationResult).images[0]?.path as string;
-    const fromRecord = VerifyResultSchema.parse((await h.call("verify_image", { path })).structuredContent);
+    const fromRecord = fromWire(VerifyResultSchema, (await h.call("verify_image", { path })).structuredContent);
     expect(fromRecord).toMatchObject({ status: "verified", images: [{ width: 1536, height: 1024, verified: true }] });
 
     const wrong = await h.call("verify_image", { path, expected_size: "3840x2160" });

@@ -1,6 +1,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SizeReportSchema } from "../../src/contract/schemas.js";
+import { fromWire } from "../../src/contract/wire.js";
 import { connect, type Harness } from "../helpers/inmemory.js";
 
 let h: Harness;
@@ -35,7 +36,7 @@ describe("validate_size through an MCP client", () => {
       arguments: { size: "1920x1080" },
     })) as CallToolResult;
     expect(result.isError).toBeFalsy();
-    const structured = SizeReportSchema.parse(result.structuredContent);
+    const structured = fromWire(SizeReportSchema, result.structuredContent);
     expect(structured.suggestions[0]?.size).toBe("1920x1088");
     const text = result.content[0]?.type === "text" ? result.content[0].text : "";
     const [sentence, json] = text.split("\n");
