@@ -8,6 +8,7 @@ import { toToolError } from "./errors.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { callResult, installToolCalls, portable, TASK_CAPABILITIES } from "./tools/calls.js";
+import { fitsInMessage, tooLargeForMessage } from "./tools/content.js";
 import { type AnyTool, KIND_ANNOTATIONS, type ToolExtra } from "./tools/define.js";
 import { allTools } from "./tools/index.js";
 import { TaskBook } from "./tools/tasks.js";
@@ -62,6 +63,8 @@ function taskBookOf(runtime: Runtime): TaskBook {
 export interface ConnectionOptions {
   /** A remote (HTTP) connection: tool inputs may name files in the workspace only. */
   remote?: boolean;
+  /** The largest message the transport may send (stdio: 8 MiB); a resource that would not fit is refused. */
+  maxMessageBytes?: number;
 }
 
 /** One McpServer per connection, all sharing the process-wide runtime. */
@@ -80,14 +83,14 @@ export function createServer(runtime: Runtime, connection: ConnectionOptions = {
   const tools = allTools(runtime, connection.remote === true);
   for (const tool of tools) register(server, tool, runtime.logger);
   installToolCalls(server, tools, book, scope);
-  registerImageResources(server, runtime);
+  registerImageResources(server, runtime, connection.maxMessageBytes);
   registerViewer(server, () => tools.map((t) => t.name));
   registerRecords(server, runtime.workspace);
   return server;
 }
 
 /** The workspace as resources: pixelwright://images/{name} gives the full file on demand. */
-function registerImageResources(server: McpServer, runtime: Runtime): void {
+function registerImageResources(server: McpServer, runtime: Runtime, maxMessageBytes?: number): void {
   const { workspace } = runtime;
   server.registerResource(
     "images",
@@ -106,6 +109,10 @@ function registerImageResources(server: McpServer, runtime: Runtime): void {
     },
     async (uri, variables) => {
       const name = decodeURIComponent(String(variables.name ?? ""));
+      const size = await workspace.imageSize(name);
+      if (size && maxMessageBytes !== undefined && !fitsInMessage(size.bytes, maxMessageBytes)) {
+        throw new McpError(ErrorCode.InvalidRequest, tooLargeForMessage(size.path, size.bytes, maxMessageBytes));
+      }
       const file = await workspace.readImage(name);
       if (!file) throw new McpError(ErrorCode.InvalidParams, `No image named '${name}' in the workspace.`);
       return { contents: [{ uri: uri.href, mimeType: file.mimeType, blob: file.bytes.toString("base64") }] };

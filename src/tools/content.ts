@@ -11,10 +11,28 @@ export type ReturnImage = "preview" | "none" | "full";
 /** All inline images of one result together stay under this, far below Claude Desktop's 1 MiB cap. */
 const TOTAL_INLINE_BASE64 = 700_000;
 
+/** The largest JSON-RPC message over stdio: the official SDK readers cap messages at 10 MiB; 8 MiB leaves room. */
+export const STDIO_MAX_MESSAGE_BYTES = 8 * 1_048_576;
+const ENVELOPE_BYTES = 4096;
+
+const mib = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`;
+
+/** Whether a file's base64 blob, in a resources/read answer, stays within a message cap. */
+export function fitsInMessage(bytes: number, maxMessageBytes: number): boolean {
+  return Math.ceil(bytes / 3) * 4 + ENVELOPE_BYTES <= maxMessageBytes;
+}
+
+/** The sentence for a file too large to send in one message: its path and size, and what to do instead. */
+export function tooLargeForMessage(path: string, bytes: number, maxMessageBytes = STDIO_MAX_MESSAGE_BYTES): string {
+  return `${path} is ${mib(bytes)}: as base64 it would exceed the ${mib(maxMessageBytes)} a stdio message may carry, so it is not sent over stdio; open the file at that path instead.`;
+}
+
 function describe(image: ImageReport): string {
-  const mb = (image.bytes / 1_048_576).toFixed(1);
   const state = image.verified ? "verified" : image.requested_size ? "NOT verified" : "measured";
-  return `${image.width}x${image.height} ${image.format.toUpperCase()}, ${mb} MiB (${state})`;
+  const about = `${image.width}x${image.height} ${image.format.toUpperCase()}, ${mib(image.bytes)} (${state})`;
+  // Said up front, so a stdio client does not try to read a resource it cannot receive.
+  if (fitsInMessage(image.bytes, STDIO_MAX_MESSAGE_BYTES)) return about;
+  return `Too large to read over stdio (${mib(image.bytes)}, over ${mib(STDIO_MAX_MESSAGE_BYTES)}): open ${image.path}. ${about}`;
 }
 
 /** `held`: bytes already read (by descriptor) for some paths; those are never read again by name. */

@@ -5,9 +5,10 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import type { Logger } from "../log.js";
 import type { Runtime } from "../runtime.js";
 import { createServer } from "../server.js";
+import { STDIO_MAX_MESSAGE_BYTES } from "../tools/content.js";
 
 export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void> {
-  const server = createServer(runtime);
+  const server = createServer(runtime, { maxMessageBytes: STDIO_MAX_MESSAGE_BYTES });
   const transport = new StdioServerTransport();
   let closing = false;
   const shutdown = async (reason: string) => {

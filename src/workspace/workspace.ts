@@ -149,6 +149,12 @@ export class Workspace {
     }
   }
 
+  /** Path and size of a workspace image by bare name, or null (nothing is read). */
+  async imageSize(name: string): Promise<{ path: string; bytes: number } | null> {
+    const path = await this.imagePath(name);
+    return path ? { path, bytes: (await stat(path)).size } : null;
+  }
+
   /**
    * Bytes and type of a workspace image by bare name (the resource template), or null. Images only: the name must
    * be an image name and the bytes an image (never the manifest, a sidecar or anything else), read by descriptor.
