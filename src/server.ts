@@ -11,6 +11,7 @@ import { callResult, installToolCalls, portable, TASK_CAPABILITIES } from "./too
 import { fitsInMessage, tooLargeForMessage } from "./tools/content.js";
 import { type AnyTool, KIND_ANNOTATIONS, type ToolExtra } from "./tools/define.js";
 import { allTools } from "./tools/index.js";
+import { followRoots } from "./tools/roots.js";
 import { TaskBook } from "./tools/tasks.js";
 import { registerRecords, registerViewer, VIEWER_TOOL_META, VIEWER_TOOLS } from "./ui/viewer-resource.js";
 import { imageUri } from "./usecases/generate/save.js";
@@ -80,7 +81,8 @@ export function createServer(runtime: Runtime, connection: ConnectionOptions = {
       taskStore: book.store(scope),
     },
   );
-  const tools = allTools(runtime, connection.remote === true);
+  const remote = connection.remote === true;
+  const tools = allTools(runtime, remote, followRoots(server, remote, runtime.logger));
   for (const tool of tools) register(server, tool, runtime.logger);
   installToolCalls(server, tools, book, scope);
   registerImageResources(server, runtime, connection.maxMessageBytes);

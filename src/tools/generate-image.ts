@@ -7,6 +7,7 @@ import type { Runtime } from "../runtime.js";
 import { imageContent, type ReturnImage } from "./content.js";
 import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
+import type { AccessOf } from "./roots.js";
 
 /** The arguments of generate_image (and of its task). */
 function generateInput(config: Config) {
@@ -77,7 +78,7 @@ function generateInput(config: Config) {
 
 type GenerateInput = z.infer<z.ZodObject<ReturnType<typeof generateInput>>>;
 
-export function generateImageTool(runtime: Runtime, remote: boolean) {
+export function generateImageTool(runtime: Runtime, access: AccessOf) {
   const { config, images } = runtime;
   return defineTool({
     name: "generate_image",
@@ -102,7 +103,7 @@ export function generateImageTool(runtime: Runtime, remote: boolean) {
         filename,
         dryRun: dry_run,
         fresh,
-        workspaceOnly: remote,
+        workspaceOnly: await access(),
         warmPreview: (return_image ?? "preview") === "preview",
         ...(onProgress ? { onProgress } : {}),
       });
@@ -117,7 +118,7 @@ export function generateImageTool(runtime: Runtime, remote: boolean) {
           filename,
           dryRun: dry_run,
           fresh,
-          workspaceOnly: remote,
+          workspaceOnly: await access(),
           warmPreview: (return_image ?? "preview") === "preview",
         });
         if (result.status === "running") return { jobId: result.job_id };

@@ -3,9 +3,11 @@
 import type { Runtime } from "../runtime.js";
 import type { AnyTool } from "./define.js";
 import { generateImageTool } from "./generate-image.js";
+import type { AccessOf } from "./roots.js";
 import { validateSizeTool } from "./validate-size.js";
 import { verifyImageTool } from "./verify-image.js";
 
-export function allTools(runtime: Runtime, remote: boolean): AnyTool[] {
-  return [validateSizeTool(runtime.config.model), generateImageTool(runtime, remote), verifyImageTool(runtime, remote)];
+/** `access` gives the folders a request may read (the workspace only when remote; the client's roots when given). */
+export function allTools(runtime: Runtime, remote: boolean, access: AccessOf = async () => remote): AnyTool[] {
+  return [validateSizeTool(runtime.config.model), generateImageTool(runtime, access), verifyImageTool(runtime, access)];
 }

@@ -6,8 +6,9 @@ import type { Runtime } from "../runtime.js";
 import { imageContent } from "./content.js";
 import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
+import type { AccessOf } from "./roots.js";
 
-export function verifyImageTool(runtime: Runtime, remote: boolean) {
+export function verifyImageTool(runtime: Runtime, access: AccessOf) {
   const { config, images } = runtime;
   return defineTool({
     name: "verify_image",
@@ -60,7 +61,7 @@ export function verifyImageTool(runtime: Runtime, remote: boolean) {
       const { result: verified, bytes } =
         args.url !== undefined
           ? { result: await images.verifyUrl(args.url, args.expected_size, args.expected_format, extra.signal) }
-          : await images.verifyPath(args.path as string, args.expected_size, args.expected_format, remote);
+          : await images.verifyPath(args.path as string, args.expected_size, args.expected_format, await access());
       const image = verified.images[0];
       // A remote image is not on disk: it gets no preview or resource link, only its measurement. A file's preview
       // comes from the bytes that were measured, never from reading the name again.

@@ -10,7 +10,7 @@ import type { Job, JobContext, JobRegistry } from "../jobs/registry.js";
 import type { Logger } from "../log.js";
 import type { DownloadPolicy } from "../upstream/download.js";
 import type { Upstream } from "../upstream/index.js";
-import type { Workspace } from "../workspace/workspace.js";
+import type { ReadAccess, Workspace } from "../workspace/workspace.js";
 import { dedupeKey, type PrepareDefaults, type PreparedGeneration, prepareGeneration } from "./generate/prepare.js";
 import { runGeneration } from "./generate/run.js";
 import { recoverJob } from "./recover.js";
@@ -39,8 +39,8 @@ export interface ServiceDeps {
 }
 
 export interface GenerateOptions extends WaitOptions {
-  /** The caller is remote (HTTP): local files may come from the workspace only. */
-  workspaceOnly?: boolean;
+  /** The caller is remote (HTTP): local files may come from the workspace only; or the client's roots too. */
+  workspaceOnly?: ReadAccess;
   filename?: string | undefined;
   /** The caller will show the default preview (a hint to start encoding it early). */
   warmPreview?: boolean;
@@ -140,7 +140,8 @@ export class ImageService {
     const payload: GenerationPayload = {
       args,
       filename: options.filename ?? null,
-      workspaceOnly: options.workspaceOnly ?? false,
+      // Another replica cannot see this connection's client roots: shared jobs read the workspace and the configured roots only.
+      workspaceOnly: options.workspaceOnly === true,
       warmPreview: options.warmPreview ?? false,
     };
     const about = this.about(prepared);
@@ -266,7 +267,7 @@ export class ImageService {
   }
 
   /** Reads a file, so it meets the busy cap like every call that reads inputs. */
-  async verifyPath(path: string, expectedSize?: string, expectedFormat?: string, workspaceOnly = false) {
+  async verifyPath(path: string, expectedSize?: string, expectedFormat?: string, workspaceOnly: ReadAccess = false) {
     this.checkCapacity();
     this.preparing++;
     try {

@@ -10,7 +10,7 @@ import { InputError } from "../errors.js";
 import { admitImage, HEADER_BYTES } from "../imaging/admit.js";
 import { measureBuffer } from "../imaging/inspect.js";
 import { type DownloadPolicy, downloadImage } from "../upstream/download.js";
-import type { Workspace } from "../workspace/workspace.js";
+import type { ReadAccess, Workspace } from "../workspace/workspace.js";
 import { imageUri } from "./generate/save.js";
 
 export interface VerifyResult {
@@ -55,7 +55,7 @@ export async function verifyUrl(
 }
 
 /** Opens the file once, admits it from its header, then reads it whole (under the cap) from the same descriptor. */
-async function readAdmitted(workspace: Workspace, path: string, workspaceOnly: boolean) {
+async function readAdmitted(workspace: Workspace, path: string, workspaceOnly: ReadAccess) {
   const file = await workspace.open(path, "path", { workspaceOnly, maxBytes: MAX_VERIFY_BYTES });
   try {
     admitImage(await file.head(HEADER_BYTES), `path '${path}'`);
@@ -70,7 +70,7 @@ export async function verifyPath(
   workspace: Workspace,
   path: string,
   given: { expectedSize?: string | undefined; expectedFormat?: string | undefined },
-  workspaceOnly = false,
+  workspaceOnly: ReadAccess = false,
 ): Promise<VerifiedFile> {
   const expected = expectation(given.expectedSize, given.expectedFormat);
   const { real, bytes } = await readAdmitted(workspace, path, workspaceOnly);

@@ -46,7 +46,7 @@ export function within(root: string, candidate: string): boolean {
 
 function refusal(requested: string, what: string, roots: ReadableRoots): InputError {
   return new InputError(
-    `${what} '${requested}' is outside the folders this server may read (${roots.real.join(", ")}) or is a symbolic link; name the file itself inside them, copy it into the workspace, or add its folder to PIXELWRIGHT_READ_ROOTS.`,
+    `${what} '${requested}' is outside the folders this server may read (${roots.real.join(", ")}) or is a symbolic link; name the file itself inside them, copy it into the workspace, open its folder as a root in your MCP client, or add it to PIXELWRIGHT_READ_ROOTS.`,
     what,
   );
 }
@@ -145,13 +145,24 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** The roots a request may read: the workspace, plus the configured read roots unless the caller is remote. */
+/**
+ * Which folders a request may read besides the workspace: `true` none (a remote caller), `false` the configured
+ * read roots, or those plus the roots the MCP client advertised (roots/list) for this connection.
+ */
+export type ReadAccess = boolean | { clientRoots: readonly string[] };
+
+/** The roots a request may read: the workspace, plus the configured read roots (and the client's) unless remote. */
 export async function rootsOf(
   workspace: { init(): Promise<string>; readonly root: string; readonly readRoots: readonly string[] },
-  workspaceOnly: boolean,
+  workspaceOnly: ReadAccess,
 ): Promise<ReadableRoots> {
   const root = await workspace.init();
-  const extra = workspaceOnly ? [] : workspace.readRoots;
+  const extra =
+    workspaceOnly === true
+      ? []
+      : workspaceOnly === false
+        ? workspace.readRoots
+        : [...workspace.readRoots, ...workspaceOnly.clientRoots];
   const resolved = await Promise.all(extra.map((r) => realpath(r).catch(() => null)));
   return {
     real: [root, ...resolved.filter((r): r is string => r !== null)],

@@ -7,7 +7,9 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { formatOfName, mimeType, sniffImage } from "../contract/formats.js";
 import { type SidecarRecord, SidecarRecordSchema } from "../contract/schemas.js";
 import { InputError } from "../errors.js";
-import { type OpenedFile, openInRoots, readInRoots, rootsOf, within } from "./files.js";
+import { type OpenedFile, openInRoots, type ReadAccess, readInRoots, rootsOf, within } from "./files.js";
+
+export type { ReadAccess } from "./files.js";
 
 export const MANIFEST = "manifest.jsonl";
 export const TEMP_PREFIX = ".tmp-";
@@ -130,7 +132,7 @@ export class Workspace {
   async open(
     requested: string,
     what: string,
-    options: { workspaceOnly?: boolean | undefined; maxBytes: number },
+    options: { workspaceOnly?: ReadAccess | undefined; maxBytes: number },
   ): Promise<OpenedFile> {
     const roots = await rootsOf(this, options.workspaceOnly ?? false);
     return openInRoots(requested, roots, { what, maxBytes: options.maxBytes });

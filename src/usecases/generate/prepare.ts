@@ -14,7 +14,7 @@ import { InputError } from "../../errors.js";
 import { admitImage, declaredSize, describeBytes, HEADER_BYTES } from "../../imaging/admit.js";
 import { rasterInfo } from "../../imaging/raster.js";
 import type { InputFile } from "../../upstream/types.js";
-import { formatBytes, type OpenedFile } from "../../workspace/files.js";
+import { formatBytes, type OpenedFile, type ReadAccess } from "../../workspace/files.js";
 import type { Workspace } from "../../workspace/workspace.js";
 
 /** Per-file caps (the API's own: each reference under 50 MB, the mask under 4 MB) and one per request. */
@@ -40,7 +40,7 @@ export interface PreparedGeneration {
 }
 
 export interface PrepareOptions {
-  workspaceOnly?: boolean | undefined;
+  workspaceOnly?: ReadAccess | undefined;
   /** A dry run: check every file from its size and header, read no file whole. */
   headersOnly?: boolean | undefined;
 }
@@ -52,7 +52,7 @@ interface OpenedInput {
 }
 
 /** Opens every input once (jail, per-file cap from fstat), then checks the total before a byte is read. */
-async function openAll(req: ValidatedRequest, workspace: Workspace, workspaceOnly: boolean): Promise<OpenedInput[]> {
+async function openAll(req: ValidatedRequest, workspace: Workspace, workspaceOnly: ReadAccess): Promise<OpenedInput[]> {
   const wanted = req.referenceImages.map((requested, i) => ({
     requested,
     what: `reference_images[${i}]`,

@@ -1,0 +1,140 @@
+// Roots from the SDK client: folders the client advertises become read roots for this connection's file
+// arguments (same jail rules), refreshed on roots/list_changed; a client without roots gets the workspace only.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { type CallToolResult, ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer } from "../../src/server.js";
+import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
+
+let h: SimHarness;
+let dir: string;
+let project: string;
+let elsewhere: string;
+
+async function png(path: string): Promise<string> {
+  await sharp({ create: { width: 64, height: 64, channels: 3, background: "#3366aa" } })
+    .png()
+    .toFile(path);
+  return path;
+}
+
+/** A second client on the same runtime that advertises `roots` (file URIs of folders). */
+async function clientWithRoots(roots: string[]) {
+  const client = new Client({ name: "roots-client", version: "0" }, { capabilities: { roots: { listChanged: true } } });
+  let current = roots;
+  client.setRequestHandler(ListRootsRequestSchema, async () => ({
+    roots: current.map((folder) => ({ uri: pathToFileURL(folder).href, name: folder })),
+  }));
+  const server = createServer(h.runtime);
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await server.connect(b);
+  await client.connect(a);
+  return {
+    client,
+    call: async (name: string, args: Record<string, unknown>) =>
+      (await client.callTool({ name, arguments: args })) as CallToolResult,
+    async setRoots(next: string[]) {
+      current = next;
+      await client.sendRootsListChanged();
+      await new Promise((r) => setTimeout(r, 50));
+    },
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+beforeAll(async () => {
+  h = await connectWithSimulator();
+  dir = mkdtempSync(join(tmpdir(), "pixelwright-roots-"));
+  project = join(dir, "project");
+  elsewhere = join(dir, "elsewhere");
+  mkdirSync(project);
+  mkdirSync(elsewhere);
+});
+afterAll(async () => {
+  await h.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("client roots", () => {
+  it("a reference image inside a root the client advertises is accepted", async () => {
+    const ref = await png(join(project, "ref.png"));
+    const c = await clientWithRoots([project]);
+    try {
+      const r = await c.call("generate_image", { prompt: "edit it", reference_images: [ref], dry_run: true });
+      expect(r.isError, textOf(r)).toBeFalsy();
+      const verified = await c.call("verify_image", { path: ref });
+      expect(verified.isError, textOf(verified)).toBeFalsy();
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("a reference image outside every root is refused, before anything is sent", async () => {
+    const ref = await png(join(elsewhere, "outside.png"));
+    const c = await clientWithRoots([project]);
+    try {
+      const r = await c.call("generate_image", { prompt: "edit it", reference_images: [ref] });
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(/outside the folders this server may read/);
+      expect(h.sim.stats.imageRequests).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("follows roots/list_changed", async () => {
+    const ref = await png(join(elsewhere, "later.png"));
+    const c = await clientWithRoots([project]);
+    try {
+      expect((await c.call("verify_image", { path: ref })).isError).toBe(true);
+      await c.setRoots([project, elsewhere]);
+      const after = await c.call("verify_image", { path: ref });
+      expect(after.isError, textOf(after)).toBeFalsy();
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("a link inside a root that points outside it is still refused (the same jail rules)", async () => {
+    const target = await png(join(elsewhere, "target.png"));
+    symlinkSync(target, join(project, "link.png"));
+    const c = await clientWithRoots([project]);
+    try {
+      expect((await c.call("verify_image", { path: join(project, "link.png") })).isError).toBe(true);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("a client without roots reads the workspace only", async () => {
+    const ref = await png(join(project, "no-roots.png"));
+    const r = await h.call("verify_image", { path: ref });
+    expect(r.isError).toBe(true);
+  });
+
+  it("a remote (HTTP) connection ignores the client's roots", async () => {
+    const ref = await png(join(project, "remote.png"));
+    const client = new Client({ name: "remote", version: "0" }, { capabilities: { roots: {} } });
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: pathToFileURL(project).href }] }));
+    const server = createServer(h.runtime, { remote: true });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(b);
+    await client.connect(a);
+    try {
+      const r = (await client.callTool({ name: "verify_image", arguments: { path: ref } })) as CallToolResult;
+      expect(r.isError).toBe(true);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
