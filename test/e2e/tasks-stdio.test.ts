@@ -1,0 +1,38 @@
+// The done-when of MCP tasks: the SDK client, speaking to the built server over stdio (offline simulator), completes a
+// 4K generation through tasks/get and tasks/result.
+import { rmSync } from "node:fs";
+import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { GenerationResult } from "../../src/contract/results.js";
+import { type SpawnedClient, spawnClient, tempWorkspace } from "../helpers/spawn.js";
+
+const workspace = tempWorkspace();
+let c: SpawnedClient;
+beforeAll(async () => {
+  c = await spawnClient({ PIXELWRIGHT_WORKSPACE: workspace });
+});
+afterAll(async () => {
+  await c.close();
+  rmSync(workspace, { recursive: true, force: true });
+});
+
+it("a 4K generation completes through tasks over stdio", async () => {
+  const { task } = await c.client.request(
+    {
+      method: "tools/call",
+      params: { name: "generate_image", arguments: { prompt: "a lighthouse at dawn", size: "3840x2160" }, task: {} },
+    },
+    CreateTaskResultSchema,
+  );
+  expect(["working", "completed"]).toContain(task.status);
+  const polled = await c.client.experimental.tasks.getTask(task.taskId);
+  expect(polled.taskId).toBe(task.taskId);
+  const result = (await c.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, {
+    timeout: 300_000,
+  })) as CallToolResult;
+  const structured = result.structuredContent as unknown as GenerationResult;
+  expect(structured.status).toBe("completed");
+  expect(structured.images[0]).toMatchObject({ width: 3840, height: 2160, verified: true });
+  expect(result.content.some((b) => b.type === "image")).toBe(true);
+  expect((await c.client.experimental.tasks.getTask(task.taskId)).status).toBe("completed");
+}, 300_000);
