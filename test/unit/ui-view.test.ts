@@ -10,6 +10,14 @@ const VIEW = { width: 1280, height: 540 };
 const K4 = { width: 3840, height: 2160 };
 
 describe("the truth line", () => {
+  it("reads results that leave null fields out: no requested_size on a measured image is size auto", () => {
+    const t = truthOf({ width: 1024, height: 1024, verified: false });
+    expect(t.requested).toBe("size auto");
+    expect(t.badges.map((b) => b.key)).toEqual(["unverified"]);
+    const run = viewModel({ structuredContent: { status: "completed", job_id: "job_1", images: [] } }).run;
+    expect(run.cost_estimate_usd).toBeNull();
+  });
+
   it("puts the measured size first and badges a verified experimental file", () => {
     const t = truthOf({ width: 3840, height: 2160, requested_size: "3840x2160", verified: true, experimental: true });
     expect(t.measured).toBe("3840x2160");

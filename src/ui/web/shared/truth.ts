@@ -49,12 +49,13 @@ export interface Truth {
 
 export function truthOf(image: ImageFacts): Truth {
   const measured = image.width && image.height ? `${image.width}x${image.height}` : "size unknown";
+  // Results leave null fields out: a measured image (verified is set) without requested_size was size auto.
   const requested =
-    image.requested_size === undefined
-      ? ""
-      : image.requested_size === null
+    typeof image.requested_size === "string"
+      ? `requested ${image.requested_size}`
+      : image.requested_size === null || image.verified !== undefined
         ? "size auto"
-        : `requested ${image.requested_size}`;
+        : "";
   const badges: Badge[] = [];
   if (image.verified === true) badges.push({ key: "verified", text: "verified", kind: "ok" });
   else if (image.requested_size) badges.push({ key: "mismatch", text: "mismatch", kind: "bad" });

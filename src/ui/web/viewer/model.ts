@@ -77,7 +77,8 @@ export function viewModel(result: ToolResultLike): ViewModel {
     provider: str(sc.provider),
     model: str(sc.model),
     cost_usd: num(sc.cost_usd),
-    cost_estimate_usd: num(sc.cost_estimate_usd),
+    // A generation result leaves a null estimate out: absent there means "cost unknown".
+    cost_estimate_usd: num(sc.cost_estimate_usd) ?? (typeof sc.job_id === "string" ? null : undefined),
     elapsed_ms: num(sc.elapsed_ms),
     decision: str(sc.decision) ?? null,
   };
