@@ -48,6 +48,16 @@ export interface GenerateOptions extends WaitOptions {
   fresh?: boolean | undefined;
 }
 
+/** What a running or failed job reports about its request. */
+function jobRequest({ req, inputs }: PreparedGeneration) {
+  return {
+    route: req.route,
+    endpoint: endpointPath(req.route, inputs.references.length > 0),
+    model: req.model.id,
+    requested: requestedOf(req),
+  };
+}
+
 export class ImageService {
   /** Calls reading their input files right now: they count against the busy cap like running jobs. */
   private preparing = 0;
@@ -146,6 +156,7 @@ export class ImageService {
     };
     const about = this.about(prepared);
     const { job, reused } = await cluster.submit({ key: options.fresh ? null : key, about, payload });
+    rememberRequest(job, jobRequest(prepared));
     const result = await awaitShared(cluster, job, options, this.sharedView());
     if (!reused) return result;
     this.deps.logger.info({ job: job.id }, "identical request: reusing the shared job instead of a new paid call");
@@ -209,12 +220,7 @@ export class ImageService {
         ctx,
       ),
     );
-    rememberRequest(job, {
-      route: req.route,
-      endpoint: endpointPath(req.route, inputs.references.length > 0),
-      model: req.model.id,
-      requested: requestedOf(req),
-    });
+    rememberRequest(job, jobRequest(prepared));
     return job;
   }
 

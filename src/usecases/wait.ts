@@ -48,10 +48,16 @@ export function progressMessage(job: JobState, latest?: string): string {
 
 /** What a job was asked for, so a running or failed job reports its real model, route and requested size. */
 export type JobRequest = Omit<ResultIdentity, "job_id" | "provider">;
-const requests = new WeakMap<Job<GenerationResult>, JobRequest>();
+const requests = new Map<string, JobRequest>();
+const REMEMBERED = 1000;
 
-export function rememberRequest(job: Job<GenerationResult>, request: JobRequest): void {
-  requests.set(job, request);
+export function rememberRequest(job: JobState, request: JobRequest): void {
+  requests.set(job.id, request);
+  // Oldest first: keep the last thousand (older finished jobs answer from their own result or record).
+  for (const id of requests.keys()) {
+    if (requests.size <= REMEMBERED) break;
+    requests.delete(id);
+  }
 }
 
 /** A job as a result: finished jobs give their result; running ones say how to collect them. */
@@ -60,7 +66,7 @@ export function snapshot(job: JobState, view: JobView): GenerationResult {
   const identity = {
     job_id: job.id,
     provider: view.provider,
-    ...(requests.get(job) ?? {
+    ...(requests.get(job.id) ?? {
       route: "images" as const,
       endpoint: "/v1/images/generations",
       model: "",
