@@ -27,10 +27,21 @@ export interface Machine {
   platform: NodeJS.Platform;
   /** %APPDATA% on Windows. */
   appData?: string | undefined;
+  /** $XDG_CONFIG_HOME on Linux (default ~/.config). */
+  xdgConfigHome?: string | undefined;
+  /** $CODEX_HOME (default ~/.codex). */
+  codexHome?: string | undefined;
 }
 
 export function thisMachine(): Machine {
-  return { home: homedir(), platform: process.platform, appData: process.env.APPDATA };
+  const env = process.env;
+  return {
+    home: homedir(),
+    platform: process.platform,
+    appData: env.APPDATA || undefined,
+    xdgConfigHome: env.XDG_CONFIG_HOME || undefined,
+    codexHome: env.CODEX_HOME || undefined,
+  };
 }
 
 /** A clone has the sources (or a .git) beside dist/; an installed package has only dist/. */
@@ -56,7 +67,7 @@ export function configPath(client: ClientName, machine: Machine): string {
       ? join(home, "Library", "Application Support", name)
       : platform === "win32"
         ? p(appData, name)
-        : join(home, ".config", name);
+        : join(machine.xdgConfigHome ?? join(home, ".config"), name);
   switch (client) {
     case "claude-desktop":
       return p(appDir("Claude"), "claude_desktop_config.json");
@@ -67,7 +78,7 @@ export function configPath(client: ClientName, machine: Machine): string {
     case "vscode":
       return p(appDir("Code"), "User", "mcp.json");
     case "codex":
-      return p(home, ".codex", "config.toml");
+      return p(machine.codexHome ?? p(home, ".codex"), "config.toml");
     case "windsurf":
       return p(home, ".codeium", "windsurf", "mcp_config.json");
   }

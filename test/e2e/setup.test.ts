@@ -18,9 +18,22 @@ afterEach(() => {
   for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
 });
 
-const setup = (home: string, ...args: string[]) => runCli(["setup", ...args], { HOME: home });
+/** The client config folders all under the temporary HOME, whatever the developer's shell sets. */
+const homeEnv = (home: string) => ({
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, ".config"),
+  CODEX_HOME: join(home, ".codex"),
+  APPDATA: join(home, "AppData", "Roaming"),
+});
+const setup = (home: string, ...args: string[]) => runCli(["setup", ...args], homeEnv(home));
 const fileOf = (home: string, client: ClientName) =>
-  configPath(client, { home, platform: process.platform, appData: undefined });
+  configPath(client, {
+    home,
+    platform: process.platform,
+    appData: join(home, "AppData", "Roaming"),
+    xdgConfigHome: join(home, ".config"),
+    codexHome: join(home, ".codex"),
+  });
 
 /** The pixelwright entry as the client will read it, whatever the file format. */
 type Entry = { command: string; args: string[]; env?: Record<string, string> };
@@ -136,7 +149,7 @@ describe("pixelwright setup <client> --write, against a temporary HOME", () => {
     const transport = new StdioClientTransport({
       command: entry.command,
       args: entry.args,
-      env: cleanEnv({ HOME: home, PIXELWRIGHT_WORKSPACE: workspace }),
+      env: cleanEnv({ ...homeEnv(home), PIXELWRIGHT_WORKSPACE: workspace }),
       stderr: "pipe",
     });
     const client = new Client({ name: "setup-test", version: "0" });
