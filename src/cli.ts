@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { parseToolArguments } from "./cli/call.js";
-import { EXIT_CODES_HELP, runCallCommand } from "./cli/call-command.js";
+import { callArguments, callLogLevel, EXIT_CODES_HELP, runCallCommand } from "./cli/call-command.js";
 import { CONFIG_FLAGS, describeSettings, loadConfig } from "./config.js";
 import { ConfigError, InputError, PixelwrightError } from "./errors.js";
 import { createLogger, type LogLevel } from "./log.js";
@@ -88,9 +87,9 @@ async function main(argv: string[]): Promise<number> {
   registerSecret(config.apiKey);
   registerSecret(config.httpToken);
   registerUrlSecret(config.redisUrl);
-  // One-shot calls keep the terminal for the result unless the user asked for logs.
-  const quiet = command === "call" && !process.env.PIXELWRIGHT_LOG_LEVEL && !flags["log-level"];
-  const logger = createLogger(quiet ? "warn" : (config.logLevel as LogLevel));
+  const logger = createLogger(
+    command === "call" ? callLogLevel(config.logLevel as LogLevel, flags) : (config.logLevel as LogLevel),
+  );
 
   switch (command) {
     case "stdio": {
@@ -99,14 +98,10 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case "call": {
-      const [tool, json, ...extra] = rest;
-      if (!tool)
-        throw new InputError('call needs a tool name, e.g. pixelwright call validate_size \'{"size":"1920x1080"}\'.');
-      if (extra.length > 0) throw new InputError("pass the tool arguments as one quoted JSON object.");
-      const args = parseToolArguments(json);
+      const call = callArguments(rest);
       const runtime = await createRuntime(config, logger);
       try {
-        return await runCallCommand(runtime, { tool, args, json: values.json === true, quiet: values.quiet === true });
+        return await runCallCommand(runtime, { ...call, json: values.json === true, quiet: values.quiet === true });
       } finally {
         await runtime.close();
       }

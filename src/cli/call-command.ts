@@ -3,9 +3,11 @@
 // whether it worked.
 
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { InputError } from "../errors.js";
+import type { LogLevel } from "../log.js";
 import { writeStderr, writeStdout } from "../output.js";
 import type { Runtime } from "../runtime.js";
-import { callTool } from "./call.js";
+import { callTool, parseToolArguments } from "./call.js";
 import { createProgressDisplay } from "./progress.js";
 
 export const EXIT_OK = 0;
@@ -52,6 +54,29 @@ export function renderText(result: CallToolResult): string {
   for (const caveat of caveats) if (typeof caveat === "string") lines.push(`  note: ${caveat}`);
   if (typeof data.next === "string" && data.next) lines.push(`  next: ${data.next}`);
   return lines.join("\n");
+}
+
+/** `call <tool> '<json>'`: the tool and its arguments, or a sentence saying how to write them. */
+export function callArguments(rest: string[]): { tool: string; args: Record<string, unknown> } {
+  const [tool, json, ...extra] = rest;
+  if (!tool)
+    throw new InputError('call needs a tool name, e.g. pixelwright call validate_size \'{"size":"1920x1080"}\'.');
+  if (extra.length > 0) throw new InputError("pass the tool arguments as one quoted JSON object.");
+  return { tool, args: parseToolArguments(json) };
+}
+
+/**
+ * One-shot calls keep the terminal for the progress and the result unless the user asked for logs: warnings only,
+ * and on a terminal errors only (what a warning says, such as the offline simulator, is in the result's caveats).
+ */
+export function callLogLevel(
+  configured: LogLevel,
+  flags: Record<string, unknown>,
+  stderrIsTTY = process.stderr.isTTY === true,
+  env: NodeJS.ProcessEnv = process.env,
+): LogLevel {
+  if (env.PIXELWRIGHT_LOG_LEVEL || flags["log-level"] !== undefined) return configured;
+  return stderrIsTTY ? "error" : "warn";
 }
 
 export interface CallCommandOptions {

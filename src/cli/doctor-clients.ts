@@ -5,9 +5,13 @@ import { spawn } from "node:child_process";
 import { constants } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import { delimiter, isAbsolute, join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { type ClientName, configPath } from "./setup.js";
 
 export interface ClientEntry {
   client: string;
+  /** The `pixelwright setup` client name that rewrites its file, when there is one. */
+  setup: ClientName | null;
   /** The config file it was found in. */
   file: string;
   /** The server's name in that file. */
@@ -30,6 +34,8 @@ export interface ClientProbe {
 
 interface ConfigLocation {
   client: string;
+  /** The `pixelwright setup` name that rewrites this file, for user-level files. */
+  setup: ClientName | null;
   file: string;
   /** Where the servers sit in the file: a list of key paths, each giving a { name: { command, args, env } } map. */
   format: "json" | "codex-toml";
@@ -43,48 +49,37 @@ export interface SearchPlaces {
   env: NodeJS.ProcessEnv;
 }
 
-/** Every place a supported client keeps its MCP servers, for this platform. */
+/** Every place a supported client keeps its MCP servers, for this platform: the files `pixelwright setup` writes,
+ * and the project files and settings where users put them by hand. */
 export function configLocations({ home, cwd, platform, env }: SearchPlaces): ConfigLocation[] {
-  const xdg = env.XDG_CONFIG_HOME || join(home, ".config");
-  const appData =
-    platform === "win32"
-      ? env.APPDATA || join(home, "AppData", "Roaming")
-      : platform === "darwin"
-        ? join(home, "Library", "Application Support")
-        : xdg;
-  const servers = [["mcpServers"]];
+  const machine = { home, platform, appData: env.APPDATA };
+  const user = (client: string, setup: ClientName, keys: string[][] = [["mcpServers"]]): ConfigLocation => ({
+    client,
+    setup,
+    file: setup === "codex" && env.CODEX_HOME ? join(env.CODEX_HOME, "config.toml") : configPath(setup, machine),
+    format: setup === "codex" ? "codex-toml" : "json",
+    keys: setup === "codex" ? [["mcp_servers"]] : keys,
+  });
+  const project = (client: string, file: string, keys: string[][]): ConfigLocation => ({
+    client,
+    setup: null,
+    file,
+    format: "json",
+    keys,
+  });
+  const vscodeSettings = join(configPath("vscode", machine), "..", "settings.json");
   return [
-    {
-      client: "Claude Desktop",
-      file: join(appData, "Claude", "claude_desktop_config.json"),
-      format: "json",
-      keys: servers,
-    },
-    {
-      client: "Claude Code",
-      file: join(home, ".claude.json"),
-      format: "json",
-      keys: [["mcpServers"], ["projects", "*", "mcpServers"]],
-    },
-    { client: "Claude Code (project)", file: join(cwd, ".mcp.json"), format: "json", keys: servers },
-    { client: "Cursor", file: join(home, ".cursor", "mcp.json"), format: "json", keys: servers },
-    { client: "Cursor (project)", file: join(cwd, ".cursor", "mcp.json"), format: "json", keys: servers },
-    { client: "VS Code", file: join(appData, "Code", "User", "mcp.json"), format: "json", keys: [["servers"]] },
-    {
-      client: "VS Code",
-      file: join(appData, "Code", "User", "settings.json"),
-      format: "json",
-      keys: [["mcp", "servers"]],
-    },
-    { client: "VS Code (project)", file: join(cwd, ".vscode", "mcp.json"), format: "json", keys: [["servers"]] },
-    { client: "Windsurf", file: join(home, ".codeium", "windsurf", "mcp_config.json"), format: "json", keys: servers },
-    {
-      client: "Codex",
-      file: join(env.CODEX_HOME || join(home, ".codex"), "config.toml"),
-      format: "codex-toml",
-      keys: [],
-    },
-    { client: "Gemini CLI", file: join(home, ".gemini", "settings.json"), format: "json", keys: servers },
+    user("Claude Desktop", "claude-desktop"),
+    user("Claude Code", "claude-code", [["mcpServers"], ["projects", "*", "mcpServers"]]),
+    project("Claude Code (project)", join(cwd, ".mcp.json"), [["mcpServers"]]),
+    user("Cursor", "cursor"),
+    project("Cursor (project)", join(cwd, ".cursor", "mcp.json"), [["mcpServers"]]),
+    user("VS Code", "vscode", [["servers"]]),
+    project("VS Code", vscodeSettings, [["mcp", "servers"]]),
+    project("VS Code (project)", join(cwd, ".vscode", "mcp.json"), [["servers"]]),
+    user("Windsurf", "windsurf"),
+    user("Codex", "codex"),
+    project("Gemini CLI", join(home, ".gemini", "settings.json"), [["mcpServers"]]),
   ];
 }
 
@@ -113,31 +108,6 @@ export function parseJsonc(text: string): unknown {
   return JSON.parse(out.replace(/,(\s*[}\]])/g, "$1"));
 }
 
-/** The [mcp_servers.<name>] tables of a Codex config.toml: command, args and env (the simple forms Codex writes). */
-export function parseCodexToml(text: string): Record<string, { command?: string; args?: string[] }> {
-  const servers: Record<string, { command?: string; args?: string[] }> = {};
-  let current: { command?: string; args?: string[] } | null = null;
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    const table = /^\[mcp_servers\.("?)([^\]"]+)\1\]$/.exec(line);
-    if (table) {
-      current = {};
-      servers[table[2] as string] = current;
-      continue;
-    }
-    if (line.startsWith("[")) {
-      current = null;
-      continue;
-    }
-    if (!current) continue;
-    const command = /^command\s*=\s*(".*")\s*$/.exec(line);
-    if (command) current.command = JSON.parse(command[1] as string) as string;
-    const args = /^args\s*=\s*(\[.*\])\s*$/.exec(line);
-    if (args) current.args = JSON.parse((args[1] as string).replace(/'([^']*)'/g, '"$1"')) as string[];
-  }
-  return servers;
-}
-
 function at(value: unknown, path: string[]): unknown[] {
   if (path.length === 0) return [value];
   if (typeof value !== "object" || value === null) return [];
@@ -161,7 +131,7 @@ function toEntry(location: ConfigLocation, name: string, server: unknown): Clien
   if (typeof s.env === "object" && s.env !== null) {
     for (const [k, v] of Object.entries(s.env)) if (typeof v === "string") env[k] = v;
   }
-  return { client: location.client, file: location.file, name, command: s.command, args, env };
+  return { client: location.client, setup: location.setup, file: location.file, name, command: s.command, args, env };
 }
 
 /** Every config entry on this machine that names pixelwright; unreadable or malformed files are reported. */
@@ -179,14 +149,7 @@ export async function findClientEntries(
     }
     if (!/pixelwright/i.test(text)) continue;
     try {
-      if (location.format === "codex-toml") {
-        for (const [name, server] of Object.entries(parseCodexToml(text))) {
-          const entry = toEntry(location, name, server);
-          if (entry) entries.push(entry);
-        }
-        continue;
-      }
-      const parsed = parseJsonc(text);
+      const parsed = location.format === "codex-toml" ? parseToml(text) : parseJsonc(text);
       for (const path of location.keys) {
         for (const map of at(parsed, path)) {
           if (typeof map !== "object" || map === null) continue;
@@ -252,7 +215,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 }
 
 const fixFor = (entry: ClientEntry) =>
-  `edit "${entry.name}" in ${entry.file}: use "command": "npx", "args": ["-y", "pixelwright"], or the full path of an installed pixelwright, then restart ${entry.client.replace(/ \(project\)$/, "")}`;
+  entry.setup && entry.name === "pixelwright"
+    ? `run pixelwright setup ${entry.setup} --write (from the copy you want it to start), then restart ${entry.client}`
+    : `edit "${entry.name}" in ${entry.file}: "command": "npx", "args": ["-y", "pixelwright"] (or the absolute path of node and dist/cli.js), then restart ${entry.client.replace(/ \(project\)$/, "")}`;
 
 /** Does the entry's command exist, and does it start? (Runs it with --version, within timeoutMs.) */
 export async function probeClient(

@@ -6,7 +6,7 @@ import { type Config, loadConfig, settingOrigins } from "../config.js";
 import { PixelwrightError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { writeStdout } from "../output.js";
-import { redactDeep, redactText, registerSecret } from "../secrets.js";
+import { redactDeep, redactText, registerSecret, registerUrlSecret } from "../secrets.js";
 import { VERSION } from "../version.js";
 import {
   type Check,
@@ -48,8 +48,20 @@ export interface DoctorOptions {
 
 const SECRET_KEYS = new Set<keyof Config>(["apiKey", "httpToken"]);
 
+/** A URL with its password (Redis) shown as …. */
+function maskUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = "…";
+    return url.toString();
+  } catch {
+    return "(set, not a URL)";
+  }
+}
+
 function showValue(key: keyof Config, value: unknown): string {
   if (SECRET_KEYS.has(key)) return maskSecret(value as string | undefined);
+  if (key === "redisUrl" && typeof value === "string") return maskUrl(value);
   if (value === undefined) return "(not set)";
   if (Array.isArray(value)) return value.length ? value.join(", ") : "(none)";
   return String(value);
@@ -125,6 +137,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   }
   registerSecret(config?.apiKey ?? env.OPENAI_API_KEY);
   registerSecret(config?.httpToken ?? env.PIXELWRIGHT_HTTP_TOKEN);
+  registerUrlSecret(config?.redisUrl);
   const settings = config ? settingsOf(config, env, flags) : [];
   if (config) {
     const logger = createLogger("silent");

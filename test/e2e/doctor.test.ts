@@ -136,7 +136,7 @@ describe("pixelwright doctor", () => {
     const { code, stdout } = await doctor({}, [], home);
     const cursor = line(stdout, "Cursor");
     expect(cursor).toMatch(/^ {2}✗ .*\.cursor\/mcp\.json "pixelwright": \/old\/checkout\/dist\/cli\.js does not exist/);
-    expect(cursor).toMatch(/→ fix: edit "pixelwright" in .*mcp\.json/);
+    expect(cursor).toMatch(/→ fix: run pixelwright setup cursor --write .*then restart Cursor$/);
     expect(line(stdout, "Claude Code")).toMatch(
       new RegExp(`^ {2}✓ .*\\.claude\\.json "pixelwright": .* starts \\(pixelwright ${VERSION}\\)`),
     );

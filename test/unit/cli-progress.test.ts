@@ -1,6 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { exitCodeFor, outputMode, renderText } from "../../src/cli/call-command.js";
+import { callLogLevel, exitCodeFor, outputMode, renderText } from "../../src/cli/call-command.js";
 import { applyUpdate, createProgressDisplay, fitToWidth, formatLine, initialState } from "../../src/cli/progress.js";
 
 function fakeStream(columns?: number) {
@@ -138,5 +138,17 @@ describe("the call's output and exit code", () => {
 
   it("exits 1 when the tool refused the request", () => {
     expect(exitCodeFor(result({}, "size is not valid", true))).toBe(1);
+  });
+});
+
+describe("the call's own logs", () => {
+  it("keep the terminal for progress and result: errors only on a terminal, warnings in a pipe", () => {
+    expect(callLogLevel("info", {}, true, {})).toBe("error");
+    expect(callLogLevel("info", {}, false, {})).toBe("warn");
+  });
+
+  it("follow --log-level when the user asks for logs", () => {
+    expect(callLogLevel("debug", { "log-level": "debug" }, true, {})).toBe("debug");
+    expect(callLogLevel("debug", {}, true, { PIXELWRIGHT_LOG_LEVEL: "debug" })).toBe("debug");
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { maskSecret } from "../../src/cli/doctor-checks.js";
-import { findClientEntries, parseCodexToml, parseJsonc } from "../../src/cli/doctor-clients.js";
+import { findClientEntries, parseJsonc } from "../../src/cli/doctor-clients.js";
 
 function place() {
   const home = mkdtempSync(join(tmpdir(), "pixelwright-clients-"));
@@ -23,9 +23,17 @@ describe("reading MCP client configs", () => {
     });
   });
 
-  it("reads Codex's [mcp_servers.<name>] tables", () => {
-    const toml = '[model]\nname = "x"\n[mcp_servers.pixelwright]\ncommand = "npx"\nargs = ["-y", "pixelwright"]\n';
-    expect(parseCodexToml(toml)).toEqual({ pixelwright: { command: "npx", args: ["-y", "pixelwright"] } });
+  it("reads Codex's [mcp_servers.<name>] tables, honouring CODEX_HOME", async () => {
+    const { home, write, places } = place();
+    const codexHome = join(home, "codex-elsewhere");
+    write(
+      join(codexHome, "config.toml"),
+      'model = "x"\n[mcp_servers.pixelwright]\ncommand = "npx"\nargs = ["-y", "pixelwright"]\n[mcp_servers.other]\ncommand = "o"\n',
+    );
+    const { entries } = await findClientEntries({ ...places, env: { CODEX_HOME: codexHome } });
+    expect(entries).toMatchObject([
+      { client: "Codex", setup: "codex", name: "pixelwright", command: "npx", args: ["-y", "pixelwright"] },
+    ]);
   });
 
   it("finds every entry that names pixelwright, by name or by command, and only those", async () => {
