@@ -52,11 +52,17 @@ export interface SearchPlaces {
 /** Every place a supported client keeps its MCP servers, for this platform: the files `pixelwright setup` writes,
  * and the project files and settings where users put them by hand. */
 export function configLocations({ home, cwd, platform, env }: SearchPlaces): ConfigLocation[] {
-  const machine = { home, platform, appData: env.APPDATA };
+  const machine = {
+    home,
+    platform,
+    appData: env.APPDATA || undefined,
+    xdgConfigHome: env.XDG_CONFIG_HOME || undefined,
+    codexHome: env.CODEX_HOME || undefined,
+  };
   const user = (client: string, setup: ClientName, keys: string[][] = [["mcpServers"]]): ConfigLocation => ({
     client,
     setup,
-    file: setup === "codex" && env.CODEX_HOME ? join(env.CODEX_HOME, "config.toml") : configPath(setup, machine),
+    file: configPath(setup, machine),
     format: setup === "codex" ? "codex-toml" : "json",
     keys: setup === "codex" ? [["mcp_servers"]] : keys,
   });
