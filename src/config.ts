@@ -29,6 +29,8 @@ export const ConfigSchema = z.object({
   offline: z.boolean(),
   waitSeconds: int(0, 600),
   timeoutSeconds: int(1, 3600),
+  /** A streamed or slow body ends after this many seconds without bytes. */
+  streamIdleSeconds: int(1, 3600),
   /** Total deadline of one image download (verify_image url, gateway url answers). */
   downloadTimeoutSeconds: int(1, 3600),
   maxRetries: int(0, 10),
@@ -61,6 +63,7 @@ const SOURCES = {
   offline: { env: "PIXELWRIGHT_OFFLINE", flag: "offline" },
   waitSeconds: { env: "PIXELWRIGHT_WAIT_SECONDS", flag: "wait-seconds" },
   timeoutSeconds: { env: "PIXELWRIGHT_TIMEOUT_SECONDS", flag: "timeout-seconds" },
+  streamIdleSeconds: { env: "PIXELWRIGHT_STREAM_IDLE_SECONDS", flag: "stream-idle-seconds" },
   downloadTimeoutSeconds: { env: "PIXELWRIGHT_DOWNLOAD_TIMEOUT_SECONDS", flag: "download-timeout-seconds" },
   maxRetries: { env: "PIXELWRIGHT_MAX_RETRIES", flag: "max-retries" },
   maxConcurrency: { env: "PIXELWRIGHT_MAX_CONCURRENCY", flag: "max-concurrency" },
@@ -124,6 +127,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     model: DEFAULT_MODEL,
     waitSeconds: 50,
     timeoutSeconds: 360,
+    streamIdleSeconds: 120,
     downloadTimeoutSeconds: 60,
     maxRetries: 2,
     maxConcurrency: 4,

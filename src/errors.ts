@@ -40,6 +40,8 @@ export interface UpstreamDetails {
   requestId?: string | null;
   retryable: boolean;
   provider?: string;
+  /** The request reached the provider and the outcome is unknown: an image may have been made and billed. */
+  mayHaveBeenBilled?: boolean;
 }
 
 /** The upstream API answered with an error, or could not be reached. */

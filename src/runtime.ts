@@ -143,6 +143,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     // The simulator can imitate url-only gateways, so offline accepts both shapes.
     accepts: simulator ? { b64: true, url: true } : profile.accepts,
     download: downloadPolicy(config, profile, simulator ? new URL(simulator.baseURL).origin : null),
+    streamIdleMs: config.streamIdleSeconds * 1000,
     retry: {
       maxRetries: config.maxRetries,
       ...(options.retryBaseDelayMs ? { baseDelayMs: options.retryBaseDelayMs } : {}),

@@ -54,7 +54,7 @@ export function formatOfName(name: string): SniffedFormat | null {
   return f in MIME ? (f as SniffedFormat) : null;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 function expectedLength(text: string): number {
   const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
@@ -72,8 +72,10 @@ export function decodeBase64Strict(text: string): Buffer | null {
     const bytes = Buffer.from(text, "base64");
     if (bytes.length === expectedLength(text)) return bytes;
   }
-  // Wrapped lines (some gateways) or garbage: the slow, exact check decides.
-  const clean = text.replace(/\s+/g, "");
+  // Wrapped lines (some gateways), no padding (allowed by the format), or garbage: the slow, exact check decides.
+  let clean = text.replace(/\s+/g, "");
+  if (clean.length % 4 === 1) return null;
+  if (clean.length % 4 !== 0 && !clean.includes("=")) clean += "=".repeat(4 - (clean.length % 4));
   if (clean.length === 0 || clean.length % 4 !== 0 || !BASE64.test(clean)) return null;
   return Buffer.from(clean, "base64");
 }

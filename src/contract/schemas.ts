@@ -73,6 +73,14 @@ export const RetrySchema = z.object({
   reason: z.string(),
   request_id: z.string().nullable(),
   delay_ms: z.number(),
+  may_have_been_billed: z.boolean().describe("the request reached the provider and its outcome is unknown"),
+});
+
+/** Why a job ended without images: the last attempt's reason, its request id, and whether it may have been billed. */
+export const FailureSchema = z.object({
+  reason: z.string(),
+  request_id: z.string().nullable(),
+  may_have_been_billed: z.boolean(),
 });
 
 export const RequestedSchema = z.object({

@@ -1,136 +1,263 @@
 // Read an Images API JSON answer from the byte stream, decoding every "b64_json" value straight into bytes as it
 // arrives. The SDK's own parsing holds a 4K image three times as text (the body, the parsed string, then our
 // decode): ~100 MB per image. Here each image exists once, as bytes, and only the small rest of the JSON is parsed.
+//
+// Tolerant as the formats are: a value may escape any character (`\u002B`, `\/`), base64 may come with or without
+// padding and wrapped in whitespace; only what no reading of the formats can turn into bytes is refused.
 
-const KEY = Buffer.from('"b64_json"');
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-/** Bytes kept back at a chunk's end in case the key straddles two chunks. */
-const CARRY = KEY.length + 8;
+const KEY = "b64_json";
 
 export interface StreamedImages {
   /** The JSON answer with each b64_json value replaced by "@image:<n>". */
   json: Record<string, unknown>;
   /** The decoded images, or null where the value was not valid base64. */
   images: (Buffer | null)[];
+  /** Set when the JSON around the images did not parse but images were decoded: they are kept, this says why. */
+  problem?: string;
 }
 
 export const IMAGE_PLACEHOLDER = /^@image:(\d+)$/;
 
-class Base64Sink {
+const WHITESPACE = /[\s]/g;
+const HAS_WHITESPACE = /[\s]/;
+
+/** Collects base64 text in groups of four and decodes it as it goes; padding optional, whitespace ignored. */
+export class Base64Sink {
   private pending = "";
   private readonly parts: Buffer[] = [];
   private valid = true;
+  private padded = false;
 
-  write(chunk: Buffer): void {
-    if (!this.valid) return;
-    // Escaped slashes ("\/") are legal JSON inside a string; anything else escaped cannot be base64.
-    let text = chunk.toString("latin1");
-    if (text.includes("\\")) text = text.replace(/\\\//g, "/");
-    const all = this.pending + text;
+  write(text: string): void {
+    if (!this.valid || text.length === 0) return;
+    const clean = HAS_WHITESPACE.test(text) ? text.replace(WHITESPACE, "") : text;
+    if (this.padded && clean.length > 0) {
+      this.valid = false;
+      return;
+    }
+    const all = this.pending + clean;
     const usable = all.length - (all.length % 4);
     this.pending = all.slice(usable);
     if (usable > 0) this.push(all.slice(0, usable));
   }
 
+  /** Marks the value invalid (an escape no base64 text can contain). */
+  invalidate(): void {
+    this.valid = false;
+  }
+
   end(): Buffer | null {
-    if (this.pending.length > 0) this.push(this.pending);
+    if (this.valid && this.pending.length > 0) {
+      // Unpadded: 2 or 3 characters make 1 or 2 bytes; 1 character is never valid.
+      if (this.pending.length === 1 || this.pending.includes("=")) this.valid = false;
+      else this.push(this.pending + "=".repeat(4 - this.pending.length));
+    }
     this.pending = "";
     return this.valid && this.parts.length > 0 ? Buffer.concat(this.parts) : null;
   }
 
   private push(text: string): void {
+    if (this.padded) {
+      this.valid = false;
+      return;
+    }
     const bytes = Buffer.from(text, "base64");
     // Node skips characters outside the alphabet: a short decode means the text was not base64.
     const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
-    if (text.length % 4 !== 0 || bytes.length !== (text.length / 4) * 3 - padding || text.slice(0, -2).includes("=")) {
+    if (bytes.length !== (text.length / 4) * 3 - padding || text.slice(0, -2).includes("=")) {
       this.valid = false;
       this.parts.length = 0;
       return;
     }
+    if (padding > 0) this.padded = true;
     this.parts.push(bytes);
   }
+}
+
+/** What a JSON escape inside a base64 value stands for: a character to keep, "" to skip, or null when invalid. */
+function unescaped(code: number): string | null {
+  const char = String.fromCharCode(code);
+  if (/[A-Za-z0-9+/=_-]/.test(char)) return char;
+  return /\s/.test(char) ? "" : null;
+}
+
+const SHORT_ESCAPES: Record<string, number> = { "/": 0x2f, n: 0x0a, r: 0x0d, t: 0x09 };
+
+/** The inside of one JSON string value holding base64: raw runs go to the sink, escapes are resolved one by one. */
+class Base64Value {
+  readonly sink = new Base64Sink();
+  /** null outside an escape; "" right after the backslash; "u" plus the hex digits seen so far. */
+  private pendingEscape: string | null = null;
+
+  /** Consumes bytes from `at`; returns the index of the closing quote, or -1 when the value goes on. */
+  consume(buffer: Buffer, at: number): number {
+    let i = at;
+    let quote = buffer.indexOf(QUOTE, i);
+    let slash = buffer.indexOf(BACKSLASH, i);
+    while (i < buffer.length) {
+      if (this.pendingEscape !== null) {
+        i = this.escapeByte(buffer[i] as number, i);
+        if (quote !== -1 && quote < i) quote = buffer.indexOf(QUOTE, i);
+        if (slash !== -1 && slash < i) slash = buffer.indexOf(BACKSLASH, i);
+        continue;
+      }
+      const stop = Math.min(quote === -1 ? buffer.length : quote, slash === -1 ? buffer.length : slash);
+      if (stop > i) this.sink.write(buffer.toString("latin1", i, stop));
+      if (stop === buffer.length) return -1;
+      if (stop === quote) return quote;
+      this.pendingEscape = "";
+      i = stop + 1;
+      slash = buffer.indexOf(BACKSLASH, i);
+    }
+    return -1;
+  }
+
+  private escapeByte(byte: number, i: number): number {
+    const char = String.fromCharCode(byte);
+    if (this.pendingEscape === "") {
+      if (char === "u") {
+        this.pendingEscape = "u";
+        return i + 1;
+      }
+      this.pendingEscape = null;
+      const code = SHORT_ESCAPES[char];
+      if (code === undefined) this.sink.invalidate();
+      else this.sink.write(unescaped(code) ?? "");
+      return i + 1;
+    }
+    const sequence = `${this.pendingEscape ?? "u"}${char}`;
+    this.pendingEscape = sequence;
+    if (sequence.length < 5) return i + 1;
+    const hex = sequence.slice(1);
+    this.pendingEscape = null;
+    const kept = /^[0-9a-fA-F]{4}$/.test(hex) ? unescaped(Number.parseInt(hex, 16)) : null;
+    if (kept === null) this.sink.invalidate();
+    else this.sink.write(kept);
+    return i + 1;
+  }
+}
+
+enum State {
+  Outside = 0,
+  InString = 1,
+  InEscape = 2,
+  AfterKey = 3,
+  AfterColon = 4,
+  InImage = 5,
 }
 
 function isSpace(byte: number | undefined): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-/** Where the string value after a `"b64_json"` key starts (just past its quote); -1 if not yet known, -2 if none. */
-function valueStart(buffer: Buffer, afterKey: number): number {
-  let i = afterKey;
-  while (i < buffer.length && isSpace(buffer[i])) i++;
-  if (i >= buffer.length) return -1;
-  if (buffer[i] !== 0x3a) return -2;
-  i++;
-  while (i < buffer.length && isSpace(buffer[i])) i++;
-  if (i >= buffer.length) return -1;
-  return buffer[i] === QUOTE ? i + 1 : -2;
-}
-
-/** Feeds a JSON text in pieces; each "b64_json" value is decoded as it passes and replaced by "@image:<n>". */
+/**
+ * Feeds a JSON text in pieces; each "b64_json" value is decoded as it passes and replaced by "@image:<n>". Strings
+ * are tracked (escapes included), so a "b64_json" inside another string's text is never taken for the key.
+ */
 export class B64JsonExtractor {
   private readonly kept: Buffer[] = [];
   private readonly images: (Buffer | null)[] = [];
-  private carry: Buffer = Buffer.alloc(0);
-  private sink: Base64Sink | null = null;
+  private state = State.Outside;
+  /** The current string's text so far (only its first bytes: enough to recognise the key). */
+  private head = "";
+  private value: Base64Value | null = null;
 
   push(piece: Uint8Array): void {
-    let buffer: Buffer = this.carry.length > 0 ? Buffer.concat([this.carry, Buffer.from(piece)]) : Buffer.from(piece);
-    this.carry = Buffer.alloc(0);
-    while (buffer.length > 0) {
-      if (this.sink) {
-        const end = buffer.indexOf(QUOTE);
+    const buffer = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    let i = 0;
+    let keptFrom = 0;
+    while (i < buffer.length) {
+      if (this.state === State.InImage) {
+        const end = (this.value as Base64Value).consume(buffer, i);
         if (end === -1) {
-          // "\/" is two bytes: never split it between pieces.
-          const safe = buffer[buffer.length - 1] === BACKSLASH ? buffer.length - 1 : buffer.length;
-          this.sink.write(buffer.subarray(0, safe));
-          this.carry = Buffer.from(buffer.subarray(safe));
-          return;
+          i = buffer.length;
+          keptFrom = i;
+          break;
         }
-        this.sink.write(buffer.subarray(0, end));
-        this.images.push(this.sink.end());
-        this.sink = null;
-        this.kept.push(Buffer.from(`@image:${this.images.length - 1}"`));
-        buffer = buffer.subarray(end + 1);
+        this.images.push((this.value as Base64Value).sink.end());
+        this.value = null;
+        this.kept.push(Buffer.from(`@image:${this.images.length - 1}`));
+        keptFrom = end;
+        i = end + 1;
+        this.state = State.Outside;
         continue;
       }
-      const at = buffer.indexOf(KEY);
-      if (at === -1) {
-        const keep = Math.min(CARRY, buffer.length);
-        this.kept.push(Buffer.from(buffer.subarray(0, buffer.length - keep)));
-        this.carry = Buffer.from(buffer.subarray(buffer.length - keep));
-        return;
+      i = this.step(buffer, i);
+      if ((this.state as State) === State.InImage) {
+        this.kept.push(Buffer.from(buffer.subarray(keptFrom, i)));
+        keptFrom = i;
       }
-      const start = valueStart(buffer, at + KEY.length);
-      if (start === -1) {
-        this.kept.push(Buffer.from(buffer.subarray(0, at)));
-        this.carry = Buffer.from(buffer.subarray(at));
-        return;
+    }
+    if (keptFrom < buffer.length) this.kept.push(Buffer.from(buffer.subarray(keptFrom)));
+  }
+
+  /** One move of the small state machine over the JSON around the images; returns where to go on. */
+  private step(buffer: Buffer, i: number): number {
+    const byte = buffer[i];
+    switch (this.state) {
+      case State.Outside: {
+        const quote = buffer.indexOf(QUOTE, i);
+        if (quote === -1) return buffer.length;
+        this.state = State.InString;
+        this.head = "";
+        return quote + 1;
       }
-      if (start === -2) {
-        this.kept.push(Buffer.from(buffer.subarray(0, at + KEY.length)));
-        buffer = buffer.subarray(at + KEY.length);
-        continue;
+      case State.InString: {
+        if (byte === QUOTE) {
+          this.state = this.head === KEY ? State.AfterKey : State.Outside;
+          return i + 1;
+        }
+        if (byte === BACKSLASH) this.state = State.InEscape;
+        if (this.head.length <= KEY.length) this.head += String.fromCharCode(byte as number);
+        return i + 1;
       }
-      this.kept.push(Buffer.from(buffer.subarray(0, start)));
-      this.sink = new Base64Sink();
-      buffer = buffer.subarray(start);
+      case State.InEscape:
+        this.state = State.InString;
+        return i + 1;
+      case State.AfterKey:
+        if (isSpace(byte)) return i + 1;
+        this.state = byte === 0x3a ? State.AfterColon : State.Outside;
+        return byte === 0x3a ? i + 1 : i;
+      default:
+        if (isSpace(byte)) return i + 1;
+        if (byte === QUOTE) {
+          this.state = State.InImage;
+          this.value = new Base64Value();
+          return i + 1;
+        }
+        this.state = State.Outside;
+        return i;
     }
   }
 
+  /** The JSON text around the images (with placeholders) and the images; throws when the text ended inside one. */
+  finish(): { text: string; images: (Buffer | null)[] } {
+    if (this.state === State.InImage) throw new Error("the answer ended inside an image (truncated body)");
+    return { text: Buffer.concat(this.kept).toString("utf8"), images: this.images };
+  }
+
+  /**
+   * The answer. Malformed JSON around complete images keeps the images (they were paid for) with a `problem`;
+   * only an answer with no decoded image and no readable JSON is an error.
+   */
   end(): StreamedImages {
-    if (this.sink) throw new Error("the answer ended inside an image (truncated body)");
-    this.kept.push(this.carry);
-    const text = Buffer.concat(this.kept).toString("utf8");
+    const { text, images } = this.finish();
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new Error("the answer is not valid JSON (truncated or malformed body)");
+      json = undefined;
     }
-    if (typeof json !== "object" || json === null) throw new Error("the answer is not a JSON object");
-    return { json: json as Record<string, unknown>, images: this.images };
+    if (typeof json === "object" && json !== null && !Array.isArray(json)) {
+      return { json: json as Record<string, unknown>, images };
+    }
+    if (images.some((image) => image !== null)) {
+      const data = images.map((_, n) => ({ b64_json: `@image:${n}` }));
+      return { json: { data }, images, problem: "the JSON around the images was malformed; the images were kept" };
+    }
+    throw new Error("the answer is not valid JSON (truncated or malformed body)");
   }
 }
 
@@ -138,87 +265,4 @@ export async function readImagesJson(body: AsyncIterable<Uint8Array>): Promise<S
   const extractor = new B64JsonExtractor();
   for await (const piece of body) extractor.push(piece);
   return extractor.end();
-}
-
-export interface SseEvent extends StreamedImages {
-  event: string | null;
-}
-
-/**
- * Server-sent events whose data is JSON with b64_json values (the Images API stream): each event's data is fed to
- * its own extractor as it arrives, so a streamed 4K image, partial or final, is never held as text.
- */
-export async function* readImagesSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
-  let extractor: B64JsonExtractor | null = null;
-  let event: string | null = null;
-  // Where we are in the current line: its start, its field name, a small field's value, or a data value.
-  let state: "start" | "name" | "value" | "data" = "start";
-  let name = "";
-  let value = "";
-  let skipSpace = false;
-  for await (const piece of body) {
-    let buffer = Buffer.from(piece);
-    while (buffer.length > 0) {
-      if (skipSpace) {
-        skipSpace = false;
-        if (buffer[0] === 0x20) buffer = buffer.subarray(1);
-        continue;
-      }
-      if (state === "start") {
-        if (buffer[0] === 0x0d) {
-          buffer = buffer.subarray(1);
-          continue;
-        }
-        if (buffer[0] === 0x0a) {
-          // A blank line ends the event.
-          buffer = buffer.subarray(1);
-          if (extractor) yield { event, ...extractor.end() };
-          extractor = null;
-          event = null;
-          continue;
-        }
-        state = "name";
-        name = "";
-        continue;
-      }
-      const nl = buffer.indexOf(0x0a);
-      if (state === "data") {
-        extractor?.push(nl === -1 ? buffer : buffer.subarray(0, nl));
-        if (nl === -1) break;
-        state = "start";
-        buffer = buffer.subarray(nl + 1);
-        continue;
-      }
-      if (state === "name") {
-        const colon = buffer.indexOf(0x3a);
-        if (colon !== -1 && (nl === -1 || colon < nl)) {
-          name += buffer.subarray(0, colon).toString("utf8");
-          buffer = buffer.subarray(colon + 1);
-          skipSpace = true;
-          if (name === "data") {
-            // Several data lines in one event are joined with a newline (JSON whitespace here).
-            if (extractor) extractor.push(Buffer.from("\n"));
-            extractor ??= new B64JsonExtractor();
-            state = "data";
-          } else {
-            state = "value";
-            value = "";
-          }
-          continue;
-        }
-        name += buffer.subarray(0, nl === -1 ? buffer.length : nl).toString("utf8");
-        if (nl === -1) break;
-        state = "start";
-        buffer = buffer.subarray(nl + 1);
-        continue;
-      }
-      // A small field (event:, id:, retry:, or a comment) is collected whole.
-      value += buffer.subarray(0, nl === -1 ? buffer.length : nl).toString("utf8");
-      if (nl === -1) break;
-      if (name === "event") event = value.replace(/\r$/, "");
-      state = "start";
-      buffer = buffer.subarray(nl + 1);
-    }
-  }
-  if (extractor) yield { event, ...extractor.end() };
 }

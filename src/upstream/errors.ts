@@ -20,6 +20,18 @@ function headerMs(headers: Headers | undefined): number | undefined {
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
+/** A connection error that happened before the request could be sent (refused, unknown host). */
+function neverSent(err: Error): boolean {
+  let cause: unknown = err.cause;
+  for (let depth = 0; depth < 4 && cause; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|UND_ERR_CONNECT_TIMEOUT)$/.test(code))
+      return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export interface Classified {
   error: UpstreamError | AbortedError;
   retryAfterMs?: number;
@@ -41,17 +53,18 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
   if (err instanceof APIUserAbortError || (err as Error)?.name === "AbortError") {
     return { error: new AbortedError(), reason: "cancelled" };
   }
+  const answerId = (err as { requestID?: string } | null)?.requestID ?? null;
   if (err instanceof UpstreamError) {
     // Raised by our own readers from what the provider sent: its message and request id are outside text too.
-    const details = { ...err.details, requestId: redactMaybe(err.details.requestId ?? null) };
+    const details = { ...err.details, provider, requestId: redactMaybe(err.details.requestId ?? answerId) };
     const clean = new UpstreamError(redactText(err.message), details, { cause: err });
     return { error: clean, reason: clean.message };
   }
   if (err instanceof APIConnectionTimeoutError) {
     return {
       error: new UpstreamError(
-        "the request timed out (PIXELWRIGHT_TIMEOUT_SECONDS)",
-        { retryable: true, provider },
+        "the request timed out (PIXELWRIGHT_TIMEOUT_SECONDS); it may have been billed",
+        { retryable: true, provider, mayHaveBeenBilled: true },
         { cause: err },
       ),
       reason: "timeout",
@@ -61,7 +74,7 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
     return {
       error: new UpstreamError(
         `could not reach the API (${redactText(err.message)})`,
-        { retryable: true, provider },
+        { retryable: true, provider, mayHaveBeenBilled: !neverSent(err) },
         { cause: err },
       ),
       reason: "connection error",
@@ -79,7 +92,15 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
     return {
       error: new UpstreamError(
         text,
-        { status, code, requestId: redactMaybe(err.requestID ?? null), retryable, provider },
+        // A refusal (4xx) is not billed; a server error may have been, after the work was done.
+        {
+          status,
+          code,
+          requestId: redactMaybe(err.requestID ?? null),
+          retryable,
+          provider,
+          mayHaveBeenBilled: status >= 500,
+        },
         { cause: err },
       ),
       reason: `${status}${code ? ` ${code}` : ""}`,
@@ -90,10 +111,38 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
   const message = redactText((err as Error)?.message ?? String(err));
   return {
     error: new UpstreamError(
-      `the response was cut off or malformed (${message})`,
-      { retryable: true, provider },
+      `the response was cut off or malformed (${message}); it may have been billed`,
+      { retryable: true, provider, mayHaveBeenBilled: true, requestId: redactMaybe(answerId) },
       { cause: err },
     ),
     reason: "truncated or malformed response",
   };
+}
+
+const QUOTA = /quota|billing|insufficient|credit|balance|payment/i;
+const TRANSIENT = /rate.?limit|server_error|overloaded|unavailable|timeout|temporar|try again/i;
+
+/**
+ * An error object a provider sent inside a 200 answer or a stream event (`{"error": {"message", "type", "code"}}`):
+ * reported with the provider's own message and classified. A quota or billing error is never retried.
+ */
+export function errorInAnswer(body: unknown, requestId: string | null): UpstreamError {
+  const error = (typeof body === "object" && body !== null ? body : { message: String(body) }) as {
+    message?: unknown;
+    type?: unknown;
+    code?: unknown;
+  };
+  const message = redactText(String(error.message ?? "no message"));
+  const code = [error.code, error.type].find((v) => typeof v === "string" && v.length > 0) as string | undefined;
+  const words = `${String(error.code ?? "")} ${String(error.type ?? "")} ${message}`;
+  const quota = QUOTA.test(words);
+  const retryable = !quota && TRANSIENT.test(words);
+  const advice = quota ? " (a quota or billing limit: not retried; check the account's balance and limits)" : "";
+  return new UpstreamError(`the provider answered with an error: ${code ? `${code}: ` : ""}${message}${advice}`, {
+    status: 200,
+    code: code ?? null,
+    requestId: redactMaybe(requestId),
+    retryable,
+    mayHaveBeenBilled: false,
+  });
 }

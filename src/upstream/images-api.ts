@@ -1,22 +1,19 @@
 // The Images API route: POST /v1/images/generations (JSON) and /v1/images/edits (multipart), plain or streamed
-// with partial images, always through the official openai SDK.
+// with partial images, always through the official openai SDK. The body is read by our own readers (b64-stream.ts,
+// sse.ts) under the attempt's deadlines (deadline.ts).
 
 import type OpenAI from "openai";
 import { UpstreamError } from "../errors.js";
-import { IMAGE_PLACEHOLDER, readImagesJson, readImagesSse } from "./b64-stream.js";
+import { IMAGE_PLACEHOLDER, readImagesJson } from "./b64-stream.js";
+import type { AttemptDeadline } from "./deadline.js";
+import { errorInAnswer } from "./errors.js";
+import { readImagesSse, type SseEvent } from "./sse.js";
 import type { CallHooks, DeliveredImage, ImageCall, ImageCallResult, Usage } from "./types.js";
-
-interface StreamEvent {
-  type: string;
-  b64_json?: string;
-  partial_image_index?: number;
-  usage?: Usage;
-  [key: string]: unknown;
-}
 
 interface ImagesResponse {
   data?: { b64_json?: string; url?: string; revised_prompt?: string }[];
   usage?: Usage;
+  error?: unknown;
   [key: string]: unknown;
 }
 
@@ -44,74 +41,106 @@ function metaOf(source: Record<string, unknown>): Record<string, unknown> {
   return meta;
 }
 
-export async function callImagesApi(client: OpenAI, call: ImageCall, hooks: CallHooks): Promise<ImageCallResult> {
-  const stream = call.partialImages > 0;
+/** One image entry: the decoded bytes its placeholder names, a url, or why there is nothing. */
+function delivered(entry: Record<string, unknown>, decoded: (Buffer | null)[]): DeliveredImage {
+  const b64 = typeof entry.b64_json === "string" ? entry.b64_json : undefined;
+  const slot = b64 ? IMAGE_PLACEHOLDER.exec(b64) : null;
+  const bytes = slot ? decoded[Number(slot[1])] : undefined;
+  return {
+    ...(slot ? (bytes ? { bytes } : { error: "its data is not valid base64" }) : {}),
+    ...(b64 && !slot ? { b64 } : {}),
+    ...(typeof entry.url === "string" ? { url: entry.url } : {}),
+    ...(typeof entry.revised_prompt === "string" ? { revisedPrompt: entry.revised_prompt } : {}),
+  };
+}
+
+interface Sent {
+  body: AsyncIterable<Uint8Array>;
+  requestId: string | null;
+}
+
+/** Sends the request through the SDK (which turns error statuses into its typed errors) and hands back the body. */
+async function send(client: OpenAI, call: ImageCall, stream: boolean, deadline: AttemptDeadline): Promise<Sent> {
   const body = await buildBody(call, stream);
-  const options = hooks.signal ? { signal: hooks.signal } : {};
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's overloads are keyed on literal stream types we build dynamically.
   const images = client.images as any;
+  const options = { signal: deadline.signal };
   const promise = call.edit ? images.edit(body, options) : images.generate(body, options);
-  if (!stream) {
-    // The SDK sends the request and turns error statuses into its typed errors; the body we read ourselves, so a
-    // 4K image is decoded from the byte stream once instead of being held three times as text.
-    const raw = (await promise.asResponse()) as Response;
-    const requestId = raw.headers.get("x-request-id");
-    if (!raw.body) throw new UpstreamError("the answer had no body", { retryable: true, requestId });
-    const { json, images: decoded } = await readImagesJson(raw.body as unknown as AsyncIterable<Uint8Array>);
-    const response = json as ImagesResponse;
-    const delivered: DeliveredImage[] = (response.data ?? []).map((d) => {
-      const slot = d.b64_json ? IMAGE_PLACEHOLDER.exec(d.b64_json) : null;
-      const bytes = slot ? decoded[Number(slot[1])] : undefined;
-      return {
-        ...(slot ? (bytes ? { bytes } : { error: "its data is not valid base64" }) : {}),
-        ...(d.b64_json && !slot ? { b64: d.b64_json } : {}),
-        ...(d.url ? { url: d.url } : {}),
-        ...(d.revised_prompt ? { revisedPrompt: d.revised_prompt } : {}),
-      };
-    });
-    return {
-      images: delivered,
-      ...(response.usage ? { usage: response.usage } : {}),
-      requestId,
-      meta: metaOf(response),
-    };
-  }
-
-  // Streamed answers are read from the raw body too: every partial and final image is decoded as it arrives.
-  const raw = (await promise.asResponse()) as Response;
+  const raw = (await deadline.race(promise.asResponse())) as Response;
   const requestId = raw.headers.get("x-request-id");
   if (!raw.body) throw new UpstreamError("the answer had no body", { retryable: true, requestId });
-  const delivered: DeliveredImage[] = [];
+  return { body: deadline.watch(raw.body as unknown as AsyncIterable<Uint8Array>), requestId };
+}
+
+export async function callImagesApi(
+  client: OpenAI,
+  call: ImageCall,
+  hooks: CallHooks,
+  deadline: AttemptDeadline,
+  onRequestId: (id: string | null) => void,
+): Promise<ImageCallResult> {
+  const stream = call.partialImages > 0;
+  const sent = await send(client, call, stream, deadline);
+  onRequestId(sent.requestId);
+  if (stream) return readStream(sent, hooks);
+  // The body is read from the byte stream, so a 4K image is decoded once instead of being held three times as text.
+  const { json, images: decoded, problem } = await readImagesJson(sent.body);
+  const response = json as ImagesResponse;
+  const entries = Array.isArray(response.data) ? response.data : [];
+  if (response.error && entries.length === 0) throw errorInAnswer(response.error, sent.requestId);
+  return {
+    images: entries.map((d) => delivered(d, decoded)),
+    ...(response.usage ? { usage: response.usage } : {}),
+    requestId: sent.requestId,
+    meta: metaOf(response),
+    ...(problem ? { notes: [problem] } : {}),
+  };
+}
+
+/** One SSE event of an image stream, as what it means for the call. */
+function readEvent(
+  sse: SseEvent,
+  requestId: string | null,
+): { partial?: Record<string, unknown>; done?: DeliveredImage[] } {
+  const event = sse.json;
+  if (!event) return {};
+  if (sse.event === "error" || event.error || event.type === "error") {
+    throw errorInAnswer(event.error ?? event, requestId);
+  }
+  const type = String(event.type ?? sse.event ?? "");
+  if (type.endsWith(".partial_image")) return { partial: event };
+  if (type.endsWith(".completed")) return { done: [delivered(event, sse.images)] };
+  // Some servers stream a whole Images answer as one event.
+  if (Array.isArray(event.data))
+    return { done: (event.data as Record<string, unknown>[]).map((d) => delivered(d, sse.images)) };
+  return {};
+}
+
+/** Streamed answers: every partial and final image is decoded as it arrives. */
+async function readStream(sent: Sent, hooks: CallHooks): Promise<ImageCallResult> {
+  const images: DeliveredImage[] = [];
   let usage: Usage | undefined;
   let meta: Record<string, unknown> = {};
-  for await (const sse of readImagesSse(raw.body as unknown as AsyncIterable<Uint8Array>)) {
-    const event = sse.json as StreamEvent & { error?: { message?: string } };
-    if (sse.event === "error" || event.error) {
-      throw new UpstreamError(`the image stream reported an error: ${event.error?.message ?? "unknown"}`, {
-        retryable: false,
-        requestId,
-      });
+  for await (const sse of readImagesSse(sent.body)) {
+    const { partial, done } = readEvent(sse, sent.requestId);
+    if (partial) {
+      const slot = typeof partial.b64_json === "string" ? IMAGE_PLACEHOLDER.exec(partial.b64_json) : null;
+      const index = Number(partial.partial_image_index ?? 0);
+      if (slot) hooks.onPartial?.({ index, bytes: sse.images[Number(slot[1])] ?? null });
     }
-    const type = String(event.type ?? sse.event ?? "");
-    const slot = typeof event.b64_json === "string" ? IMAGE_PLACEHOLDER.exec(event.b64_json) : null;
-    const bytes = slot ? (sse.images[Number(slot[1])] ?? null) : undefined;
-    if (type.endsWith(".partial_image") && bytes !== undefined) {
-      hooks.onPartial?.({ index: event.partial_image_index ?? 0, bytes });
-    } else if (type.endsWith(".completed")) {
-      delivered.push({
-        ...(slot ? (bytes ? { bytes } : { error: "its data is not valid base64" }) : {}),
-        ...(typeof event.url === "string" ? { url: event.url } : {}),
-      });
-      usage = event.usage ?? usage;
-      meta = metaOf(event);
+    if (done && sse.json) {
+      images.push(...done);
+      usage = (sse.json.usage as Usage | undefined) ?? usage;
+      meta = metaOf(sse.json);
     }
   }
   // The SDK does not check that a completed event arrived: a stream that just ends is a truncated answer.
-  if (delivered.length === 0) {
+  if (images.length === 0) {
     throw new UpstreamError("the image stream ended before a completed image arrived (truncated stream)", {
       retryable: true,
-      requestId,
+      requestId: sent.requestId,
+      mayHaveBeenBilled: true,
     });
   }
-  return { images: delivered, ...(usage ? { usage } : {}), requestId, meta };
+  return { images, ...(usage ? { usage } : {}), requestId: sent.requestId, meta };
 }

@@ -7,6 +7,7 @@ import { endpointPath } from "../contract/request.js";
 import type { Logger } from "../log.js";
 import { redactDeep, redactMaybe, redactText } from "../secrets.js";
 import { getClient } from "./client.js";
+import { AttemptDeadline } from "./deadline.js";
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy, downloadImage } from "./download.js";
 import type { GatewayProfile } from "./gateways.js";
 import { callImagesApi } from "./images-api.js";
@@ -34,6 +35,8 @@ export interface UpstreamOutcome {
   calls: number;
   /** Fanned-out calls that failed while others succeeded: their images are missing, and the reason is here. */
   failures: string[];
+  /** What was odd about an answer whose images were still kept (malformed JSON around them). */
+  notes: string[];
   /** Responses route: the response ids, the image_generation call ids and the assistant's text. */
   responseIds: string[];
   callIds: string[];
@@ -51,6 +54,8 @@ export interface UpstreamOptions {
   /** Which response shapes to accept; url images are downloaded under this policy. */
   accepts?: GatewayProfile["accepts"];
   download?: DownloadPolicy;
+  /** A body ends after this long without bytes (PIXELWRIGHT_STREAM_IDLE_SECONDS). */
+  streamIdleMs?: number;
 }
 
 export interface Upstream {
@@ -126,19 +131,32 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const client = await getClient(endpoint, logger);
       const retries: RetryRecord[] = [];
       const requestIds: string[] = [];
+      const limits = { totalMs: endpoint.timeoutMs, idleMs: options.streamIdleMs ?? 120_000 };
       const send = async (body: Record<string, unknown>): Promise<ImageCallResult> => {
+        // One deadline over connect, headers and body; the request id is known once the headers arrive.
+        let rid: string | null = null;
+        const deadline = new AttemptDeadline(limits, hooks.signal, () => rid);
+        const onRequestId = (id: string | null) => {
+          rid = id;
+        };
         try {
           const request = { ...call, body };
           const result =
             call.route === "responses"
-              ? await callResponsesApi(client, request, call.responsesModel as string, hooks)
-              : await callImagesApi(client, request, hooks);
+              ? await callResponsesApi(client, request, call.responsesModel as string, hooks, deadline, onRequestId)
+              : await callImagesApi(client, request, hooks, deadline, onRequestId);
           if (result.requestId) requestIds.push(result.requestId);
           return result;
         } catch (err) {
-          const rid = (err as { requestID?: string }).requestID;
-          if (rid) requestIds.push(rid);
+          const known = (err as { requestID?: string }).requestID ?? rid;
+          if (known) requestIds.push(known);
+          // Errors our readers raise after the headers carry the answer's request id too.
+          if (known && typeof err === "object" && err !== null && !("requestID" in err)) {
+            (err as { requestID?: string }).requestID = known;
+          }
           throw err;
+        } finally {
+          deadline.dispose();
         }
       };
       const one = (body: Record<string, unknown>) =>
@@ -179,6 +197,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         meta: redactDeep(results[0]?.meta ?? {}),
         calls: bodies.length,
         failures: errors.map((e) => redactText(e instanceof Error ? e.message : String(e))),
+        notes: results.flatMap((r) => r.notes ?? []),
       };
     },
   };

@@ -4,6 +4,8 @@
 import type OpenAI from "openai";
 import { decodeBase64Strict } from "../contract/formats.js";
 import { UpstreamError } from "../errors.js";
+import type { AttemptDeadline } from "./deadline.js";
+import { errorInAnswer } from "./errors.js";
 import type { CallHooks, DeliveredImage, ImageCall, ImageCallResult, Usage } from "./types.js";
 
 const TOOL_FIELDS = [
@@ -31,6 +33,12 @@ interface ResponseObject {
   output?: OutputItem[];
   usage?: Usage;
   error?: { message?: string } | null;
+}
+
+/** A Responses answer that is an error object, not a response (a 200 from some gateways). */
+function failedAnswer(data: unknown): unknown {
+  const object = (data ?? {}) as { error?: unknown; output?: unknown; object?: unknown };
+  return object.error && !Array.isArray(object.output) ? object.error : null;
 }
 
 export function responsesBody(call: ImageCall, textModel: string, stream: boolean): Record<string, unknown> {
@@ -89,32 +97,42 @@ export async function callResponsesApi(
   call: ImageCall,
   textModel: string,
   hooks: CallHooks,
+  deadline: AttemptDeadline,
+  onRequestId: (id: string | null) => void,
 ): Promise<ImageCallResult> {
   const stream = call.partialImages > 0;
   const body = responsesBody(call, textModel, stream);
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's overloads are keyed on a literal stream flag we set at run time.
   const responses = client.responses as any;
-  const { data, request_id: requestId } = (await responses
-    .create(body, hooks.signal ? { signal: hooks.signal } : {})
-    .withResponse()) as { data: unknown; request_id: string | null };
-  if (!stream) return extract(data as ResponseObject, requestId);
+  const { data, request_id: requestId } = (await deadline.race(
+    responses.create(body, { signal: deadline.signal }).withResponse(),
+  )) as { data: unknown; request_id: string | null };
+  onRequestId(requestId);
+  if (!stream) {
+    const error = failedAnswer(data);
+    if (error) throw errorInAnswer(error, requestId);
+    return extract(data as ResponseObject, requestId);
+  }
 
+  // The SDK reads the SSE (and skips `data: [DONE]`); the deadlines still apply to every event.
   let completed: ResponseObject | null = null;
-  for await (const event of data as AsyncIterable<{ type: string; [key: string]: unknown }>) {
+  for await (const event of deadline.watch(data as AsyncIterable<{ type: string; [key: string]: unknown }>)) {
     if (event.type === "response.image_generation_call.partial_image" && typeof event.partial_image_b64 === "string") {
       const bytes = decodeBase64Strict(event.partial_image_b64);
       hooks.onPartial?.({ index: Number(event.partial_image_index ?? 0), bytes });
     } else if (event.type === "response.completed") {
       completed = event.response as ResponseObject;
-    } else if (event.type === "response.failed" || event.type === "error") {
-      const message =
-        (event.response as ResponseObject | undefined)?.error?.message ?? String(event.message ?? "failed");
-      throw new UpstreamError(`the Responses stream failed: ${message}`, { retryable: false, requestId });
+    } else if (event.type === "error") {
+      throw errorInAnswer(event.error ?? event, requestId);
+    } else if (event.type === "response.failed") {
+      const error = (event.response as ResponseObject | undefined)?.error;
+      throw errorInAnswer(error ?? { message: "response.failed" }, requestId);
     }
   }
   if (!completed) {
     throw new UpstreamError("the Responses stream ended before response.completed (truncated stream)", {
       retryable: true,
+      mayHaveBeenBilled: true,
       requestId,
     });
   }

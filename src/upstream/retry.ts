@@ -49,6 +49,7 @@ export async function withRetries<T>(
         reason: classified.reason,
         request_id: error.details.requestId ?? null,
         delay_ms: Math.round(delay),
+        may_have_been_billed: error.details.mayHaveBeenBilled ?? false,
       });
       await sleep(delay, options.signal);
     }

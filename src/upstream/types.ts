@@ -73,6 +73,8 @@ export interface ImageCallResult {
   requestId: string | null;
   /** What the upstream says it produced (size, quality, format, background), if it says. */
   meta: Record<string, unknown>;
+  /** What was odd about an answer whose images were still kept. */
+  notes?: string[];
   /** Responses route only. */
   responseId?: string | null;
   assistantText?: string | null;

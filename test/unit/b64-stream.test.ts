@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readImagesJson, readImagesSse } from "../../src/upstream/b64-stream.js";
+import { readImagesJson } from "../../src/upstream/b64-stream.js";
+import { readImagesSse } from "../../src/upstream/sse.js";
 
 async function* chunks(text: string, sizes: number[]): AsyncIterable<Uint8Array> {
   const bytes = Buffer.from(text);
@@ -55,10 +56,13 @@ describe("streamed b64_json decoding", () => {
     expect(json).toMatchObject({ data: [{ url: "https://cdn.example/x.png" }] });
   });
 
-  it("refuses a body cut off inside an image or the JSON", async () => {
+  it("refuses a body cut off inside an image; one cut after a complete image keeps the image and says so", async () => {
     const full = answer(png.toString("base64"));
     await expect(readImagesJson(chunks(full.slice(0, 40), [8]))).rejects.toThrow(/truncated/);
-    await expect(readImagesJson(chunks(full.slice(0, full.length - 5), [8]))).rejects.toThrow(/truncated or malformed/);
+    const cutAfter = await readImagesJson(chunks(full.slice(0, full.length - 5), [8]));
+    expect(cutAfter.images[0]?.equals(png)).toBe(true);
+    expect(cutAfter.problem).toMatch(/malformed/);
+    await expect(readImagesJson(chunks('{"data":[{"url":"https://x', [8]))).rejects.toThrow(/truncated or malformed/);
   });
 });
 
@@ -87,11 +91,12 @@ describe("streamed SSE events", () => {
     );
   });
 
-  it("yields a final event that ends without a blank line, and fails on one cut inside its image", async () => {
+  it("yields a final event that ends without a blank line, and no image from one cut inside its image", async () => {
     const events = [];
     for await (const e of readImagesSse(chunks(`data: {"type":"x","b64_json":"${b64}"}`, [9]))) events.push(e);
     expect(events).toHaveLength(1);
-    const cut = readImagesSse(chunks(`data: {"type":"x","b64_json":"${b64.slice(0, 12)}`, [9]));
-    await expect(cut.next()).rejects.toThrow(/truncated/);
+    const cut = [];
+    for await (const e of readImagesSse(chunks(`data: {"type":"x","b64_json":"${b64.slice(0, 12)}`, [9]))) cut.push(e);
+    expect(cut.map((e) => [e.json, e.images])).toEqual([[null, []]]);
   });
 });

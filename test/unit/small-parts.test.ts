@@ -45,7 +45,7 @@ describe("image bytes", () => {
     expect(decodeBase64Strict("aGVsbG8=")?.toString()).toBe("hello");
     expect(decodeBase64Strict("aGVs%%bG8=")).toBeNull();
     expect(decodeBase64Strict("")).toBeNull();
-    expect(decodeBase64Strict("abc")).toBeNull();
+    expect(decodeBase64Strict("abcde")).toBeNull();
   });
 });
 
