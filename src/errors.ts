@@ -56,6 +56,23 @@ export class UpstreamError extends PixelwrightError {
   }
 }
 
+/** A job failed after its request was sent: the failed result (attempts, request ids, record) travels with it. */
+export class JobFailedError extends UpstreamError {
+  constructor(
+    message: string,
+    details: UpstreamDetails,
+    readonly result: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, details, options);
+  }
+}
+
+/** Refused before anything was sent because of money: the spend cap, a declined confirmation. */
+export class SpendRefusedError extends PixelwrightError {
+  readonly kind = "input" as const;
+}
+
 /** The server is misconfigured (bad environment variable or flag). */
 export class ConfigError extends PixelwrightError {
   readonly kind = "configuration" as const;
@@ -105,6 +122,7 @@ function sentence(err: PixelwrightError): string {
     const who = err.details.provider ? `${err.details.provider} ` : "";
     return `The ${who}image API failed${rid}: ${err.message}`;
   }
+  if (err instanceof SpendRefusedError) return `Not sent: ${err.message}`;
   if (err instanceof ConfigError) return `Server configuration error: ${err.message}`;
   if (err instanceof BusyError) return `Busy: ${err.message} Retry after ${err.retryAfterSeconds} s.`;
   if (err instanceof AbortedError) return `Cancelled: ${err.message}`;

@@ -108,7 +108,14 @@ export const REQUEST_CHECKS: readonly RequestCheck[] = [
   {
     name: "size",
     check: ({ size, problems, caveats }) => {
-      if (!size.ok) {
+      const ceilingOnly =
+        size.tier !== null && size.violations.every((v) => v.rule === "max_pixels" || v.rule === "max_edge");
+      if (!size.ok && ceilingOnly) {
+        // A gateway tier is the gateway's promise: sent as named; only the measured file tells what it delivers.
+        caveats.push(
+          `${size.tier} promises ${size.size}, above gpt-image-2's pixel ceiling: the tier is sent as the gateway names it, the delivered size will be whatever the gateway chooses, and the measured file says what came.`,
+        );
+      } else if (!size.ok) {
         const rules = size.violations.map((v) => v.message).join(" ");
         const first = size.suggestions[0];
         problems.push(

@@ -56,6 +56,8 @@ export function generationResult(
     request_ids: [],
     usage: null,
     cost_estimate_usd: null,
+    cost_usd: null,
+    failure: null,
     elapsed_ms: 0,
     upstream_ms: null,
     retries: [],

@@ -105,7 +105,12 @@ export const generationFields = {
   caveats: z.array(z.string()),
   request_ids: z.array(z.string()),
   usage: z.record(z.string(), z.unknown()).nullable(),
-  cost_estimate_usd: z.number().nullable(),
+  cost_estimate_usd: z.number().nullable().describe("estimated before the call from the price table"),
+  cost_usd: z
+    .number()
+    .nullable()
+    .describe("billed cost: the returned usage at list prices; null when no usage came back or no price is known"),
+  failure: FailureSchema.nullable().describe("failed jobs: why the last attempt failed"),
   elapsed_ms: z.number(),
   upstream_ms: z.number().nullable().describe("of elapsed_ms, the time spent waiting for the upstream"),
   retries: z.array(RetrySchema),
@@ -172,7 +177,28 @@ export const SidecarRecordSchema = z.object({
   retries: z.array(RetrySchema),
   usage: z.record(z.string(), z.unknown()).nullable(),
   cost_estimate_usd: z.number().nullable(),
+  cost_usd: z.number().nullable().optional(),
   elapsed_ms: z.number(),
+  result: GenerationResultSchema,
+});
+
+/**
+ * One line of jobs.jsonl per finished job, completed or failed: what it cost (billed or estimated), every attempt
+ * that may have been billed, its files, and its whole result (a later process collects the job from it).
+ */
+export const JobRecordSchema = z.object({
+  record_version: z.literal(RECORD_VERSION),
+  job_id: z.string(),
+  status: z.enum(["completed", "failed"]),
+  finished_at: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  reason: z.string().nullable(),
+  attempts: z.number().int(),
+  may_have_been_billed: z.number().int().describe("attempts that failed after the request was sent"),
+  cost_usd: z.number().nullable(),
+  cost_estimate_usd: z.number().nullable(),
+  files: z.array(z.object({ path: z.string(), sha256: z.string() })),
   result: GenerationResultSchema,
 });
 
@@ -190,3 +216,5 @@ export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
 export type GenerationResult = z.infer<typeof GenerationResultSchema>;
 export type VerifyResult = z.infer<typeof VerifyResultSchema>;
 export type SidecarRecord = z.infer<typeof SidecarRecordSchema>;
+export type JobRecord = z.infer<typeof JobRecordSchema>;
+export type Failure = z.infer<typeof FailureSchema>;

@@ -184,6 +184,8 @@ class RedisCluster<P, R> implements JobCluster<P, R> {
         job.updateProgress({ ...update, partials: [...partials] }).catch(() => {});
       },
       setStatus: () => {},
+      // A caller leaving cancels a shared job only while it is still queued (usecases/shared.ts).
+      markSent: () => {},
     };
     this.logger.info({ job: id }, "running a shared job on this replica");
     this.runningHere++;

@@ -20,6 +20,8 @@ export interface JobContext {
   signal: AbortSignal;
   report(message: string, partial?: JobProgress["partial"]): void;
   setStatus(status: "queued" | "running"): void;
+  /** The paid request went out: from now on a caller leaving detaches instead of cancelling. */
+  markSent(): void;
 }
 
 export interface Job<R> {
@@ -39,6 +41,8 @@ export interface Job<R> {
   error: unknown;
   /** Why the job ended, in words, when it did not complete. */
   endReason: string | null;
+  /** Whether its paid request was sent: such a job is never dropped because a caller left. */
+  sent: boolean;
   /** Callers currently waiting on it. */
   waiters: number;
   /** Callers that ever attached to it (the starter, identical requests, verify_image): more than one means shared. */
@@ -84,6 +88,7 @@ export class JobRegistry<R> {
       result: null,
       error: null,
       endReason: null,
+      sent: false,
       waiters: 0,
       attachments: 0,
       controller,
@@ -96,6 +101,9 @@ export class JobRegistry<R> {
       report: (message, partial) => this.emit(job, message, partial),
       setStatus: (status) => {
         if (job.status === "queued" || job.status === "running") job.status = status;
+      },
+      markSent: () => {
+        job.sent = true;
       },
     };
     this.jobs.set(id, job);
@@ -184,6 +192,16 @@ export class JobRegistry<R> {
   async abortAll(reason: string): Promise<void> {
     const running = [...this.jobs.values()].filter((j) => j.finishedAt === null);
     for (const job of running) job.controller.abort(reason);
+    await Promise.all(running.map((j) => j.settled));
+  }
+
+  /**
+   * The end of input (stdin closed): jobs whose request is not sent yet are dropped; sent ones finish within their
+   * deadlines, save and record. Resolves when every job has settled.
+   */
+  async drain(reason: string): Promise<void> {
+    const running = this.running();
+    for (const job of running) if (!job.sent) job.controller.abort(reason);
     await Promise.all(running.map((j) => j.settled));
   }
 

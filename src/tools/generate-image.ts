@@ -89,6 +89,7 @@ export function generateImageTool(runtime: Runtime, access: AccessOf) {
       "Every argument is checked locally first; an invalid size, quality, background or file is refused before anything is sent.",
       "The image is saved to the server's workspace, measured from the saved file, and the first sentence of the result says what was delivered.",
       `The call waits up to wait_seconds (default ${config.waitSeconds}). If the image is not ready by then the result has status "running" and a job_id: call verify_image with that job_id to wait for and collect it. Never call generate_image again for the same image: identical requests return the running job instead of paying twice (fresh: true forces a new one).`,
+      "Once the request is sent, cancelling this call (or the client timing out) does not stop the paid job: it finishes, saves and stays collectable by job_id (named in every progress message) and by path; only a job not yet sent is dropped.",
       "Sizes: only the size argument sets the resolution, never the prompt. 3840x2160 is the largest 16:9 size and is experimental (slower, 60-180 s); use validate_size when unsure.",
       "Use dry_run: true to check a request and see its cost estimate without generating.",
     ].join(" "),

@@ -136,6 +136,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         // One deadline over connect, headers and body; the request id is known once the headers arrive.
         let rid: string | null = null;
         const deadline = new AttemptDeadline(limits, hooks.signal, () => rid);
+        if (!hooks.signal?.aborted) hooks.onSending?.();
         const onRequestId = (id: string | null) => {
           rid = id;
         };
@@ -145,11 +146,17 @@ export function createUpstream(options: UpstreamOptions): Upstream {
             call.route === "responses"
               ? await callResponsesApi(client, request, call.responsesModel as string, hooks, deadline, onRequestId)
               : await callImagesApi(client, request, hooks, deadline, onRequestId);
-          if (result.requestId) requestIds.push(result.requestId);
+          if (result.requestId) {
+            requestIds.push(result.requestId);
+            hooks.onRequestId?.(redactText(result.requestId));
+          }
           return result;
         } catch (err) {
           const known = (err as { requestID?: string }).requestID ?? rid;
-          if (known) requestIds.push(known);
+          if (known) {
+            requestIds.push(known);
+            hooks.onRequestId?.(redactText(known));
+          }
           // Errors our readers raise after the headers carry the answer's request id too.
           if (known && typeof err === "object" && err !== null && !("requestID" in err)) {
             (err as { requestID?: string }).requestID = known;

@@ -83,6 +83,10 @@ export interface ImageCallResult {
 
 export interface CallHooks {
   signal?: AbortSignal;
+  /** A request is about to go out (it holds a slot): from here on it may be billed. */
+  onSending?: () => void;
+  /** The request id of an answer, success or failure (redacted), as soon as it is known. */
+  onRequestId?: (id: string) => void;
   onPartial?: (partial: PartialImage) => void;
   onRetry?: (retry: RetryRecord) => void;
 }

@@ -1,18 +1,22 @@
-// After a restart, a finished job's result is rebuilt from the production records in the workspace.
+// A job of an earlier process (or one no longer in memory) is rebuilt from the workspace records: its line in
+// jobs.jsonl (completed or failed), else the sidecar beside one of its images.
 
 import type { GenerationResult } from "../contract/schemas.js";
 import type { Workspace } from "../workspace/workspace.js";
 
 const JOB_ID = /^job_[0-9a-f]{16}$/;
+const RECOVERED = "Recovered from the workspace records.";
 
 export async function recoverJob(workspace: Workspace, jobId: string): Promise<GenerationResult | null> {
   if (!JOB_ID.test(jobId)) return null;
+  const record = (await workspace.readJobRecords()).findLast((r) => r.job_id === jobId);
+  if (record) return { ...record.result, caveats: [...record.result.caveats, RECOVERED] };
   for (const name of await workspace.listImages(5000)) {
     const path = await workspace.imagePath(name);
     if (!path) continue;
-    const record = await workspace.readSidecar(path);
-    if (record?.job_id === jobId) {
-      return { ...record.result, caveats: [...record.result.caveats, "Recovered from the workspace records."] };
+    const sidecar = await workspace.readSidecar(path);
+    if (sidecar?.job_id === jobId) {
+      return { ...sidecar.result, caveats: [...sidecar.result.caveats, RECOVERED] };
     }
   }
   return null;

@@ -15,7 +15,7 @@ import { dedupeKey, type PrepareDefaults, type PreparedGeneration, prepareGenera
 import { runGeneration } from "./generate/run.js";
 import { recoverJob } from "./recover.js";
 import { awaitShared, type GenerationCluster, type GenerationPayload, reusedCaveat } from "./shared.js";
-import { expectation, type VerifyResult, verifyPath, verifyUrl } from "./verify.js";
+import { expectation, remeasure, type VerifyResult, verifyPath, verifyUrl } from "./verify.js";
 import { awaitJob, rememberRequest, snapshot, type WaitOptions } from "./wait.js";
 
 export type { VerifyResult } from "./verify.js";
@@ -224,13 +224,23 @@ export class ImageService {
     return job;
   }
 
-  /** Waits for a job (by id) and reports it exactly like a completed generate_image. */
+  /**
+   * Waits for a job (by id) and reports it exactly like a completed generate_image, its files measured again from
+   * the disk (a later process collects it from its record in the workspace).
+   */
   async collect(jobId: string, options: WaitOptions): Promise<GenerationResult> {
-    if (this.deps.cluster) return this.collectShared(this.deps.cluster, jobId, options);
-    const job = this.deps.jobs.get(jobId);
-    if (job) return this.await(job, options);
-    const recovered = await recoverJob(this.deps.workspace, jobId);
-    if (recovered) return recovered;
+    const job = this.deps.cluster ? null : this.deps.jobs.get(jobId);
+    const result = this.deps.cluster
+      ? await this.collectShared(this.deps.cluster, jobId, options)
+      : job
+        ? await this.await(job, options)
+        : await recoverJob(this.deps.workspace, jobId);
+    if (result?.status === "completed") {
+      const format = result.requested.output_format || null;
+      const images = await Promise.all(result.images.map((image) => remeasure(this.deps.workspace, image, format)));
+      return { ...result, images };
+    }
+    if (result) return result;
     throw new InputError(
       `no job "${jobId}" is known: it may be from another server process whose images were never saved. Check the workspace (${this.deps.workspace.root}) or generate again.`,
       "job_id",

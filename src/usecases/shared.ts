@@ -35,7 +35,7 @@ function follow(cluster: GenerationCluster, first: SharedJob<GenerationResult>, 
   };
 }
 
-/** Waits for a shared job up to the caller's deadline; a caller that leaves a job nobody else shares cancels it. */
+/** Waits for a shared job up to the caller's deadline; a caller that leaves cancels only a job no replica has taken. */
 export async function awaitShared(
   cluster: GenerationCluster,
   job: SharedJob<GenerationResult>,
@@ -47,8 +47,10 @@ export async function awaitShared(
   const stop = options.onProgress ? follow(cluster, job, options.onProgress) : () => {};
   try {
     let latest = (await cluster.wait(job.id, waitMs, options.signal)) ?? job;
-    if (latest.finishedAt === null && options.signal?.aborted && (await cluster.attach(job.id)) === 2) {
-      // The caller went away and no other caller ever shared the job (the 2 is this probe): stop paying for it.
+    const unsent = latest.status === "queued";
+    if (latest.finishedAt === null && unsent && options.signal?.aborted && (await cluster.attach(job.id)) === 2) {
+      // The caller went away before any replica took the job, and nobody else shares it (the 2 is this probe). A
+      // job already running may have sent its paid request: it detaches and stays collectable instead.
       await cluster.cancel(job.id, "cancelled by the client");
       latest = (await cluster.wait(job.id, 5000)) ?? latest;
     }

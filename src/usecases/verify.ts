@@ -6,7 +6,7 @@ import { imageReport } from "../contract/results.js";
 import type { ImageReport } from "../contract/schemas.js";
 import { parseSize } from "../contract/sizes.js";
 import { type Expectation, judge } from "../contract/verdict.js";
-import { InputError } from "../errors.js";
+import { errorMessage, InputError } from "../errors.js";
 import { admitImage, HEADER_BYTES } from "../imaging/admit.js";
 import { measureBuffer } from "../imaging/inspect.js";
 import { type DownloadPolicy, downloadImage } from "../upstream/download.js";
@@ -93,4 +93,31 @@ export async function verifyPath(
   // A derivative made locally says so in its record (decision "…upscale"); it is never shown as native.
   if (record && /upscale/.test(record.decision)) report.upscaled = true;
   return { result: { status: verdictStatus(verified, expected), images: [report] }, bytes };
+}
+
+/**
+ * A collected job's image, measured again from the disk every time and compared with the record: a file deleted,
+ * replaced or edited since it was saved is never reported as verified from memory.
+ */
+export async function remeasure(workspace: Workspace, image: ImageReport, format: string | null): Promise<ImageReport> {
+  let measured: Awaited<ReturnType<typeof measureBuffer>>;
+  try {
+    const { bytes } = await readAdmitted(workspace, image.path, false);
+    measured = await measureBuffer(bytes, `path '${image.path}'`);
+  } catch (err) {
+    return {
+      ...image,
+      verified: false,
+      mismatch: `The file no longer exists or cannot be read at ${image.path} (${errorMessage(err)}); it was saved with sha256 ${image.sha256}.`,
+    };
+  }
+  const [width, height] = image.requested_size?.split("x").map(Number) ?? [];
+  const expected: Expectation = { width: width ?? null, height: height ?? null, format };
+  let { verified, mismatch } = judge(measured, expected);
+  if (measured.sha256 !== image.sha256) {
+    verified = false;
+    mismatch = `${mismatch ? `${mismatch} ` : ""}The file changed since it was saved: its sha256 differs from the record.`;
+  }
+  const report = imageReport(image, measured, expected, { verified, mismatch }, image.revised_prompt);
+  return { ...report, upscaled: image.upscaled };
 }

@@ -4,7 +4,7 @@
 import { basename } from "node:path";
 import { generationResult, NO_REQUEST, type ResultIdentity } from "../contract/results.js";
 import type { GenerationResult } from "../contract/schemas.js";
-import { UpstreamError } from "../errors.js";
+import { JobFailedError, UpstreamError } from "../errors.js";
 import type { Job, JobProgress, JobRegistry } from "../jobs/registry.js";
 import { imageUri } from "./generate/save.js";
 
@@ -43,7 +43,7 @@ export function progressMessage(job: JobState, latest?: string): string {
   const elapsed = Math.round((Date.now() - job.createdAt) / 1000);
   const state = job.status === "queued" ? "queued" : job.label;
   const detail = latest && !latest.startsWith(job.label) ? ` (${latest})` : "";
-  return `${state} — ${elapsed} s elapsed, ${job.typical}${detail}`;
+  return `${state} — ${elapsed} s elapsed, ${job.typical}${detail} (job_id ${job.id})`;
 }
 
 /** What a job was asked for, so a running or failed job reports its real model, route and requested size. */
@@ -74,12 +74,13 @@ export function snapshot(job: JobState, view: JobView): GenerationResult {
     }),
   };
   const caveats = view.offline ? ["Offline simulator: no model is called."] : [];
+  if (job.error instanceof JobFailedError) return job.error.result as GenerationResult;
   if (job.status === "failed" || job.status === "cancelled") {
     const err = job.error;
     const requestId = err instanceof UpstreamError ? (err.details.requestId ?? null) : null;
     const message =
       job.status === "cancelled"
-        ? `the job was cancelled: ${job.endReason ?? "cancelled"}; no file was written.`
+        ? `the job was cancelled before its request was sent (${job.endReason ?? "cancelled"}); nothing was paid and no file was written.`
         : `${err instanceof Error ? err.message : String(err)}${requestId ? ` (request id ${requestId})` : ""}`;
     return generationResult("failed", identity, {
       caveats,
@@ -112,7 +113,11 @@ function follow(jobs: JobRegistry<GenerationResult>, job: Job<GenerationResult>,
   };
 }
 
-/** Waits for a job up to the caller's deadline; a caller that leaves a job nobody else shares cancels it. */
+/**
+ * Waits for a job up to the caller's deadline. A caller that leaves (a cancel, or the client's own timeout, which
+ * sends the same notification) cancels the job only while its request is unsent and nobody else shares it; a sent
+ * request is paid for, so the job detaches: it finishes, saves, records, and stays collectable by job_id and path.
+ */
 export async function awaitJob(
   jobs: JobRegistry<GenerationResult>,
   job: Job<GenerationResult>,
@@ -124,8 +129,7 @@ export async function awaitJob(
   const stop = options.onProgress ? follow(jobs, job, options.onProgress) : () => {};
   try {
     const done = await jobs.wait(job, waitMs, options.signal);
-    if (!done && options.signal?.aborted && job.attachments === 1) {
-      // The caller went away and no other caller ever shared the job: stop paying for it.
+    if (!done && options.signal?.aborted && job.attachments === 1 && !job.sent) {
       jobs.cancel(job, "cancelled by the client");
       await jobs.wait(job, 5000);
     }

@@ -2,10 +2,10 @@
 // overwrite, atomic writes (temp file + link, the temp file always removed), a sidecar per image and one manifest line.
 
 import { randomBytes } from "node:crypto";
-import { appendFile, link, mkdir, readdir, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { appendFile, link, mkdir, readdir, readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { formatOfName, mimeType, sniffImage } from "../contract/formats.js";
-import { type SidecarRecord, SidecarRecordSchema } from "../contract/schemas.js";
+import { type JobRecord, JobRecordSchema, type SidecarRecord, SidecarRecordSchema } from "../contract/schemas.js";
 import { InputError } from "../errors.js";
 import { type OpenedFile, openInRoots, type ReadAccess, readInRoots, rootsOf, within } from "./files.js";
 
@@ -15,6 +15,8 @@ export const MANIFEST = "manifest.jsonl";
 export const TEMP_PREFIX = ".tmp-";
 /** The largest file served as a resource (a 4K PNG is about 25 MB). */
 const MAX_RESOURCE_BYTES = 64 * 1024 * 1024;
+/** One line per finished job (completed or failed): the spend cap and later processes read it. */
+export const JOBS = "jobs.jsonl";
 
 /** A file stem built from a user's filename or a prompt: letters, digits, '-' and '_' only, never a path. */
 export function slugify(text: string, max = 40): string {
@@ -110,10 +112,41 @@ export class Workspace {
 
   /** One line per image, one O_APPEND write; appends are serialized so lines never interleave. */
   appendManifest(record: unknown): Promise<void> {
+    return this.appendLine(MANIFEST, record);
+  }
+
+  /** One line per finished job in jobs.jsonl. */
+  appendJobRecord(record: JobRecord): Promise<void> {
+    return this.appendLine(JOBS, record);
+  }
+
+  /** Every readable job record, oldest first (lines that do not parse are skipped). */
+  async readJobRecords(): Promise<JobRecord[]> {
+    const root = await this.init();
+    let text: string;
+    try {
+      text = await readFile(join(root, JOBS), "utf8");
+    } catch {
+      return [];
+    }
+    const records: JobRecord[] = [];
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        const parsed = JobRecordSchema.safeParse(JSON.parse(line));
+        if (parsed.success) records.push(parsed.data);
+      } catch {
+        // a torn line (a crash mid-append) is skipped
+      }
+    }
+    return records;
+  }
+
+  private appendLine(file: string, record: unknown): Promise<void> {
     const line = `${JSON.stringify(record)}\n`;
     const next = this.manifestQueue.then(async () => {
       const root = await this.init();
-      const append = () => appendFile(join(root, MANIFEST), line);
+      const append = () => appendFile(join(root, file), line);
       await (this.appendLock ? this.appendLock(append) : append());
     });
     this.manifestQueue = next.catch(() => {});

@@ -104,7 +104,7 @@ export async function connectTo(baseURL: string, config: Partial<Config> = {}): 
       const text = result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
       return { ...(result.structuredContent as GenerationResult), isError: result.isError === true, text };
     },
-    files: () => readdirSync(workspace).filter((f) => f !== "manifest.jsonl"),
+    files: () => readdirSync(workspace).filter((f) => f !== "manifest.jsonl" && f !== "jobs.jsonl"),
     async close() {
       await close();
       await runtime.close();

@@ -48,7 +48,7 @@ export async function connectWithSimulator(
     workspace,
     call: async (name, args) =>
       (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult,
-    files: () => readdirSync(workspace).filter((f) => f !== "manifest.jsonl"),
+    files: () => readdirSync(workspace).filter((f) => f !== "manifest.jsonl" && f !== "jobs.jsonl"),
     async close() {
       await close();
       await runtime.close();

@@ -158,10 +158,12 @@ describe("fuzzing the tools", () => {
     }
   });
 
-  it("wrote nothing outside the workspace, and nothing but images, records and the manifest inside", () => {
+  it("wrote nothing outside the workspace, and nothing but images, records, the manifest and the job records inside", () => {
     expect(readdirSync(dirname(h.workspace))).toEqual(parentBefore);
     for (const name of readdirSync(h.workspace)) {
-      expect(name).toMatch(/^(\d{8}-\d{6}-[a-z0-9_-]+-[0-9a-f]{6}(-\d+)?\.(png|jpg|webp|json)|manifest\.jsonl)$/);
+      expect(name).toMatch(
+        /^(\d{8}-\d{6}-[a-z0-9_-]+-[0-9a-f]{6}(-\d+)?\.(png|jpg|webp|json)|manifest\.jsonl|jobs\.jsonl)$/,
+      );
       expect(statSync(join(h.workspace, name)).isFile()).toBe(true);
     }
   });

@@ -124,28 +124,50 @@ describe("progress", () => {
 });
 
 describe("cancellation", () => {
-  it("aborts the upstream request when the client cancels, and writes no file", async () => {
-    h.sim.setLatency(5000);
-    const before = h.files();
+  it("detaches when the client cancels after the request was sent: the job finishes, saves and is collectable", async () => {
+    h.sim.setLatency(1500);
+    let jobId = "";
     const controller = new AbortController();
     const call = h.client.callTool(
-      { name: "generate_image", arguments: { prompt: "cancel me", partial_images: 1 } },
+      { name: "generate_image", arguments: { prompt: "cancel me after sending", return_image: "none" } },
       undefined,
-      { signal: controller.signal },
+      {
+        signal: controller.signal,
+        onprogress: (p) => {
+          jobId ||= /job_id (job_[0-9a-f]+)/.exec(p.message ?? "")?.[1] ?? "";
+        },
+      },
     );
     await new Promise((r) => setTimeout(r, 300));
     controller.abort("user pressed stop");
     await expect(call).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 500));
-    expect(h.sim.stats.requests[0]?.aborted).toBe(true);
-    expect(h.files()).toEqual(before);
-    const job =
-      h.runtime.jobs.running()[0] ??
-      [...(h.runtime.jobs as unknown as { jobs: Map<string, { status: string; endReason: string }> }).jobs.values()].at(
-        -1,
-      );
-    expect(job?.status).toBe("cancelled");
-    expect(job?.endReason).toMatch(/cancelled by the client/);
+    expect(jobId).toMatch(/^job_/);
+    const collected = await h.call("verify_image", { job_id: jobId, wait_seconds: 30, return_image: "none" });
+    expect(collected.structuredContent).toMatchObject({ status: "verified", job_status: "completed" });
+    expect(h.sim.stats.requests[0]?.aborted).toBe(false);
+    expect(h.sim.stats.imageRequests).toBe(1);
+  });
+
+  it("drops a job whose request was not sent yet (still queued for a slot) when its only caller cancels", async () => {
+    h.sim.setLatency(1200);
+    const busy = [1, 2].map((i) => h.call("generate_image", { prompt: `holding slot ${i}`, return_image: "none" }));
+    await new Promise((r) => setTimeout(r, 150));
+    const controller = new AbortController();
+    const queued = h.client.callTool(
+      { name: "generate_image", arguments: { prompt: "never sent", return_image: "none" } },
+      undefined,
+      { signal: controller.signal },
+    );
+    await new Promise((r) => setTimeout(r, 150));
+    controller.abort("changed my mind");
+    await expect(queued).rejects.toThrow();
+    await Promise.all(busy);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.sim.stats.imageRequests).toBe(2);
+    const jobs = [
+      ...(h.runtime.jobs as unknown as { jobs: Map<string, { status: string; sent: boolean }> }).jobs.values(),
+    ];
+    expect(jobs.filter((j) => j.status === "cancelled").map((j) => j.sent)).toEqual([false]);
   });
 
   it("does not abort a job another caller shares", async () => {

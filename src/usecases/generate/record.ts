@@ -1,9 +1,18 @@
-// The production record of SPEC section 7: one typed SidecarRecord beside each image, and its manifest line.
+// The production record of SPEC section 7: one typed SidecarRecord beside each image and its manifest line, and one
+// JobRecord per finished job (completed or failed) in jobs.jsonl. A record that cannot be written never loses the
+// image: the failure is said next to it, in the result.
 
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import type { ValidatedRequest } from "../../contract/request.js";
-import { type GenerationResult, type ImageReport, RECORD_VERSION, type SidecarRecord } from "../../contract/schemas.js";
+import {
+  type GenerationResult,
+  type ImageReport,
+  type JobRecord,
+  RECORD_VERSION,
+  type SidecarRecord,
+} from "../../contract/schemas.js";
+import { errorMessage } from "../../errors.js";
 import type { Workspace } from "../../workspace/workspace.js";
 
 export function sidecarRecord(
@@ -49,22 +58,70 @@ export function sidecarRecord(
     retries: result.retries,
     usage: result.usage,
     cost_estimate_usd: result.cost_estimate_usd,
+    cost_usd: result.cost_usd,
     elapsed_ms: result.elapsed_ms,
     result,
   };
 }
 
-/** Writes every image's sidecar and manifest line. */
+/** Writes every image's sidecar and manifest line; returns a sentence for each record that could not be written. */
 export async function writeRecords(
   result: GenerationResult,
   req: ValidatedRequest,
   workspace: Workspace,
   offline: boolean,
-): Promise<void> {
+): Promise<string[]> {
+  const notes: string[] = [];
   for (const image of result.images) {
     const record = sidecarRecord(result, image, req, offline);
-    await workspace.writeSidecar(record.file, record);
+    try {
+      await workspace.writeSidecar(record.file, record);
+    } catch (err) {
+      notes.push(
+        `The production record (sidecar) of ${record.file} could not be written (${errorMessage(err)}); the image is saved and listed here.`,
+      );
+    }
     const { result: _full, ...line } = record;
-    await workspace.appendManifest(line);
+    try {
+      await workspace.appendManifest(line);
+    } catch (err) {
+      notes.push(`The manifest line of ${record.file} could not be written (${errorMessage(err)}).`);
+    }
+  }
+  return notes;
+}
+
+/** What the job record adds to a result: how many attempts were made and how many may have been billed. */
+export interface AttemptCount {
+  attempts: number;
+  mayHaveBeenBilled: number;
+}
+
+/** Appends the job's line to jobs.jsonl; returns a sentence when it could not be written. */
+export async function writeJobRecord(
+  result: GenerationResult,
+  workspace: Workspace,
+  count: AttemptCount,
+): Promise<string | null> {
+  const record: JobRecord = {
+    record_version: RECORD_VERSION,
+    job_id: result.job_id,
+    status: result.status === "completed" ? "completed" : "failed",
+    finished_at: new Date().toISOString(),
+    provider: result.provider,
+    model: result.model,
+    reason: result.failure?.reason ?? null,
+    attempts: count.attempts,
+    may_have_been_billed: count.mayHaveBeenBilled,
+    cost_usd: result.cost_usd,
+    cost_estimate_usd: result.cost_estimate_usd,
+    files: result.images.map((i) => ({ path: i.path, sha256: i.sha256 })),
+    result,
+  };
+  try {
+    await workspace.appendJobRecord(record);
+    return null;
+  } catch (err) {
+    return `The job record (jobs.jsonl) could not be written (${errorMessage(err)}).`;
   }
 }

@@ -1,18 +1,20 @@
 // The work of one generation job, as steps: call the upstream, keep what is an image, save and measure each one,
-// build the result, write the production record.
+// build the result, write the production record. Whatever happens after a request was sent is recorded: a job that
+// fails writes its record too (every attempt, its request id, whether it may have been billed).
 
+import { costFromUsage } from "../../contract/cost.js";
 import { endpointPath, imagesApiBody, requestedOf, type ValidatedRequest } from "../../contract/request.js";
-import { generationResult } from "../../contract/results.js";
+import { generationResult, type ResultIdentity } from "../../contract/results.js";
 import type { GenerationResult, ImageReport, RetryRecord } from "../../contract/schemas.js";
-import { UpstreamError } from "../../errors.js";
+import { AbortedError, asPixelwrightError, errorMessage, JobFailedError, UpstreamError } from "../../errors.js";
 import type { JobContext } from "../../jobs/registry.js";
 import type { Logger } from "../../log.js";
 import type { Upstream, UpstreamOutcome } from "../../upstream/index.js";
 import type { ImageCall } from "../../upstream/types.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import type { PreparedInputs } from "./prepare.js";
-import { writeRecords } from "./record.js";
-import { PartialImages, saveAndMeasure, usableImages } from "./save.js";
+import { writeJobRecord, writeRecords } from "./record.js";
+import { type DecodedImage, PartialImages, saveAndMeasure, usableImages } from "./save.js";
 
 export interface GenerationDeps {
   upstream: Upstream;
@@ -31,6 +33,13 @@ export interface GenerationJobInput {
   warmPreview?: boolean;
 }
 
+/** What the job learns about its attempts while they run. */
+interface Attempts {
+  retries: RetryRecord[];
+  requestIds: string[];
+  sent: number;
+}
+
 function imageCall(req: ValidatedRequest, inputs: PreparedInputs): ImageCall {
   const edit =
     inputs.references.length > 0 ? { images: inputs.references, ...(inputs.mask ? { mask: inputs.mask } : {}) } : null;
@@ -43,25 +52,42 @@ function imageCall(req: ValidatedRequest, inputs: PreparedInputs): ImageCall {
   };
 }
 
+function identityOf(input: GenerationJobInput): ResultIdentity {
+  const { req } = input;
+  return {
+    job_id: input.jobId,
+    provider: input.provider,
+    route: req.route,
+    endpoint: endpointPath(req.route, input.inputs.references.length > 0),
+    model: req.model.id,
+    requested: requestedOf(req),
+  };
+}
+
 /** Step 1: the paid call, with progress for queueing, retries and partial images. */
 async function callUpstream(
   input: GenerationJobInput,
   deps: GenerationDeps,
   ctx: JobContext,
   partials: PartialImages,
-  retries: RetryRecord[],
+  attempts: Attempts,
 ): Promise<UpstreamOutcome> {
   const { req, provider } = input;
   const sizeLabel = req.wireSize === req.size.size ? req.wireSize : `${req.wireSize} (${req.size.size})`;
   ctx.report(`sending ${sizeLabel} ${req.quality} to ${provider}`);
   return deps.upstream.generate(imageCall(req, input.inputs), req.n, {
     signal: ctx.signal,
+    onSending: () => {
+      attempts.sent++;
+      ctx.markSent();
+    },
+    onRequestId: (id) => attempts.requestIds.push(id),
     onQueued: (queued) => {
       ctx.setStatus(queued ? "queued" : "running");
       if (queued) ctx.report("queued: waiting for a free upstream slot (PIXELWRIGHT_MAX_CONCURRENCY)");
     },
     onRetry: (retry) => {
-      retries.push(retry);
+      attempts.retries.push(retry);
       ctx.report(`retry ${retry.attempt} after ${retry.reason}, waiting ${Math.round(retry.delay_ms / 100) / 10} s`);
     },
     onPartial: (partial) => {
@@ -84,7 +110,7 @@ function outcomeCaveats(
 ): string[] {
   const { req, provider } = input;
   const rid = outcome.requestIds.join(", ") || "none";
-  const caveats = [...req.caveats];
+  const caveats = [...req.caveats, ...outcome.notes];
   for (const failure of outcome.failures) caveats.push(`One of the parallel requests failed: ${failure}`);
   for (const problem of problems) caveats.push(`Dropped: ${problem} (request ids ${rid}).`);
   if (offline) {
@@ -98,39 +124,76 @@ function outcomeCaveats(
   return caveats;
 }
 
-function completed(
+/**
+ * Step 2: saves and measures each image. A save that fails loses that image (said in a caveat); everything after
+ * the save (measuring, preview) is reported next to the image instead of failing it.
+ */
+async function saveAll(
   input: GenerationJobInput,
-  outcome: UpstreamOutcome,
-  images: ImageReport[],
+  deps: GenerationDeps,
+  decoded: DecodedImage[],
+  base: string,
   caveats: string[],
-  timing: { elapsed_ms: number; upstream_ms: number },
-  retries: RetryRecord[],
-): GenerationResult {
-  const { req } = input;
-  return generationResult(
-    "completed",
-    {
-      job_id: input.jobId,
-      provider: input.provider,
-      route: req.route,
-      endpoint: endpointPath(req.route, input.inputs.references.length > 0),
-      model: req.model.id,
-      requested: requestedOf(req),
-    },
-    {
-      images,
-      caveats,
-      request_ids: outcome.requestIds,
-      usage: outcome.usage as Record<string, unknown> | null,
-      cost_estimate_usd: req.cost.usd,
-      ...timing,
-      retries,
-      responses_model: req.route === "responses" ? req.responsesModel : null,
-      response_ids: outcome.responseIds,
-      image_call_ids: outcome.callIds,
-      assistant_text: outcome.assistantText,
-    },
-  );
+): Promise<ImageReport[]> {
+  const { req, provider } = input;
+  const options = {
+    workspace: deps.workspace,
+    req,
+    base,
+    count: decoded.length,
+    warmPreview: input.warmPreview ?? false,
+  };
+  const images: ImageReport[] = [];
+  for (const [i, image] of decoded.entries()) {
+    let report: ImageReport;
+    try {
+      report = await saveAndMeasure(image, i, options);
+    } catch (err) {
+      caveats.push(`Image ${i + 1} arrived (paid) but could not be saved: ${errorMessage(err)}.`);
+      deps.logger.error({ err, job: input.jobId }, "a paid image could not be saved");
+      continue;
+    }
+    if (!report.verified && report.requested_size !== null && report.mismatch) {
+      caveats.push(`${report.mismatch} Delivered by ${provider}; the file is kept, but it is not what was asked for.`);
+    }
+    images.push(report);
+  }
+  return images;
+}
+
+/** A job that failed after sending: a failed result with every attempt, written to the job record, then thrown. */
+async function failed(
+  input: GenerationJobInput,
+  deps: GenerationDeps,
+  err: unknown,
+  attempts: Attempts,
+  elapsedMs: number,
+): Promise<unknown> {
+  if (err instanceof AbortedError && attempts.sent === 0) return err;
+  const typed = asPixelwrightError(err);
+  const details = typed instanceof UpstreamError ? typed.details : { retryable: false };
+  const requestId = details.requestId ?? attempts.requestIds.at(-1) ?? null;
+  const mayHaveBeenBilled = details.mayHaveBeenBilled ?? typed instanceof AbortedError;
+  const reason = typed.message;
+  const billed = attempts.retries.filter((r) => r.may_have_been_billed).length + (mayHaveBeenBilled ? 1 : 0);
+  const billedNote =
+    billed > 0
+      ? ` ${billed} attempt${billed > 1 ? "s" : ""} may have been billed (the request was sent and its outcome is unknown).`
+      : " Nothing was billed: the provider refused the request.";
+  const result = generationResult("failed", identityOf(input), {
+    caveats: deps.offline ? ["Offline simulator: no model is called."] : [],
+    message: `${reason}${requestId ? ` (request id ${requestId})` : ""}.${billedNote}`,
+    request_ids: [...attempts.requestIds],
+    retries: attempts.retries,
+    cost_estimate_usd: input.req.cost.usd,
+    failure: { reason, request_id: requestId, may_have_been_billed: mayHaveBeenBilled },
+    elapsed_ms: elapsedMs,
+    next: "Nothing was saved. Fix what the message names, or try again later; the job record is in jobs.jsonl.",
+  });
+  const note = await writeJobRecord(result, deps.workspace, { attempts: attempts.sent, mayHaveBeenBilled: billed });
+  if (note) result.caveats.push(note);
+  deps.logger.warn({ job: input.jobId, reason, request_id: requestId, may_have_been_billed: billed }, "job failed");
+  return new JobFailedError(reason, { ...details, requestId }, result, { cause: err });
 }
 
 export async function runGeneration(
@@ -143,35 +206,49 @@ export async function runGeneration(
   const { workspace } = deps;
   const base = workspace.newName(input.filename ?? req.prompt, "x").replace(/\.x$/, "");
   const partials = new PartialImages(workspace, base, deps.logger);
-  const retries: RetryRecord[] = [];
+  const attempts: Attempts = { retries: [], requestIds: [], sent: 0 };
   try {
     const upstreamStarted = performance.now();
-    const outcome = await callUpstream(input, deps, ctx, partials, retries);
+    let outcome: UpstreamOutcome;
+    try {
+      outcome = await callUpstream(input, deps, ctx, partials, attempts);
+    } catch (err) {
+      throw await failed(input, deps, err, attempts, Date.now() - started);
+    }
     const upstreamMs = Math.round(performance.now() - upstreamStarted);
-    // From here on the images are paid for: a cancel no longer discards them; the job completes and stays collectable.
+    // From here on the images are paid for: nothing discards them; the job completes and stays collectable.
     const { decoded, problems } = usableImages(outcome.images);
-    if (decoded.length === 0) {
-      throw new UpstreamError(
-        `no usable image in the answer: ${problems.join("; ") || "the answer held no images"}. Nothing was saved.`,
-        { retryable: false, requestId: outcome.requestIds[0] ?? null, provider },
-      );
-    }
-    ctx.report(`saving and measuring ${decoded.length} image${decoded.length > 1 ? "s" : ""}`);
     const caveats = outcomeCaveats(input, outcome, problems, deps.offline);
-    const options = { workspace, req, base, count: decoded.length, warmPreview: input.warmPreview ?? false };
-    const images: ImageReport[] = [];
-    for (const [i, image] of decoded.entries()) {
-      const report = await saveAndMeasure(image, i, options);
-      if (!report.verified && report.requested_size !== null && report.mismatch) {
-        caveats.push(
-          `${report.mismatch} Delivered by ${provider}; the file is kept, but it is not what was asked for.`,
-        );
-      }
-      images.push(report);
+    const images = await saveAll(input, deps, decoded, base, caveats);
+    if (images.length === 0) {
+      const why = [...problems, ...caveats.filter((c) => c.startsWith("Image "))].join("; ");
+      const err = new UpstreamError(`no usable image in the answer: ${why || "the answer held no images"}`, {
+        retryable: false,
+        requestId: outcome.requestIds[0] ?? null,
+        provider,
+        mayHaveBeenBilled: true,
+      });
+      throw await failed(input, deps, err, attempts, Date.now() - started);
     }
-    const timing = { elapsed_ms: Date.now() - started, upstream_ms: upstreamMs };
-    const result = completed(input, outcome, images, caveats, timing, retries);
-    await writeRecords(result, req, workspace, deps.offline);
+    const result = generationResult("completed", identityOf(input), {
+      images,
+      caveats,
+      request_ids: outcome.requestIds,
+      usage: outcome.usage as Record<string, unknown> | null,
+      cost_estimate_usd: req.cost.usd,
+      cost_usd: outcome.usage ? costFromUsage(req.model, outcome.usage) : null,
+      elapsed_ms: Date.now() - started,
+      upstream_ms: upstreamMs,
+      retries: attempts.retries,
+      responses_model: req.route === "responses" ? req.responsesModel : null,
+      response_ids: outcome.responseIds,
+      image_call_ids: outcome.callIds,
+      assistant_text: outcome.assistantText,
+    });
+    const notes = await writeRecords(result, req, workspace, deps.offline);
+    const billed = attempts.retries.filter((r) => r.may_have_been_billed).length;
+    const jobNote = await writeJobRecord(result, workspace, { attempts: attempts.sent, mayHaveBeenBilled: billed });
+    result.caveats.push(...notes, ...(jobNote ? [jobNote] : []));
     return result;
   } finally {
     // Partial previews live only while the job runs (documented in the README).

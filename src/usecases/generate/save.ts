@@ -6,6 +6,7 @@ import type { ValidatedRequest } from "../../contract/request.js";
 import { imageReport } from "../../contract/results.js";
 import type { ImageReport } from "../../contract/schemas.js";
 import { judge } from "../../contract/verdict.js";
+import { errorMessage } from "../../errors.js";
 import { measureSaved, sha256Of } from "../../imaging/inspect.js";
 import { warmPreview } from "../../imaging/preview.js";
 import { rasterInfo } from "../../imaging/raster.js";
@@ -52,26 +53,43 @@ export interface SaveOptions {
   warmPreview: boolean;
 }
 
-/** Saves one image atomically, measures the saved file, and judges it. */
+/**
+ * Saves one image atomically, measures the saved file, and judges it. Only the save itself can fail the image: a
+ * file that was saved but cannot be measured (or previewed) is still reported, with that failure as its mismatch.
+ */
 export async function saveAndMeasure(image: DecodedImage, index: number, options: SaveOptions): Promise<ImageReport> {
   const { workspace, req, base, count } = options;
   const name = `${base}${count > 1 ? `-${index + 1}` : ""}.${extensionFor(image.format)}`;
   if (options.warmPreview && count <= 2) {
-    warmPreview(workspace.pathOf(name), image.bytes, (await rasterInfo(image.bytes)).hasAlpha);
+    try {
+      warmPreview(workspace.pathOf(name), image.bytes, (await rasterInfo(image.bytes)).hasAlpha);
+    } catch {
+      // the preview is an extra: the tool says so when it cannot make one
+    }
   }
   // Hash on this thread while the write runs on the I/O pool; then read the saved file's header back.
   const writing = workspace.save(name, image.bytes);
   const sha = sha256Of(image.bytes);
   const saved = await writing;
-  const measured = await measureSaved(saved.path, image.bytes, sha);
+  const location = { path: saved.path, uri: imageUri(name) };
+  const requested = { width: req.width, height: req.height };
+  let measured: Awaited<ReturnType<typeof measureSaved>>;
+  try {
+    measured = await measureSaved(saved.path, image.bytes, sha);
+  } catch (err) {
+    const unmeasured = {
+      width: 0,
+      height: 0,
+      format: image.format,
+      bytes: image.bytes.length,
+      sha256: sha,
+      has_alpha: false,
+    };
+    const mismatch = `Saved, but the file could not be measured (${errorMessage(err)}); it is kept: open it to check what it is.`;
+    return imageReport(location, unmeasured, requested, { verified: false, mismatch }, image.revisedPrompt);
+  }
   const verdict = judge(measured, { width: req.width, height: req.height, format: req.format });
-  return imageReport(
-    { path: saved.path, uri: imageUri(name) },
-    measured,
-    { width: req.width, height: req.height },
-    verdict,
-    image.revisedPrompt,
-  );
+  return imageReport(location, measured, requested, verdict, image.revisedPrompt);
 }
 
 /** Partial images of a streamed job: saved as they arrive for peeking, removed when the job ends. */
