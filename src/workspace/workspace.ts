@@ -2,7 +2,18 @@
 // overwrite, atomic writes (temp file + link, the temp file always removed), a sidecar per image and one manifest line.
 
 import { randomBytes } from "node:crypto";
-import { appendFile, link, mkdir, readdir, readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
+import {
+  appendFile,
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { formatOfName, mimeType, sniffImage } from "../contract/formats.js";
 import { type JobRecord, JobRecordSchema, type SidecarRecord, SidecarRecordSchema } from "../contract/schemas.js";
