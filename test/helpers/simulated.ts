@@ -36,7 +36,8 @@ export async function connectWithSimulator(
   mkdirSync(workspace);
   const base = loadConfig({ env: { PIXELWRIGHT_WORKSPACE: workspace, OPENAI_API_KEY: "test-key" } });
   const runtime = await createRuntime(
-    { ...base, baseURL: sim.baseURL, timeoutSeconds: 5, ...config },
+    // The deadline covers the whole attempt (headers and body): room for slow streamed test answers.
+    { ...base, baseURL: sim.baseURL, timeoutSeconds: 60, ...config },
     createLogger("silent"),
     { retryBaseDelayMs: 50, ...runtimeOptions },
   );
