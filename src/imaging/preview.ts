@@ -1,7 +1,8 @@
 // The bounded preview an agent sees inline: long edge <= 1024 px and well under the clients' result limits.
 // JPEG for opaque images, WebP when there is transparency to keep.
 
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { mimeType } from "../contract/formats.js";
 import { MAX_INPUT_PIXELS } from "./admit.js";
 import { loadSharp } from "./sharp.js";
@@ -39,6 +40,19 @@ export function warmPreview(path: string, bytes: Buffer, hasAlpha: boolean): voi
   if (warm.size > WARM_LIMIT) warm.delete(warm.keys().next().value as string);
 }
 
+/**
+ * A file pixelwright saved, read without following a link put in its place since: a workspace writer who swaps a
+ * saved image for a symlink gets a refusal, never another file's bytes in a preview.
+ */
+async function readSaved(path: string): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A preview of a file; from `bytes` when the caller already holds them (a file read once, by descriptor). */
 export async function makePreview(
   path: string,
@@ -53,7 +67,7 @@ export async function makePreview(
     warm.delete(key);
     return early;
   }
-  return encodePreview(bytes ?? path, hasAlpha, maxBase64, maxEdge);
+  return encodePreview(bytes ?? (await readSaved(path)), hasAlpha, maxBase64, maxEdge);
 }
 
 async function encodePreview(
@@ -102,7 +116,7 @@ export async function inlineFull(
   height: number,
   held?: Buffer,
 ): Promise<InlineImage | null> {
-  const bytes = held ?? (await readFile(path));
+  const bytes = held ?? (await readSaved(path));
   if (Math.ceil(bytes.length / 3) * 4 > FULL_MAX_BASE64) return null;
   return { mimeType: mimeType(format), data: bytes.toString("base64"), width, height };
 }

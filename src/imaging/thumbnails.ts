@@ -1,5 +1,6 @@
 // Gallery thumbnails: WebP, long edge 320 px, each under 30 KB (the quality steps down until it fits).
 
+import { MAX_INPUT_PIXELS } from "./admit.js";
 import { loadSharp } from "./sharp.js";
 
 export const THUMB_EDGE = 320;
@@ -7,7 +8,7 @@ export const THUMB_MAX_BYTES = 30 * 1024;
 
 export async function makeThumbnail(source: string | Buffer): Promise<Buffer> {
   const sharp = await loadSharp();
-  const { data, info } = await sharp(source, { sequentialRead: true })
+  const { data, info } = await sharp(source, { sequentialRead: true, limitInputPixels: MAX_INPUT_PIXELS })
     .resize({ width: THUMB_EDGE, height: THUMB_EDGE, fit: "inside", withoutEnlargement: true })
     .raw()
     .toBuffer({ resolveWithObject: true });

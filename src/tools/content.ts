@@ -48,21 +48,28 @@ export async function imageContent(
   let fullBudget = FULL_MAX_BASE64;
   for (const image of images) {
     const bytes = held.get(image.path);
-    if (mode === "full") {
-      const full = fullBudget > 0 ? await inlineFull(image.path, image.format, image.width, image.height, bytes) : null;
-      if (full && full.data.length <= fullBudget) {
-        fullBudget -= full.data.length;
-        content.push({ type: "image", data: full.data, mimeType: full.mimeType });
-      } else {
+    try {
+      if (mode === "full") {
+        const full =
+          fullBudget > 0 ? await inlineFull(image.path, image.format, image.width, image.height, bytes) : null;
+        if (full && full.data.length <= fullBudget) {
+          fullBudget -= full.data.length;
+          content.push({ type: "image", data: full.data, mimeType: full.mimeType });
+        } else {
+          const preview = await makePreview(image.path, image.has_alpha, perImage, edge, bytes);
+          content.push({ type: "image", data: preview.data, mimeType: preview.mimeType });
+          notes.push(
+            `${image.path} is too large to inline (over 1 MiB as base64): a ${preview.width}x${preview.height} preview is shown; read ${image.uri} or the file for the full image.`,
+          );
+        }
+      } else if (mode === "preview") {
         const preview = await makePreview(image.path, image.has_alpha, perImage, edge, bytes);
         content.push({ type: "image", data: preview.data, mimeType: preview.mimeType });
-        notes.push(
-          `${image.path} is too large to inline (over 1 MiB as base64): a ${preview.width}x${preview.height} preview is shown; read ${image.uri} or the file for the full image.`,
-        );
       }
-    } else if (mode === "preview") {
-      const preview = await makePreview(image.path, image.has_alpha, perImage, edge, bytes);
-      content.push({ type: "image", data: preview.data, mimeType: preview.mimeType });
+    } catch (err) {
+      // The saved file was replaced (by a link, say) or removed since it was measured: no bytes of whatever is there now.
+      const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+      notes.push(`${image.path} can no longer be read as it was saved (${code}): no inline image is shown.`);
     }
     content.push({
       type: "resource_link",

@@ -99,9 +99,10 @@ export class Gallery {
     if (this.active >= THUMB_SLOTS) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.active++;
     try {
-      const path = await this.workspace.imagePath(name);
-      if (!path) return null;
-      const bytes = await makeThumbnail(path);
+      // Read once, by descriptor, through the workspace's opener: a name swapped for a link is never followed.
+      const file = await this.workspace.readImage(name);
+      if (!file) return null;
+      const bytes = await makeThumbnail(file.bytes);
       await this.thumbs.write(name, bytes).catch((err) => this.logger.warn({ err }, "could not cache a thumbnail"));
       return bytes;
     } catch (err) {

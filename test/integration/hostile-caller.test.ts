@@ -139,6 +139,25 @@ describe("a file flipped between a regular file and a link pointing out", () => 
   });
 });
 
+describe("a saved image swapped for a link pointing out", () => {
+  it.each(["full", "preview"])("is never shown inline (return_image %s)", async (mode) => {
+    const h = await harness();
+    const outside = await png(1536, 1024);
+    const outsidePath = join(dirname(h.workspace), "outside.png");
+    writeFileSync(outsidePath, outside);
+    const made = await h.call("generate_image", { prompt: "a", size: "1024x1024", return_image: "none" });
+    const result = made.structuredContent as { job_id: string; images: Array<{ path: string }> };
+    const saved = result.images[0]?.path as string;
+    rmSync(saved);
+    symlinkSync(outsidePath, saved);
+    const again = await h.call("verify_image", { job_id: result.job_id, return_image: mode });
+    const images = again.content.filter((c) => c.type === "image");
+    expect(images).toHaveLength(0);
+    expect(textOf(again)).not.toContain(outside.toString("base64").slice(0, 200));
+    expect(textOf(again)).toMatch(/can no longer be read as it was saved/);
+  });
+});
+
 describe("paths outside the roots", () => {
   it("get one answer whether a link points to an existing outside file or a missing one", async () => {
     const h = await harness();
