@@ -7,7 +7,10 @@
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const KEY = "b64_json";
+/** The keys whose string values are base64 images: the Images API's; the Responses API names its own. */
+export const IMAGES_API_KEYS: readonly string[] = ["b64_json"];
+/** A Responses answer: an image_generation_call's `result`, a streamed partial's `partial_image_b64`. */
+export const RESPONSES_API_KEYS: readonly string[] = ["result", "partial_image_b64"];
 
 export interface StreamedImages {
   /** The JSON answer with each b64_json value replaced by "@image:<n>". */
@@ -153,10 +156,15 @@ function isSpace(byte: number | undefined): boolean {
 }
 
 /**
- * Feeds a JSON text in pieces; each "b64_json" value is decoded as it passes and replaced by "@image:<n>". Strings
- * are tracked (escapes included), so a "b64_json" inside another string's text is never taken for the key.
+ * Feeds a JSON text in pieces; each string value of an image key ("b64_json" unless told) is decoded as it passes and
+ * replaced by "@image:<n>". Strings are tracked (escapes included), so a key inside another string's text is never
+ * taken for the key.
  */
 export class B64JsonExtractor {
+  private readonly longest: number;
+  constructor(private readonly keys: readonly string[] = IMAGES_API_KEYS) {
+    this.longest = Math.max(...keys.map((key) => key.length));
+  }
   private readonly kept: Buffer[] = [];
   private readonly images: (Buffer | null)[] = [];
   private state = State.Outside;
@@ -206,11 +214,11 @@ export class B64JsonExtractor {
       }
       case State.InString: {
         if (byte === QUOTE) {
-          this.state = this.head === KEY ? State.AfterKey : State.Outside;
+          this.state = this.keys.includes(this.head) ? State.AfterKey : State.Outside;
           return i + 1;
         }
         if (byte === BACKSLASH) this.state = State.InEscape;
-        if (this.head.length <= KEY.length) this.head += String.fromCharCode(byte as number);
+        if (this.head.length <= this.longest) this.head += String.fromCharCode(byte as number);
         return i + 1;
       }
       case State.InEscape:
@@ -261,8 +269,11 @@ export class B64JsonExtractor {
   }
 }
 
-export async function readImagesJson(body: AsyncIterable<Uint8Array>): Promise<StreamedImages> {
-  const extractor = new B64JsonExtractor();
+export async function readImagesJson(
+  body: AsyncIterable<Uint8Array>,
+  keys: readonly string[] = IMAGES_API_KEYS,
+): Promise<StreamedImages> {
+  const extractor = new B64JsonExtractor(keys);
   for await (const piece of body) extractor.push(piece);
   return extractor.end();
 }

@@ -1,11 +1,15 @@
 // The Responses route: a text model with the image_generation tool forced by tool_choice, for images that are one
-// step of a larger assistant flow. Same validated arguments, same SDK, same guarantees as the Images route.
+// step of a larger assistant flow. Same validated arguments, same SDK, same guarantees as the Images route. The SDK
+// sends the request (and turns error statuses into its typed errors); the body is read as the Images route reads its
+// own: from the byte stream, each image (`result`) and partial image (`partial_image_b64`) decoded as it arrives, so
+// a 4K image is held once, as bytes, never as text.
 
 import type OpenAI from "openai";
-import { decodeBase64Strict } from "../contract/formats.js";
 import { UpstreamError } from "../errors.js";
+import { IMAGE_PLACEHOLDER, RESPONSES_API_KEYS, readImagesJson } from "./b64-stream.js";
 import type { AttemptDeadline } from "./deadline.js";
 import { errorInAnswer } from "./errors.js";
+import { readImagesSse } from "./sse.js";
 import type { CallHooks, DeliveredImage, ImageCall, ImageCallResult, Usage } from "./types.js";
 
 const TOOL_FIELDS = [
@@ -58,7 +62,15 @@ export function responsesBody(call: ImageCall, textModel: string, stream: boolea
   };
 }
 
-function extract(response: ResponseObject, requestId: string | null): ImageCallResult {
+/** An image value as read: the decoded bytes its placeholder names, base64 text, or why there is nothing. */
+function imageOf(value: string, decoded: (Buffer | null)[]): DeliveredImage {
+  const slot = IMAGE_PLACEHOLDER.exec(value);
+  if (!slot) return { b64: value };
+  const bytes = decoded[Number(slot[1])];
+  return bytes ? { bytes } : { error: "its data is not valid base64" };
+}
+
+function extract(response: ResponseObject, requestId: string | null, decoded: (Buffer | null)[]): ImageCallResult {
   const images: DeliveredImage[] = [];
   const callIds: string[] = [];
   const texts: string[] = [];
@@ -66,7 +78,10 @@ function extract(response: ResponseObject, requestId: string | null): ImageCallR
     if (item.type === "image_generation_call") {
       if (item.id) callIds.push(item.id);
       if (item.result) {
-        images.push({ b64: item.result, ...(item.revised_prompt ? { revisedPrompt: item.revised_prompt } : {}) });
+        images.push({
+          ...imageOf(item.result, decoded),
+          ...(item.revised_prompt ? { revisedPrompt: item.revised_prompt } : {}),
+        });
       }
     } else if (item.type === "message") {
       for (const part of item.content ?? []) if (part.type === "output_text" && part.text) texts.push(part.text);
@@ -92,6 +107,12 @@ function extract(response: ResponseObject, requestId: string | null): ImageCallR
   };
 }
 
+/** A body whose JSON around the images did not parse: the decoded images are kept (they were paid for). */
+function keptFromBroken(json: Record<string, unknown>): ResponseObject {
+  const data = Array.isArray(json.data) ? (json.data as { b64_json?: string }[]) : [];
+  return { output: data.map((d) => ({ type: "image_generation_call", result: d.b64_json ?? null })) };
+}
+
 export async function callResponsesApi(
   client: OpenAI,
   call: ImageCall,
@@ -104,25 +125,38 @@ export async function callResponsesApi(
   const body = responsesBody(call, textModel, stream);
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's overloads are keyed on a literal stream flag we set at run time.
   const responses = client.responses as any;
-  const { data, request_id: requestId } = (await deadline.race(
-    responses.create(body, { signal: deadline.signal }).withResponse(),
-  )) as { data: unknown; request_id: string | null };
+  const raw = (await deadline.race(responses.create(body, { signal: deadline.signal }).asResponse())) as Response;
+  const requestId = raw.headers.get("x-request-id");
   onRequestId(requestId);
+  if (!raw.body) throw new UpstreamError("the answer had no body", { retryable: true, requestId });
+  const bytes = deadline.watch(raw.body as unknown as AsyncIterable<Uint8Array>);
   if (!stream) {
-    const error = failedAnswer(data);
+    const { json, images, problem } = await readImagesJson(bytes, RESPONSES_API_KEYS);
+    const error = failedAnswer(json);
     if (error) throw errorInAnswer(error, requestId);
-    return extract(data as ResponseObject, requestId);
+    const result = extract(problem ? keptFromBroken(json) : (json as ResponseObject), requestId, images);
+    return problem ? { ...result, notes: [problem] } : result;
   }
+  return readStream(bytes, hooks, requestId);
+}
 
-  // The SDK reads the SSE (and skips `data: [DONE]`); the deadlines still apply to every event.
-  let completed: ResponseObject | null = null;
-  for await (const event of deadline.watch(data as AsyncIterable<{ type: string; [key: string]: unknown }>)) {
+/** A streamed answer: partial images go to the hooks as they arrive; the images come from response.completed. */
+async function readStream(
+  body: AsyncIterable<Uint8Array>,
+  hooks: CallHooks,
+  requestId: string | null,
+): Promise<ImageCallResult> {
+  let completed: { response: ResponseObject; images: (Buffer | null)[] } | null = null;
+  for await (const sse of readImagesSse(body, RESPONSES_API_KEYS)) {
+    const event = sse.json;
+    if (!event) continue;
     if (event.type === "response.image_generation_call.partial_image" && typeof event.partial_image_b64 === "string") {
-      const bytes = decodeBase64Strict(event.partial_image_b64);
+      const slot = IMAGE_PLACEHOLDER.exec(event.partial_image_b64);
+      const bytes = slot ? (sse.images[Number(slot[1])] ?? null) : null;
       hooks.onPartial?.({ index: Number(event.partial_image_index ?? 0), bytes });
     } else if (event.type === "response.completed") {
-      completed = event.response as ResponseObject;
-    } else if (event.type === "error") {
+      completed = { response: event.response as ResponseObject, images: sse.images };
+    } else if (event.type === "error" || sse.event === "error") {
       throw errorInAnswer(event.error ?? event, requestId);
     } else if (event.type === "response.failed") {
       const error = (event.response as ResponseObject | undefined)?.error;
@@ -136,5 +170,5 @@ export async function callResponsesApi(
       requestId,
     });
   }
-  return extract(completed, requestId);
+  return extract(completed.response, requestId, completed.images);
 }

@@ -3,7 +3,7 @@
 // b64_json values: each event's data goes through its own extractor as it arrives, so a streamed 4K image, partial or
 // final, is never held as text. `data: [DONE]`, the sentinel many OpenAI-compatible servers end with, ends the stream.
 
-import { B64JsonExtractor } from "./b64-stream.js";
+import { B64JsonExtractor, IMAGES_API_KEYS } from "./b64-stream.js";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -46,6 +46,9 @@ export class SseImageReader {
   private id: string | null = null;
   /** True once `data: [DONE]` arrived: nothing after it is read. */
   done = false;
+
+  /** `keys`: the JSON keys whose string values are base64 images (the Images API's unless told). */
+  constructor(private readonly keys: readonly string[] = IMAGES_API_KEYS) {}
 
   push(piece: Uint8Array): SseEvent[] {
     const out: SseEvent[] = [];
@@ -112,7 +115,7 @@ export class SseImageReader {
     if (this.name === "data") {
       // Several data lines in one event are joined with "\n" (whitespace to JSON and to base64 alike).
       if (this.extractor) this.extractor.push(Buffer.from("\n"));
-      else this.extractor = new B64JsonExtractor();
+      else this.extractor = new B64JsonExtractor(this.keys);
       this.line = "data";
     } else {
       this.line = "value";
@@ -180,8 +183,11 @@ export class SseImageReader {
 }
 
 /** The events of an SSE byte stream; stops reading at `data: [DONE]`. */
-export async function* readImagesSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
-  const reader = new SseImageReader();
+export async function* readImagesSse(
+  body: AsyncIterable<Uint8Array>,
+  keys: readonly string[] = IMAGES_API_KEYS,
+): AsyncGenerator<SseEvent> {
+  const reader = new SseImageReader(keys);
   for await (const piece of body) {
     for (const event of reader.push(piece)) yield event;
     if (reader.done) return;
