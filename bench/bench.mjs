@@ -122,7 +122,7 @@ async function firstCall() {
   const ratio = median(runs.server) / median(runs.bare);
   const immediate = median(runs.immediate) / median(runs.bare);
   record(
-    "first 4K call after spawn",
+    `first 4K call after spawn (${THINK_MS / 1000} s after tools/list)`,
     `${round(ratio)}x (server ${ms(median(runs.server))} vs bare script ${ms(median(runs.bare))}, medians of ${n}; sent the moment tools/list is answered: ${round(immediate)}x, ${ms(median(runs.immediate))})`,
     "<= 1.15x a bare openai script",
     ratio <= 1.15,
