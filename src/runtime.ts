@@ -42,6 +42,8 @@ export interface Runtime {
   warm(): Promise<void>;
   /** Stops work: shared jobs running here get graceMs to finish (queued ones go to other replicas). */
   close(graceMs?: number): Promise<void>;
+  /** The input ended: jobs not yet sent are dropped; sent (paid) ones finish within their deadlines, save and record. */
+  drain(): Promise<void>;
 }
 
 export interface RuntimeOptions {
@@ -207,6 +209,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
         (err: unknown) => logger.debug({ err }, "warming up failed; the first image call will load what it needs"),
       );
       return warming;
+    },
+    async drain() {
+      await jobs.drain("the client closed its input before the request was sent");
     },
     async close(graceMs?: number) {
       await cluster?.close(graceMs);

@@ -1,5 +1,8 @@
 // MCP over stdio. The SDK transport does not notice stdin closing, so this module ends the process itself when
-// the client goes away, after closing the server (which lets running work shut down cleanly).
+// the client goes away. The end of stdin is how one-shot clients (scripts, the Inspector CLI) say goodbye, and they
+// wait for the server to exit: calls stop, jobs whose paid request was sent finish within their deadlines, save and
+// record (a later process collects them with verify_image(job_id)), then the process exits. SIGTERM and SIGINT abort
+// at once.
 
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Logger } from "../log.js";
@@ -25,8 +28,25 @@ export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void
     }
     process.exit(0);
   };
-  process.stdin.on("end", () => void shutdown("stdin ended"));
-  process.stdin.on("close", () => void shutdown("stdin closed"));
+  let draining = false;
+  const finishPaidThenExit = async (reason: string) => {
+    if (closing || draining) return;
+    draining = true;
+    const paid = runtime.jobs.running().filter((job) => job.sent).length;
+    logger.info(
+      { reason, paid_jobs: paid },
+      paid > 0 ? "input ended: finishing the paid jobs already sent, then exiting" : "input ended",
+    );
+    try {
+      await server.close();
+      await runtime.drain();
+    } catch (err) {
+      logger.warn({ err }, "error while finishing jobs at the end of input");
+    }
+    await shutdown(reason);
+  };
+  process.stdin.on("end", () => void finishPaidThenExit("stdin ended"));
+  process.stdin.on("close", () => void finishPaidThenExit("stdin closed"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   // Once the handshake is done (never before: `initialize` answers first), load what the first image call needs.

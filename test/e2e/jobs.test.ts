@@ -54,10 +54,46 @@ describe("a client with the SDK's default 60 s timeout", () => {
 });
 
 describe("shutdown during a generation", () => {
+  it("on stdin end, the paid job already sent finishes, is saved and recorded, the process exits, and a later process collects it with no new upstream call", async () => {
+    sim.setLatency(3000);
+    const workspace = tempWorkspace();
+    const env = { ...envFor(workspace), PIXELWRIGHT_LOG_LEVEL: "info" };
+    const spawned = await spawnClient(env);
+    const started = (await spawned.client.callTool({
+      name: "generate_image",
+      arguments: { prompt: "one-shot client", wait_seconds: 0.5, return_image: "none" },
+    })) as CallToolResult;
+    const running = started.structuredContent as unknown as GenerationResult;
+    expect(running.status).toBe("running");
+    // The SDK transport keeps its child private; the test closes stdin like a one-shot client would.
+    const child = (spawned.transport as unknown as { _process: import("node:child_process").ChildProcess })._process;
+    const exited = once(child, "exit");
+    child.stdin?.end();
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(sim.stats.imageRequests).toBe(1);
+    expect(sim.stats.requests[0]?.aborted).toBe(false);
+    expect(readdirSync(workspace).filter((f) => f.endsWith(".png"))).toHaveLength(1);
+    expect(spawned.stderr()).toMatch(new RegExp(`"job":"${running.job_id}","status":"completed".*job finished`));
+    await spawned.close().catch(() => {});
+
+    const later = await spawnClient(envFor(workspace));
+    try {
+      const collected = await later.client.callTool({
+        name: "verify_image",
+        arguments: { job_id: running.job_id, return_image: "none" },
+      });
+      expect(collected.structuredContent).toMatchObject({ status: "verified", job_id: running.job_id });
+      expect(sim.stats.imageRequests).toBe(1);
+    } finally {
+      await later.close();
+    }
+  }, 60_000);
+
   it.each([
     ["SIGTERM", (child: import("node:child_process").ChildProcess) => child.kill("SIGTERM")],
-    ["stdin end", (child: import("node:child_process").ChildProcess) => child.stdin?.end()],
-  ])("on %s the process exits, the upstream request is aborted, nothing half-written remains", async (_name, stop) => {
+    ["SIGINT", (child: import("node:child_process").ChildProcess) => child.kill("SIGINT")],
+  ])("on %s the process exits at once, the upstream request is aborted, no image is written", async (_name, stop) => {
     sim.setLatency(20_000);
     const workspace = tempWorkspace();
     const spawned = await spawnClient(envFor(workspace));
