@@ -34,6 +34,10 @@ export const ConfigSchema = z.object({
   /** Total deadline of one image download (verify_image url, gateway url answers). */
   downloadTimeoutSeconds: int(1, 3600),
   maxRetries: int(0, 10),
+  /** Rolling 24 h spending cap in USD, from the job records; unset means no cap. */
+  maxSpendUsd: z.coerce.number().positive().optional(),
+  /** A call estimated above this many USD asks the person first (MCP elicitation); unset means never. */
+  confirmAboveUsd: z.coerce.number().min(0).optional(),
   maxConcurrency: int(1, 64),
   maxQueued: int(0, 10_000),
   logLevel: z.enum(LOG_LEVELS),
@@ -66,6 +70,8 @@ const SOURCES = {
   streamIdleSeconds: { env: "PIXELWRIGHT_STREAM_IDLE_SECONDS", flag: "stream-idle-seconds" },
   downloadTimeoutSeconds: { env: "PIXELWRIGHT_DOWNLOAD_TIMEOUT_SECONDS", flag: "download-timeout-seconds" },
   maxRetries: { env: "PIXELWRIGHT_MAX_RETRIES", flag: "max-retries" },
+  maxSpendUsd: { env: "PIXELWRIGHT_MAX_SPEND_USD", flag: "max-spend-usd" },
+  confirmAboveUsd: { env: "PIXELWRIGHT_CONFIRM_ABOVE_USD", flag: "confirm-above-usd" },
   maxConcurrency: { env: "PIXELWRIGHT_MAX_CONCURRENCY", flag: "max-concurrency" },
   maxQueued: { env: "PIXELWRIGHT_MAX_QUEUED", flag: "max-queued" },
   logLevel: { env: "PIXELWRIGHT_LOG_LEVEL", flag: "log-level" },

@@ -17,6 +17,7 @@ import { createUpstream } from "./upstream/index.js";
 import type { Endpoint } from "./upstream/types.js";
 import { ImageService } from "./usecases/service.js";
 import type { GenerationCluster } from "./usecases/shared.js";
+import { SpendGuard } from "./usecases/spend-guard.js";
 import { Workspace } from "./workspace/workspace.js";
 
 export const OFFLINE_PROVIDER = "offline-simulator";
@@ -163,6 +164,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       })
     : null;
   images = new ImageService({
+    spend: new SpendGuard(workspace, { maxSpendUsd: config.maxSpendUsd, confirmAboveUsd: config.confirmAboveUsd }),
     cluster: cluster ?? undefined,
     upstream,
     workspace,

@@ -15,6 +15,7 @@ import { followRoots } from "./tools/roots.js";
 import { TaskBook } from "./tools/tasks.js";
 import { registerRecords, registerViewer, VIEWER_TOOL_META, VIEWER_TOOLS } from "./ui/viewer-resource.js";
 import { imageUri } from "./usecases/generate/save.js";
+import type { SpendConfirmer } from "./usecases/spend-guard.js";
 import { VERSION } from "./version.js";
 
 export const INSTRUCTIONS = [
@@ -68,6 +69,22 @@ export interface ConnectionOptions {
   maxMessageBytes?: number;
 }
 
+/** Asks the person about a cost through MCP elicitation (a form: accept or decline), when the client supports it. */
+function askAboutSpend(server: McpServer): SpendConfirmer {
+  return async (message) => {
+    if (!server.server.getClientCapabilities()?.elicitation) return "unsupported";
+    const answer = await server.server.elicitInput({
+      mode: "form",
+      message,
+      requestedSchema: {
+        type: "object",
+        properties: { confirm: { type: "boolean", title: "Generate and pay", default: true } },
+      },
+    });
+    return answer.action === "accept" && answer.content?.confirm !== false ? "accept" : "decline";
+  };
+}
+
 /** One McpServer per connection, all sharing the process-wide runtime. */
 export function createServer(runtime: Runtime, connection: ConnectionOptions = {}): McpServer {
   const book = taskBookOf(runtime);
@@ -82,7 +99,7 @@ export function createServer(runtime: Runtime, connection: ConnectionOptions = {
     },
   );
   const remote = connection.remote === true;
-  const tools = allTools(runtime, remote, followRoots(server, remote, runtime.logger));
+  const tools = allTools(runtime, remote, followRoots(server, remote, runtime.logger), askAboutSpend(server));
   for (const tool of tools) register(server, tool, runtime.logger);
   installToolCalls(server, tools, book, scope);
   registerImageResources(server, runtime, connection.maxMessageBytes);

@@ -4,6 +4,7 @@ import { PRESETS } from "../contract/presets.js";
 import { headline } from "../contract/results.js";
 import { type GenerationResult, GenerationResultSchema } from "../contract/schemas.js";
 import type { Runtime } from "../runtime.js";
+import type { SpendConfirmer } from "../usecases/spend-guard.js";
 import { imageContent, type ReturnImage } from "./content.js";
 import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
@@ -69,6 +70,10 @@ function generateInput(config: Config) {
       .optional()
       .describe("preview (default): a small JPEG/WebP; full: the file itself when under 1 MiB; none: no image block"),
     dry_run: z.boolean().optional().describe("validate and estimate cost without generating"),
+    confirm_spend: z
+      .boolean()
+      .optional()
+      .describe("the person already agreed to the cost: skip the PIXELWRIGHT_CONFIRM_ABOVE_USD question"),
     fresh: z
       .boolean()
       .optional()
@@ -78,7 +83,7 @@ function generateInput(config: Config) {
 
 type GenerateInput = z.infer<z.ZodObject<ReturnType<typeof generateInput>>>;
 
-export function generateImageTool(runtime: Runtime, access: AccessOf) {
+export function generateImageTool(runtime: Runtime, access: AccessOf, confirm?: SpendConfirmer) {
   const { config, images } = runtime;
   return defineTool({
     name: "generate_image",
@@ -91,14 +96,16 @@ export function generateImageTool(runtime: Runtime, access: AccessOf) {
       `The call waits up to wait_seconds (default ${config.waitSeconds}). If the image is not ready by then the result has status "running" and a job_id: call verify_image with that job_id to wait for and collect it. Never call generate_image again for the same image: identical requests return the running job instead of paying twice (fresh: true forces a new one).`,
       "Once the request is sent, cancelling this call (or the client timing out) does not stop the paid job: it finishes, saves and stays collectable by job_id (named in every progress message) and by path; only a job not yet sent is dropped.",
       "Sizes: only the size argument sets the resolution, never the prompt. 3840x2160 is the largest 16:9 size and is experimental (slower, 60-180 s); use validate_size when unsure.",
-      "Use dry_run: true to check a request and see its cost estimate without generating.",
+      "Use dry_run: true to check a request and see its cost estimate (and the spend cap, when set) without generating.",
     ].join(" "),
     input: generateInput(config),
     output: GenerationResultSchema,
     handler: async (args, extra) => {
-      const { wait_seconds, return_image, dry_run, fresh, filename, ...request } = args;
+      const { wait_seconds, return_image, dry_run, fresh, filename, confirm_spend, ...request } = args;
       const onProgress = progressReporter(extra);
       const result = await images.generate(request, {
+        confirmSpend: confirm_spend,
+        ...(confirm ? { confirm } : {}),
         waitSeconds: wait_seconds ?? config.waitSeconds,
         signal: extra.signal,
         filename,
@@ -113,8 +120,18 @@ export function generateImageTool(runtime: Runtime, access: AccessOf) {
     task: {
       // A task starts the job and returns at once; the job outlives the request that created it.
       start: async (args) => {
-        const { wait_seconds: _wait, return_image, dry_run, fresh, filename, ...request } = args as GenerateInput;
+        const {
+          wait_seconds: _wait,
+          return_image,
+          dry_run,
+          fresh,
+          filename,
+          confirm_spend,
+          ...request
+        } = args as GenerateInput;
         const result = await images.generate(request, {
+          confirmSpend: confirm_spend,
+          ...(confirm ? { confirm } : {}),
           waitSeconds: 0,
           filename,
           dryRun: dry_run,

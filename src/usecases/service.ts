@@ -15,6 +15,7 @@ import { dedupeKey, type PrepareDefaults, type PreparedGeneration, prepareGenera
 import { runGeneration } from "./generate/run.js";
 import { recoverJob } from "./recover.js";
 import { awaitShared, type GenerationCluster, type GenerationPayload, reusedCaveat } from "./shared.js";
+import type { SpendConfirmer, SpendGuard } from "./spend-guard.js";
 import { expectation, remeasure, type VerifyResult, verifyPath, verifyUrl } from "./verify.js";
 import { awaitJob, rememberRequest, snapshot, type WaitOptions } from "./wait.js";
 
@@ -22,6 +23,8 @@ export type { VerifyResult } from "./verify.js";
 export { MAX_WAIT_SECONDS, type WaitOptions } from "./wait.js";
 
 export interface ServiceDeps {
+  /** The spend cap and the confirmation threshold; absent means neither. */
+  spend?: SpendGuard;
   upstream: Upstream;
   workspace: Workspace;
   jobs: JobRegistry<GenerationResult>;
@@ -46,6 +49,10 @@ export interface GenerateOptions extends WaitOptions {
   warmPreview?: boolean;
   dryRun?: boolean | undefined;
   fresh?: boolean | undefined;
+  /** The caller already agreed to the cost (skips the PIXELWRIGHT_CONFIRM_ABOVE_USD question). */
+  confirmSpend?: boolean | undefined;
+  /** Asks the person about the cost (MCP elicitation), when the connection can. */
+  confirm?: SpendConfirmer;
 }
 
 /** What a running or failed job reports about its request. */
@@ -75,11 +82,24 @@ export class ImageService {
     const prepared = await this.prepare(args, defaults, options);
     if (options.dryRun) return this.dryRun(prepared);
     const key = dedupeKey(deps.provider, prepared, options.filename);
-    if (deps.cluster) return this.generateShared(deps.cluster, args, key, prepared, options);
+    if (deps.cluster) {
+      const release = await this.admitSpend(prepared, options);
+      return this.generateShared(deps.cluster, args, key, prepared, options).finally(release);
+    }
     const existing = options.fresh ? undefined : deps.jobs.findReusable(key);
     if (existing) return this.reuse(existing, options);
     this.checkCapacity();
-    return this.await(this.start(key, prepared, options), options);
+    // Money last: a reused job costs nothing, and a refusal here has sent nothing.
+    const release = await this.admitSpend(prepared, options);
+    const job = this.start(key, prepared, options);
+    void job.settled.finally(release);
+    return this.await(job, options);
+  }
+
+  private admitSpend(prepared: PreparedGeneration, options: GenerateOptions): Promise<() => void> {
+    const guard = this.deps.spend;
+    if (!guard) return Promise.resolve(() => {});
+    return guard.admit(prepared.req.cost.usd, options.confirmSpend === true, options.confirm);
   }
 
   /** Calls that read input files meet the busy cap before reading (dry runs too), and count against it meanwhile. */
@@ -101,8 +121,9 @@ export class ImageService {
     }
   }
 
-  private dryRun({ req, inputs }: PreparedGeneration): GenerationResult {
+  private async dryRun({ req, inputs }: PreparedGeneration): Promise<GenerationResult> {
     const { deps } = this;
+    const spend = (await deps.spend?.describe(req.cost.usd)) ?? null;
     return generationResult(
       "completed",
       {
@@ -119,6 +140,7 @@ export class ImageService {
           ...(deps.offline ? ["Offline simulator: no model is called."] : []),
           ...req.caveats,
           `Cost basis: ${req.cost.basis}.`,
+          ...(spend ? [spend] : []),
         ],
         cost_estimate_usd: req.cost.usd,
         responses_model: req.route === "responses" ? req.responsesModel : null,
