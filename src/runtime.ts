@@ -99,14 +99,19 @@ export async function startStandaloneSimulator(options: SimulatorOptions = {}): 
   return startSimulator({ ...simulatorOptionsFromEnv(), ...options });
 }
 
-export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
-  // Whatever the entry point (CLI, tests, embedding), the secrets in force are redacted from everything shown.
-  registerSecret(config.apiKey);
-  registerSecret(config.httpToken);
+async function openWorkspace(config: Config, logger: Logger): Promise<Workspace> {
   const workspace = new Workspace(config.workspace, config.readRoots);
   await workspace.init();
   const swept = await workspace.sweepTemps();
   if (swept > 0) logger.info({ swept }, "removed temp files left by an earlier crash");
+  return workspace;
+}
+
+export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
+  // Whatever the entry point (CLI, tests, embedding), the secrets in force are redacted from everything shown.
+  registerSecret(config.apiKey);
+  registerSecret(config.httpToken);
+  const workspace = await openWorkspace(config, logger);
 
   let simulator: Simulator | null = null;
   let endpoint: Endpoint;
@@ -212,9 +217,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       );
       return warming;
     },
-    async drain() {
-      await jobs.drain("the client closed its input before the request was sent");
-    },
+    drain: () => jobs.drain("the client closed its input before the request was sent"),
     async close(graceMs?: number) {
       await cluster?.close(graceMs);
       if (closed) return;

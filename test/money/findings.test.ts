@@ -9,7 +9,6 @@ import {
   type Connected,
   connectTo,
   HEADERS,
-  imageStream,
   png,
   type Scripted,
   scriptedProvider,
