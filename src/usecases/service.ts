@@ -91,6 +91,12 @@ export class ImageService {
     this.checkCapacity();
     // Money last: a reused job costs nothing, and a refusal here has sent nothing.
     const release = await this.admitSpend(prepared, options);
+    // An identical request may have started while this one was admitted: share it (nothing paid twice).
+    const raced = options.fresh ? undefined : deps.jobs.findReusable(key);
+    if (raced) {
+      release();
+      return this.reuse(raced, options);
+    }
     const job = this.start(key, prepared, options);
     void job.settled.finally(release);
     return this.await(job, options);
