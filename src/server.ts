@@ -72,16 +72,21 @@ export interface ConnectionOptions {
 /** Asks the person about a cost through MCP elicitation (a form: accept or decline), when the client supports it. */
 function askAboutSpend(server: McpServer): SpendConfirmer {
   return async (message) => {
-    if (!server.server.getClientCapabilities()?.elicitation) return "unsupported";
-    const answer = await server.server.elicitInput({
-      mode: "form",
-      message,
-      requestedSchema: {
-        type: "object",
-        properties: { confirm: { type: "boolean", title: "Generate and pay", default: true } },
-      },
-    });
-    return answer.action === "accept" && answer.content?.confirm !== false ? "accept" : "decline";
+    if (!server.server.getClientCapabilities()?.elicitation?.form) return "unsupported";
+    try {
+      const answer = await server.server.elicitInput({
+        mode: "form",
+        message,
+        requestedSchema: {
+          type: "object",
+          properties: { confirm: { type: "boolean", title: "Generate and pay", default: true } },
+        },
+      });
+      return answer.action === "accept" && answer.content?.confirm !== false ? "accept" : "decline";
+    } catch {
+      // The question could not be asked (the client failed or went away): refused, with how to proceed.
+      return "unsupported";
+    }
   };
 }
 
