@@ -44,8 +44,14 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodObject> 
 
 /** How a tool runs as a task: start without waiting, and present a job as the call would. */
 export interface TaskSupport {
-  /** Starts the work; the job to follow, or the finished output when nothing had to run (a dry run, a reused job). */
-  start(args: Record<string, unknown>, extra: ToolExtra): Promise<{ jobId: string } | { done: ToolOutput<unknown> }>;
+  /**
+   * Starts the work: the job to follow, the finished output when nothing had to run (a dry run, a reused job), or
+   * work running in this process that is not a job (a local operation: see inBackground in tasks.ts).
+   */
+  start(
+    args: Record<string, unknown>,
+    extra: ToolExtra,
+  ): Promise<{ jobId: string } | { done: ToolOutput<unknown> } | { pending: Promise<ToolOutput<unknown>> }>;
   /** What the call returns for this job now; `note` is added to the result's caveats. */
   present(jobId: string, args: Record<string, unknown>, note?: string): Promise<ToolOutput<unknown>>;
 }

@@ -34,6 +34,8 @@ interface TaskRecord {
   cancelled: string | null;
   /** The final result, once known. */
   result: CallToolResult | null;
+  /** Work that is not a job, running in this process. */
+  pending: Promise<void> | null;
 }
 
 /** Every task of one server process. */
@@ -61,14 +63,14 @@ export class TaskBook {
     const args = parsed.data as Record<string, unknown>;
     const now = Date.now();
     const ttl = Math.min(MAX_TTL_MS, Math.max(1000, options.ttl ?? DEFAULT_TTL_MS));
-    const base = { scope, createdAt: now, lastUpdatedAt: now, ttl, tool, args, cancelled: null };
+    const base = { scope, createdAt: now, lastUpdatedAt: now, ttl, tool, args, cancelled: null, pending: null };
     let record: TaskRecord;
     try {
       const started = await tool.task.start(args, extra);
-      record =
-        "jobId" in started
-          ? { ...base, taskId: started.jobId, jobId: started.jobId, result: null }
-          : { ...base, taskId: newTaskId(), jobId: null, result: this.present(started.done) };
+      if ("jobId" in started) record = { ...base, taskId: started.jobId, jobId: started.jobId, result: null };
+      else if ("done" in started)
+        record = { ...base, taskId: newTaskId(), jobId: null, result: this.present(started.done) };
+      else record = this.background({ ...base, taskId: newTaskId(), jobId: null, result: null }, started.pending);
     } catch (err) {
       // Refused before anything was sent: the task exists and has failed with the call's error result.
       record = { ...base, taskId: newTaskId(), jobId: null, result: this.presentError(err) };
@@ -76,6 +78,21 @@ export class TaskBook {
     this.sweep();
     this.records.set(record.taskId, record);
     return { task: this.taskOf(record) };
+  }
+
+  /** A task over work that is not a job: its result is kept when the work settles. */
+  private background(record: TaskRecord, work: Promise<ToolOutput<unknown>>): TaskRecord {
+    record.pending = work.then(
+      (out) => {
+        record.result = this.present(out);
+        record.pending = null;
+      },
+      (err: unknown) => {
+        record.result = this.presentError(err);
+        record.pending = null;
+      },
+    );
+    return record;
   }
 
   /** The TaskStore the SDK's tasks/get, tasks/result, tasks/list and tasks/cancel handlers use, for one scope. */
@@ -123,6 +140,7 @@ export class TaskBook {
       const failed = record.result.isError === true || structuredStatus(record.result) === "failed";
       return { status: failed ? "failed" : "completed" };
     }
+    if (record.pending) return { status: "working", statusMessage: `${record.tool.name} is running` };
     const job = this.job(record);
     if (!job) return { status: "completed" };
     switch (job.status) {
@@ -154,6 +172,7 @@ export class TaskBook {
   }
 
   private async resultOf(record: TaskRecord): Promise<CallToolResult> {
+    if (record.pending) await record.pending;
     if (record.result) return record.result;
     const jobId = record.jobId as string;
     const note = record.cancelled
@@ -178,6 +197,29 @@ export class TaskBook {
   private sweep(now = Date.now()): void {
     for (const [id, record] of this.records) if (now - record.createdAt > record.ttl) this.records.delete(id);
   }
+}
+
+/**
+ * Task support for a tool whose work is local and not a job (free to finish): the handler runs detached from the
+ * request that created the task, and its output is the task's result.
+ */
+export function inBackground(
+  handler: (args: Record<string, unknown>, extra: ToolExtra) => Promise<ToolOutput<unknown>>,
+) {
+  return {
+    start: async (args: Record<string, unknown>, extra: ToolExtra) => {
+      const detached: ToolExtra = {
+        ...extra,
+        signal: new AbortController().signal,
+        _meta: {},
+        sendNotification: async () => {},
+      };
+      return { pending: handler(args, detached) };
+    },
+    present: async () => {
+      throw new McpError(ErrorCode.InternalError, "a background task has no job to present");
+    },
+  } satisfies TaskSupport;
 }
 
 function newTaskId(): string {

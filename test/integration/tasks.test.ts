@@ -1,8 +1,16 @@
 // MCP tasks (spec 2025-11-25) through the SDK client's experimental tasks API: a task-augmented generate_image
 // returns the task at once; tasks/get, tasks/result, tasks/cancel and tasks/list work on the same jobs as job_id.
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import type { GenerationResult } from "../../src/contract/results.js";
+import { callResult, installToolCalls, portable, TASK_CAPABILITIES } from "../../src/tools/calls.js";
+import { defineTool } from "../../src/tools/define.js";
+import { inBackground, TaskBook } from "../../src/tools/tasks.js";
 import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
 
 let h: SimHarness;
@@ -148,5 +156,69 @@ describe("a running result", () => {
     expect(running.model).toBe("gpt-image-2");
     expect(running.requested).toMatchObject({ size: "1536x1024", quality: "low", n: 1 });
     await h.call("verify_image", { job_id: running.job_id, wait_seconds: 30 });
+  });
+});
+
+describe("a tool whose work is local (not a job) as a task", () => {
+  it("runs in the background: working at once, then the tool's own result through tasks/result", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const handler = async (args: Record<string, unknown>, _extra?: unknown) => {
+      await gate;
+      return { structured: { echoed: String(args.text) }, summary: `Echoed ${String(args.text)}.` };
+    };
+    const tool = {
+      ...defineTool({
+        name: "slow_echo",
+        title: "Slow echo",
+        kind: "pure",
+        description: "test tool",
+        input: { text: z.string() },
+        output: z.object({ echoed: z.string() }),
+        handler,
+      }),
+      task: inBackground(handler),
+    };
+    const book = new TaskBook(
+      h.runtime.jobs,
+      (out) => portable(callResult(out)),
+      () => ({ content: [], isError: true }),
+    );
+    const server = new McpServer(
+      { name: "t", version: "0" },
+      { capabilities: { tasks: TASK_CAPABILITIES }, taskStore: book.store("test") },
+    );
+    server.registerTool(
+      tool.name,
+      { inputSchema: tool.input, outputSchema: tool.output },
+      async (args: Record<string, unknown>) => callResult(await handler(args)),
+    );
+    installToolCalls(server, [tool], book, "test");
+    const client = new Client({ name: "c", version: "0" });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(b);
+    await client.connect(a);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools[0]?.execution?.taskSupport).toBe("optional");
+      const { task } = await client.request(
+        { method: "tools/call", params: { name: "slow_echo", arguments: { text: "hi" }, task: {} } },
+        CreateTaskResultSchema,
+      );
+      expect(task.status).toBe("working");
+      expect((await client.experimental.tasks.getTask(task.taskId)).status).toBe("working");
+      release();
+      const result = (await client.experimental.tasks.getTaskResult(
+        task.taskId,
+        CallToolResultSchema,
+      )) as CallToolResult;
+      expect(result.structuredContent).toEqual({ echoed: "hi" });
+      expect((await client.experimental.tasks.getTask(task.taskId)).status).toBe("completed");
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });
