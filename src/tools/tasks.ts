@@ -77,7 +77,7 @@ export class TaskBook {
     }
     this.sweep();
     this.records.set(record.taskId, record);
-    return { task: this.taskOf(record) };
+    return { task: await this.taskOf(record) };
   }
 
   /** A task over work that is not a job: its result is kept when the work settles. */
@@ -124,7 +124,8 @@ export class TaskBook {
       },
       listTasks: async () => {
         this.sweep();
-        const tasks = [...this.records.values()].filter((r) => r.scope === scope).map((r) => this.taskOf(r));
+        const mine = [...this.records.values()].filter((r) => r.scope === scope);
+        const tasks = await Promise.all(mine.map((r) => this.taskOf(r)));
         return { tasks };
       },
     };
@@ -134,7 +135,7 @@ export class TaskBook {
     return record.jobId ? this.jobs.get(record.jobId) : undefined;
   }
 
-  private statusOf(record: TaskRecord): { status: Task["status"]; statusMessage?: string } {
+  private async statusOf(record: TaskRecord): Promise<{ status: Task["status"]; statusMessage?: string }> {
     if (record.cancelled) return { status: "cancelled", statusMessage: record.cancelled };
     if (record.result) {
       const failed = record.result.isError === true || structuredStatus(record.result) === "failed";
@@ -142,7 +143,7 @@ export class TaskBook {
     }
     if (record.pending) return { status: "working", statusMessage: `${record.tool.name} is running` };
     const job = this.job(record);
-    if (!job) return { status: "completed" };
+    if (!job) return this.remoteStatus(record);
     switch (job.status) {
       case "queued":
       case "running":
@@ -156,8 +157,17 @@ export class TaskBook {
     }
   }
 
-  private taskOf(record: TaskRecord): Task {
-    const { status, statusMessage } = this.statusOf(record);
+  /** A job this process does not hold (shared by replicas, or pruned): its state as the tool reports it. */
+  private async remoteStatus(record: TaskRecord): Promise<{ status: Task["status"]; statusMessage?: string }> {
+    const out = await record.tool.task.present(record.jobId as string, record.args);
+    const { status, message } = out.structured as { status?: string; message?: string | null };
+    if (status === "running") return { status: "working", ...(message ? { statusMessage: message } : {}) };
+    record.result = this.present(out);
+    return { status: status === "failed" ? "failed" : "completed" };
+  }
+
+  private async taskOf(record: TaskRecord): Promise<Task> {
+    const { status, statusMessage } = await this.statusOf(record);
     const job = this.job(record);
     const updated = Math.max(record.lastUpdatedAt, job?.finishedAt ?? 0);
     return {

@@ -1,0 +1,36 @@
+// Tasks on jobs shared by replicas (Redis): the task follows a job this process may not hold, and reports it as
+// working until the shared job ends.
+import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { GenerationResult } from "../../src/contract/schemas.js";
+import { type RedisServer, startRedis } from "../helpers/redis.js";
+import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
+
+let redis: RedisServer;
+let h: SimHarness;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  h = await connectWithSimulator({ redisUrl: redis.url, maxConcurrency: 2 }, {}, { shared: true });
+}, 30_000);
+afterAll(async () => {
+  await h.close();
+  await redis.close();
+});
+
+it("a task on a shared job is working while it runs, then gives the completed result", async () => {
+  h.sim.setLatency(1500);
+  const { task } = await h.client.request(
+    { method: "tools/call", params: { name: "generate_image", arguments: { prompt: "shared task" }, task: {} } },
+    CreateTaskResultSchema,
+  );
+  expect(task.status).toBe("working");
+  expect((await h.client.experimental.tasks.getTask(task.taskId)).status).toBe("working");
+  const result = (await h.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, {
+    timeout: 60_000,
+  })) as CallToolResult;
+  const done = result.structuredContent as unknown as GenerationResult;
+  expect(done.status).toBe("completed");
+  expect(done.images[0]?.verified).toBe(true);
+  expect(h.sim.stats.imageRequests).toBe(1);
+}, 60_000);
