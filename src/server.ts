@@ -3,6 +3,7 @@ import { registerAppTool } from "@modelcontextprotocol/ext-apps/server";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
 import { mimeType } from "./contract/formats.js";
 import { toToolError } from "./errors.js";
 import type { Logger } from "./log.js";
@@ -28,7 +29,8 @@ function register(server: McpServer, tool: AnyTool, logger: Logger): void {
   const config = {
     title: tool.title,
     description: tool.description,
-    inputSchema: tool.input,
+    // Closed, as tools/list advertises (additionalProperties: false): a misspelt argument is refused, not ignored.
+    inputSchema: z.strictObject(tool.input),
     outputSchema: tool.output,
     annotations: { title: tool.title, ...KIND_ANNOTATIONS[tool.kind] },
   };

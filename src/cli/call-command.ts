@@ -7,7 +7,7 @@ import { InputError } from "../errors.js";
 import type { LogLevel } from "../log.js";
 import { writeStderr, writeStdout } from "../output.js";
 import type { Runtime } from "../runtime.js";
-import { callTool, parseToolArguments } from "./call.js";
+import { type CallOptions, callTool, parseToolArguments } from "./call.js";
 import { createProgressDisplay } from "./progress.js";
 
 export const EXIT_OK = 0;
@@ -17,7 +17,8 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 export const EXIT_CODES_HELP = `Exit codes:
-  0  done: completed, verified, running (collect it later with verify_image), or any other answer
+  0  done: completed, verified, or any other answer (a job still running at the wait deadline is followed
+     to its end: the call returns when the image is saved)
   1  failed: the result's status is "failed", or the tool refused the request (the reason is on stderr);
      for doctor: at least one check failed
   2  bad usage or configuration, nothing was sent (also: the HTTP port is already in use)`;
@@ -88,6 +89,33 @@ export interface CallCommandOptions {
   stderrIsTTY?: boolean;
 }
 
+function runningJob(result: CallToolResult): string | null {
+  const structured = result.structuredContent as { status?: unknown; job_id?: unknown } | undefined;
+  if (result.isError || structured?.status !== "running" || typeof structured.job_id !== "string") return null;
+  return structured.job_id;
+}
+
+/**
+ * A job still running when the call returns is followed to its end: the job lives in this process, so exiting
+ * would abandon a request that has been sent (and paid for). The CLI has no client timeout to fit inside.
+ */
+async function followJob(
+  runtime: Runtime,
+  first: CallToolResult,
+  onprogress: CallOptions["onprogress"],
+): Promise<CallToolResult> {
+  let result = first;
+  for (let jobId = runningJob(result); jobId !== null; jobId = runningJob(result)) {
+    result = await callTool(
+      runtime,
+      "verify_image",
+      { job_id: jobId, wait_seconds: 600 },
+      onprogress ? { onprogress } : {},
+    );
+  }
+  return result;
+}
+
 /** Runs the call and prints it; returns the exit code. */
 export async function runCallCommand(runtime: Runtime, options: CallCommandOptions): Promise<number> {
   const stderrIsTTY = options.stderrIsTTY ?? process.stderr.isTTY === true;
@@ -97,6 +125,7 @@ export async function runCallCommand(runtime: Runtime, options: CallCommandOptio
   let result: CallToolResult;
   try {
     result = await callTool(runtime, options.tool, options.args, { onprogress: display.onprogress });
+    result = await followJob(runtime, result, display.onprogress);
   } finally {
     clearTimeout(early);
     display.stop();

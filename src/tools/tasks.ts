@@ -56,7 +56,7 @@ export class TaskBook {
     options: CreateTaskOptions,
     extra: ToolExtra,
   ): Promise<{ task: Task }> {
-    const parsed = z.object(tool.input).safeParse(rawArgs ?? {});
+    const parsed = z.strictObject(tool.input).safeParse(rawArgs ?? {});
     if (!parsed.success) {
       throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${tool.name}: ${parsed.error.message}`);
     }

@@ -2,7 +2,7 @@
 // `script`) or with pipes, against the embedded simulator made slow with PIXELWRIGHT_SIM_LATENCY_MS.
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, cleanEnv, runCli, tempWorkspace } from "../helpers/spawn.js";
@@ -119,19 +119,38 @@ describe("the exit code", () => {
     expect(code).toBe(1);
   });
 
-  it("is 0 when the job is still running at the wait deadline", { timeout: 60_000 }, async () => {
+  it("is 0 after following a job still running at the wait deadline to its saved, verified image", {
+    timeout: 60_000,
+  }, async () => {
+    // The job lives in the CLI's own process: returning "running" and exiting would abandon a paid request.
+    const workspace = tempWorkspace();
     const { code, stdout } = await runCli(
-      ["call", "generate_image", '{"prompt":"slow","size":"1024x1024","return_image":"none","wait_seconds":0}'],
-      { PIXELWRIGHT_WORKSPACE: tempWorkspace(), PIXELWRIGHT_SIM_LATENCY_MS: "3000" },
+      ["call", "generate_image", '{"prompt":"slow","size":"1024x1024","return_image":"none","wait_seconds":1}'],
+      { PIXELWRIGHT_WORKSPACE: workspace, PIXELWRIGHT_SIM_LATENCY_MS: "3000", PIXELWRIGHT_LOG_LEVEL: "error" },
     );
-    expect(JSON.parse(stdout)).toMatchObject({ status: "running" });
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({ status: "verified", job_status: "completed" });
+    expect(result.images[0]).toMatchObject({ width: 1024, height: 1024, verified: true });
+    expect(existsSync(result.images[0].path)).toBe(true);
+    const jobs = readFileSync(join(workspace, "jobs.jsonl"), "utf8").trim().split("\n");
+    expect(jobs).toHaveLength(1);
+    expect(JSON.parse(jobs[0] as string)).toMatchObject({ status: "completed" });
     expect(code).toBe(0);
+  });
+
+  it("is 1 when an argument is not one the tool takes (a misspelt name is refused, not ignored)", async () => {
+    const { code, stderr } = await runCli(
+      ["call", "generate_image", '{"prompt":"x","size":"1024x1024","qualty":"high","dry_run":true}'],
+      { PIXELWRIGHT_WORKSPACE: tempWorkspace() },
+    );
+    expect(stderr).toMatch(/qualty/);
+    expect(code).toBe(1);
   });
 
   it("is listed in --help", async () => {
     const { stdout } = await runCli(["--help"], {});
     expect(stdout).toMatch(
-      /Exit codes:\n {2}0 {2}done[^\n]*running[^\n]*\n {2}1 {2}failed: the result's status is "failed"/,
+      /Exit codes:\n {2}0 {2}done[^\n]*followed[^\n]*\n[^\n]*saved\)\n {2}1 {2}failed: the result's status is "failed"/,
     );
     expect(stdout).toMatch(/ {2}2 {2}bad usage or configuration/);
   });

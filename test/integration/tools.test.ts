@@ -38,6 +38,19 @@ describe("the tool list", () => {
     }
   });
 
+  it.each([
+    ["generate_image", { prompt: "a cat", qualty: "high", dry_run: true }, /qualty/],
+    ["validate_size", { size: "1024x1024", bogus: 1 }, /bogus/],
+    ["verify_image", { path: "x.png", expected_sise: "1024x1024" }, /expected_sise/],
+  ])("%s refuses an argument it does not take instead of ignoring it", async (name, args, key) => {
+    const outcome = await h.client.callTool({ name, arguments: args }).then(
+      (r) => ({ isError: r.isError === true, text: JSON.stringify(r.content) }),
+      (err: Error) => ({ isError: true, text: err.message }),
+    );
+    expect(outcome.isError).toBe(true);
+    expect(outcome.text).toMatch(key);
+  });
+
   it("tells agents about the job flow in the generate_image description", async () => {
     const { tools } = await h.client.listTools();
     const description = tools.find((t) => t.name === "generate_image")?.description ?? "";
