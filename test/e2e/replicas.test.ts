@@ -131,6 +131,32 @@ describe("two replicas on one Redis and one shared workspace", () => {
     expect(sim.stats.imageRequests).toBe(1);
   }, 90_000);
 
+  it("keeps a job that was in flight when Redis went away: its images are saved and collected from the workspace", async () => {
+    sim.setLatency(2500);
+    const started = result(await generate(clientA, { prompt: "in flight during the outage", wait_seconds: 0 }));
+    await until(() => sim.stats.inFlight === 1, "the request to be in flight");
+    await redis.stop();
+    const waiting = await clientA.callTool(
+      { name: "verify_image", arguments: { job_id: started.job_id, wait_seconds: 5 } },
+      undefined,
+      { timeout: 60_000 },
+    );
+    expect(text(waiting as CallToolResult)).toMatch(/unreachable; job job_\w+ is not lost/);
+    await until(
+      () => existsSync(workspace) && readFileSync(join(workspace, "manifest.jsonl"), "utf8").includes(started.job_id),
+      "the record in the workspace",
+    );
+    await redis.start(); // empty: this Redis keeps nothing across a restart
+    await until(async () => (await health(b)).redis === "connected", "B to see Redis back");
+    const collected = (await clientB.callTool(
+      { name: "verify_image", arguments: { job_id: started.job_id, wait_seconds: 30 } },
+      undefined,
+      { timeout: 60_000 },
+    )) as CallToolResult;
+    expect(collected.structuredContent).toMatchObject({ status: "verified", images: [{ width: 1024, height: 1024 }] });
+    expect(sim.stats.imageRequests).toBe(1);
+  }, 90_000);
+
   it("on SIGTERM finishes the replica's running jobs and hands its queued ones to the other replica", async () => {
     sim.setLatency(2500);
     const started = [];
