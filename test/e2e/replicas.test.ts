@@ -126,6 +126,7 @@ describe("two replicas on one Redis and one shared workspace", () => {
 
     await redis.start();
     await until(async () => (await health(a)).redis === "connected", "A to see Redis back");
+    await until(async () => (await health(b)).redis === "connected", "B to see Redis back");
     const after = result(await generate(clientA, { prompt: "after the outage", wait_seconds: 60 }));
     expect(after.status).toBe("completed");
     expect(sim.stats.imageRequests).toBe(1);
@@ -148,6 +149,7 @@ describe("two replicas on one Redis and one shared workspace", () => {
     );
     await redis.start(); // empty: this Redis keeps nothing across a restart
     await until(async () => (await health(b)).redis === "connected", "B to see Redis back");
+    await until(async () => (await health(a)).redis === "connected", "A to see Redis back");
     const collected = (await clientB.callTool(
       { name: "verify_image", arguments: { job_id: started.job_id, wait_seconds: 30 } },
       undefined,
@@ -159,6 +161,7 @@ describe("two replicas on one Redis and one shared workspace", () => {
 
   it("on SIGTERM finishes the replica's running jobs and hands its queued ones to the other replica", async () => {
     sim.setLatency(2500);
+    for (const server of [a, b]) await until(async () => (await health(server)).redis === "connected", "Redis");
     const started = [];
     for (const i of [1, 2, 3])
       started.push(result(await generate(clientA, { prompt: `rolled ${i}`, wait_seconds: 0 })));
