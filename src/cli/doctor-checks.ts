@@ -39,7 +39,8 @@ export function maskSecret(secret: string | undefined): string {
 
 const MIN_NODE: [number, number] = [20, 19];
 
-export async function systemChecks(): Promise<Check[]> {
+/** Node, sharp (loaded for real, or by the given loader in tests) and this package's version. */
+export async function systemChecks(loadSharpVersions = sharpVersions): Promise<Check[]> {
   const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
   const nodeOk = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
   const node = check(
@@ -51,7 +52,7 @@ export async function systemChecks(): Promise<Check[]> {
   );
   let sharp: Check;
   try {
-    const v = await sharpVersions();
+    const v = await loadSharpVersions();
     sharp = check("system", "sharp", "ok", `sharp ${v.sharp} loads, libvips ${v.libvips}`);
   } catch (err) {
     const reason = String((err as Error).message ?? err).split("\n")[0];

@@ -108,6 +108,19 @@ describe("pixelwright doctor", () => {
     expect(code).toBe(1);
   });
 
+  it("a model the gateway does not list: a warning naming the image models it does list, not a failure", {
+    timeout: 60_000,
+  }, async () => {
+    const { code, stdout } = await doctor({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: sim.baseURL }, [
+      "--model",
+      "gpt-image-9",
+    ]);
+    expect(line(stdout, "model")).toMatch(
+      /^ {2}! model: gpt-image-9 is not among the \d+ models .* → fix: set PIXELWRIGHT_MODEL to one it lists: gpt-image-2/,
+    );
+    expect(code).toBe(0);
+  });
+
   it("a workspace that cannot be written (under a file, which binds root too): ✗ with the fix", {
     timeout: 60_000,
   }, async () => {

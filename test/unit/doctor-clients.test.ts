@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { maskSecret } from "../../src/cli/doctor-checks.js";
+import { maskSecret, systemChecks } from "../../src/cli/doctor-checks.js";
 import { findClientEntries, parseJsonc } from "../../src/cli/doctor-clients.js";
 
 function place() {
@@ -77,5 +77,28 @@ describe("showing a secret", () => {
     expect(maskSecret("gateway-key-abcdefghijkl")).toBe("…ijkl");
     expect(maskSecret("short")).toBe("set (5 characters)");
     expect(maskSecret(undefined)).toBe("not set");
+  });
+});
+
+describe("the sharp check", () => {
+  it("names libvips' version when sharp loads", async () => {
+    const checks = await systemChecks(async () => ({ sharp: "0.35.5", libvips: "8.18.7" }));
+    expect(checks.find((c) => c.name === "sharp")).toMatchObject({
+      status: "ok",
+      detail: "sharp 0.35.5 loads, libvips 8.18.7",
+    });
+  });
+
+  it("fails with the reinstall fix when sharp's platform binary is missing", async () => {
+    const checks = await systemChecks(async () => {
+      throw new Error('Could not load the "sharp" module using the linux-x64 runtime\nPossible solutions: ...');
+    });
+    expect(checks.find((c) => c.name === "sharp")).toMatchObject({
+      status: "fail",
+      detail: expect.stringMatching(
+        /does not load on .*: Could not load the "sharp" module using the linux-x64 runtime$/,
+      ),
+      fix: expect.stringMatching(/npm install --include=optional sharp/),
+    });
   });
 });
