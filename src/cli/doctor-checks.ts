@@ -14,7 +14,7 @@ import { inspectWorkspace } from "../workspace/health.js";
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
 export interface Check {
-  group: "system" | "configuration" | "workspace" | "upstream" | "http" | "clients";
+  group: "system" | "configuration" | "workspace" | "upstream" | "http" | "replicas" | "clients";
   name: string;
   status: CheckStatus;
   detail: string;
@@ -375,4 +375,26 @@ export function httpChecks(config: Config, host: string): Check[] {
     );
   }
   return out;
+}
+
+/** With PIXELWRIGHT_REDIS_URL: does Redis answer a PING? (The replicas share jobs and limits through it.) */
+export async function replicaChecks(config: Config): Promise<Check[]> {
+  if (!config.redisUrl) return [];
+  const { pingRedis } = await import("../jobs/redis.js");
+  try {
+    await pingRedis(config.redisUrl);
+    return [check("replicas", "redis", "ok", "Redis answers PING (PIXELWRIGHT_REDIS_URL)")];
+  } catch (err) {
+    const message = (err as Error).message;
+    const cut = message.indexOf(". Start Redis");
+    return [
+      check(
+        "replicas",
+        "redis",
+        "fail",
+        cut > 0 ? message.slice(0, cut) : message,
+        "start Redis or fix PIXELWRIGHT_REDIS_URL, or unset it to run as a single server",
+      ),
+    ];
+  }
 }

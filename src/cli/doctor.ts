@@ -13,6 +13,7 @@ import {
   type CheckStatus,
   httpChecks,
   maskSecret,
+  replicaChecks,
   systemChecks,
   upstreamChecks,
   workspaceChecks,
@@ -141,8 +142,12 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const settings = config ? settingsOf(config, env, flags) : [];
   if (config) {
     const logger = createLogger("silent");
-    const [workspace, upstream] = await Promise.all([workspaceChecks(config), upstreamChecks(config, logger)]);
-    checks.push(...workspace, ...upstream, ...httpChecks(config, options.host ?? "127.0.0.1"));
+    const [workspace, upstream, replicas] = await Promise.all([
+      workspaceChecks(config),
+      upstreamChecks(config, logger),
+      replicaChecks(config),
+    ]);
+    checks.push(...workspace, ...upstream, ...httpChecks(config, options.host ?? "127.0.0.1"), ...replicas);
   }
   checks.push(
     ...(await clientChecks({
@@ -163,6 +168,7 @@ const TITLES: Record<Check["group"], string> = {
   workspace: "Workspace",
   upstream: "Upstream (no image is generated, nothing is billed)",
   http: "HTTP (pixelwright http)",
+  replicas: "Replicas (PIXELWRIGHT_REDIS_URL)",
   clients: "MCP clients on this machine",
 };
 

@@ -69,6 +69,12 @@ async function probe(Redis: typeof RedisClient, url: string): Promise<void> {
   }
 }
 
+/** Connects and PINGs once (`pixelwright doctor`); throws the same ConfigError the server would give at start. */
+export async function pingRedis(url: string): Promise<void> {
+  const { Redis } = await import("ioredis");
+  await probe(Redis, url);
+}
+
 export async function connectRedisCluster<P, R>(options: RedisClusterOptions<P, R>): Promise<JobCluster<P, R>> {
   const [bull, { Redis }] = await Promise.all([import("bullmq"), import("ioredis")]);
   await probe(Redis, options.url);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
 import { VERSION } from "../../src/version.js";
+import { startRedis } from "../helpers/redis.js";
 import { CLI, cleanEnv, tempWorkspace } from "../helpers/spawn.js";
 
 const KEY = "sk-proj-q8Zt3vLm9Xr2Wp5Kc7Nd1Fh4Jb6Ty0Ui-7Q2z";
@@ -172,6 +173,26 @@ describe("pixelwright doctor", () => {
   it("an HTTP token too short for a non-loopback bind: ✗", { timeout: 60_000 }, async () => {
     const { stdout } = await doctor({ PIXELWRIGHT_HTTP_TOKEN: "short" }, ["--host", "0.0.0.0"]);
     expect(line(stdout, "token")).toMatch(/^ {2}✗ token: PIXELWRIGHT_HTTP_TOKEN has 5 characters/);
+  });
+
+  it("with PIXELWRIGHT_REDIS_URL: ✓ when Redis answers, ✗ with the fix when it does not, the password never shown", {
+    timeout: 60_000,
+  }, async () => {
+    const redis = await startRedis();
+    try {
+      const withPassword = (url: string) => url.replace("redis://", "redis://pw:Zr8Kq2Lm5Nx7Vb4C@");
+      const up = await doctor({ PIXELWRIGHT_REDIS_URL: redis.url });
+      expect(line(up.stdout, "redis")).toMatch(/^ {2}✓ redis: Redis answers PING/);
+      await redis.stop();
+      const down = await doctor({ PIXELWRIGHT_REDIS_URL: withPassword(redis.url) });
+      expect(line(down.stdout, "redis")).toMatch(
+        /^ {2}✗ redis: cannot reach Redis at .* → fix: start Redis or fix PIXELWRIGHT_REDIS_URL/,
+      );
+      expect(down.code).toBe(1);
+      expect(down.stdout).not.toContain("Zr8Kq2Lm");
+    } finally {
+      await redis.close();
+    }
   });
 
   it("--json: the same checks as data, ok false when one failed", { timeout: 60_000 }, async () => {
