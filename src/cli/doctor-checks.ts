@@ -376,25 +376,3 @@ export function httpChecks(config: Config, host: string): Check[] {
   }
   return out;
 }
-
-/** With PIXELWRIGHT_REDIS_URL: does Redis answer a PING? (The replicas share jobs and limits through it.) */
-export async function replicaChecks(config: Config): Promise<Check[]> {
-  if (!config.redisUrl) return [];
-  const { pingRedis } = await import("../jobs/redis.js");
-  try {
-    await pingRedis(config.redisUrl);
-    return [check("replicas", "redis", "ok", "Redis answers PING (PIXELWRIGHT_REDIS_URL)")];
-  } catch (err) {
-    const message = (err as Error).message;
-    const cut = message.indexOf(". Start Redis");
-    return [
-      check(
-        "replicas",
-        "redis",
-        "fail",
-        cut > 0 ? message.slice(0, cut) : message,
-        "start Redis or fix PIXELWRIGHT_REDIS_URL, or unset it to run as a single server",
-      ),
-    ];
-  }
-}

@@ -13,12 +13,12 @@ import {
   type CheckStatus,
   httpChecks,
   maskSecret,
-  replicaChecks,
   systemChecks,
   upstreamChecks,
   workspaceChecks,
 } from "./doctor-checks.js";
 import { findClientEntries, probeClient } from "./doctor-clients.js";
+import { replicaChecks } from "./replicas-check.js";
 
 export type { Check, CheckStatus } from "./doctor-checks.js";
 
