@@ -1,7 +1,7 @@
 // MCP tasks (spec 2025-11-25) on top of the job engine: a task-augmented tools/call starts the work and answers
 // with the task at once; the task id is the job id, so verify_image collects it too. tasks/get reports the job's
 // state and progress sentence, tasks/result gives exactly what the call would have returned, tasks/cancel follows
-// the rule of a cancelled call (a request already sent finishes and is kept; a queued one is dropped), and
+// the rule of a cancelled call (a request already sent finishes and is kept; an unsent one is dropped), and
 // tasks/list lists the tasks of this connection (over HTTP, of every caller of this server: they share the token).
 
 import { randomBytes } from "node:crypto";
@@ -195,12 +195,17 @@ export class TaskBook {
     return result;
   }
 
-  /** The rule of a cancelled call: a job whose request was sent runs on and is kept; a queued one is dropped. */
+  /**
+   * The rule of a cancelled call (usecases/wait.ts awaitJob): a job whose paid request was sent detaches (it
+   * finishes, saves and stays collectable); one still unsent that nobody else shares is dropped.
+   */
   private cancel(record: TaskRecord, message = "cancelled by the client"): void {
     record.cancelled = message;
     record.lastUpdatedAt = Date.now();
     const job = this.job(record);
-    if (job?.status === "queued") this.jobs.cancel(job, "the task was cancelled before its request was sent");
+    if (job && job.finishedAt === null && !job.sent && job.attachments <= 1) {
+      this.jobs.cancel(job, "the task was cancelled before its request was sent");
+    }
   }
 
   /** Forgets tasks whose time to live has passed (their jobs stay collectable through verify_image). */

@@ -109,6 +109,36 @@ describe("generate_image as a task", () => {
     expect(h.sim.stats.imageRequests).toBe(1);
   });
 
+  it("cancel before the request is sent: the job is dropped and nothing is paid", async () => {
+    const one = await connectWithSimulator({ maxConcurrency: 1, timeoutSeconds: 30 });
+    try {
+      one.sim.setLatency(1500);
+      const request = (prompt: string) =>
+        one.client.request(
+          {
+            method: "tools/call",
+            params: { name: "generate_image", arguments: { prompt, return_image: "none" }, task: {} },
+          },
+          CreateTaskResultSchema,
+        );
+      const first = (await request("holds the only slot")).task;
+      const queued = (await request("waits for the slot")).task;
+      await until(
+        async () => one.sim.stats.imageRequests,
+        (n) => n === 1,
+      );
+      const cancelled = await one.client.experimental.tasks.cancelTask(queued.taskId);
+      expect(cancelled.status).toBe("cancelled");
+      await one.client.experimental.tasks.getTaskResult(first.taskId, CallToolResultSchema, { timeout: 30_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(one.sim.stats.imageRequests).toBe(1);
+      const collected = await one.call("verify_image", { job_id: queued.taskId, return_image: "none" });
+      expect(collected.structuredContent).toMatchObject({ job_status: "failed" });
+    } finally {
+      await one.close();
+    }
+  });
+
   it("list: this connection's tasks, with their states", async () => {
     const a = await createTask({ prompt: "listed one", return_image: "none" });
     const b = await createTask({ prompt: "listed two", return_image: "none" });
