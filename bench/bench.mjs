@@ -467,6 +467,48 @@ async function gallery() {
   await sim.close();
 }
 
+// issue 13: the local upscale against a bare sharp resize of the same file, its peak memory, and the
+// effective-resolution estimate on a 4K image. Each runs in a child process of its own (bench/imaging-worker.mjs).
+async function imagingRows() {
+  log("upscale 2560x1440 -> 3840x2160 PNG, and the effective-resolution estimate on a 4K PNG");
+  const worker = async (mode) => {
+    const child = spawn(process.execPath, [join(root, "bench", "imaging-worker.mjs"), mode, scratch, String(ROUNDS)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (c) => {
+      out += c;
+    });
+    await once(child, "exit");
+    return JSON.parse(out);
+  };
+  const time = await worker("time");
+  const ratio = time.ours_ms / time.bare_ms;
+  record(
+    "upscale 2560x1440 -> 3840x2160 PNG",
+    `${round(ratio)}x a bare sharp resize (${Math.round(time.ours_ms)} ms vs ${Math.round(time.bare_ms)} ms)`,
+    "<= 1.5x",
+    ratio <= 1.5,
+    { ratio: round(ratio, 3), ours_ms: Math.round(time.ours_ms), bare_ms: Math.round(time.bare_ms) },
+  );
+  const memory = await worker("memory");
+  record(
+    "upscale peak memory",
+    `${Math.round(memory.peak_mb)} MB peak RSS (process with sharp loaded: ${Math.round(memory.before_mb)} MB)`,
+    "< 200 MB",
+    memory.peak_mb < 200,
+    { peak_mb: Math.round(memory.peak_mb), before_mb: Math.round(memory.before_mb) },
+  );
+  const detail = await worker("detail");
+  record(
+    "effective-resolution estimate, 4K PNG",
+    `${Math.round(detail.median_ms)} ms median`,
+    "< 1 s",
+    detail.median_ms < 1000,
+    { median_ms: Math.round(detail.median_ms) },
+  );
+}
+
 const ROWS = {
   coldStart,
   firstCall,
@@ -478,6 +520,7 @@ const ROWS = {
   firstFeedback,
   throughput,
   gallery,
+  imagingRows,
 };
 // `npm run bench -- --only=coldStart,firstCall` runs some rows (while working on them); the table is the whole run.
 const only = process.argv
