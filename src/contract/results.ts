@@ -27,6 +27,8 @@ export function imageReport(
     experimental: measured.width * measured.height > EXPERIMENTAL_PIXELS,
     revised_prompt: revisedPrompt,
     upscaled: false,
+    decision: "native",
+    master: null,
   };
 }
 
@@ -69,6 +71,9 @@ export function generationResult(
     response_ids: [],
     image_call_ids: [],
     assistant_text: null,
+    strategy: "native",
+    decision: "native",
+    estimates: null,
     ...fields,
   };
 }
@@ -90,17 +95,26 @@ function completedHeadline(result: GenerationResult): string {
     parts.push(`${what} (delivered by ${result.provider}): ${image.path}.`);
   }
   const verified = result.images.filter((i) => i.verified);
+  const from = (i: ImageReport) =>
+    i.upscaled && i.master
+      ? `, upscaled locally from ${i.master.width}x${i.master.height} kept at ${i.master.path}`
+      : "";
   if (verified.length === 1 && verified[0]) {
-    parts.push(`Saved ${describe(verified[0])} (verified) to ${verified[0].path}.`);
+    parts.push(`Saved ${describe(verified[0])} (verified${from(verified[0])}) to ${verified[0].path}.`);
   } else if (verified.length > 1) {
     parts.push(
-      `Saved ${verified.length} images, each ${describe(verified[0] as ImageReport)} (verified), in ${dirOf(verified[0]?.path)}.`,
+      `Saved ${verified.length} images, each ${describe(verified[0] as ImageReport)} (verified${verified[0]?.upscaled ? ", upscaled locally from their masters" : ""}), in ${dirOf(verified[0]?.path)}.`,
     );
   }
   for (const image of result.images.filter((i) => i.requested_size === null))
     parts.push(`Saved ${describe(image)} (size auto: measured, not verifiable) to ${image.path}.`);
   if (result.images.length < result.requested.n) {
     parts.unshift(`Requested ${result.requested.n} images but ${result.provider} delivered ${result.images.length}.`);
+  }
+  // A fallback is the first thing to say: what failed or came back short, and what was done instead.
+  if (result.decision.startsWith("fallback: ")) {
+    const what = result.decision.slice("fallback: ".length);
+    parts.unshift(`Fallback: ${what}.`);
   }
   return parts.join(" ");
 }

@@ -56,6 +56,23 @@ export const MeasuredFileSchema = z.object({
   has_alpha: z.boolean(),
 });
 
+/** The file an upscaled image was made from (a stable master, or a smaller delivery). */
+export const MasterRefSchema = z.object({ path: z.string(), width: z.number().int(), height: z.number().int() });
+
+/** How much detail an image really carries: measured (heuristic), or stated by its production record. */
+export const EffectiveResolutionSchema = z.object({
+  heuristic: z.boolean().describe("true when estimated from the pixels; false when a production record states it"),
+  source: z.enum(["pixels", "record"]),
+  likely_upscaled: z.boolean(),
+  effective_width: z.number().int().describe("the smallest width that carries the same detail (the source's)"),
+  effective_height: z.number().int(),
+  factor: z.number().describe("estimated enlargement factor; 1 when none was found"),
+  trace_strength: z.number().nullable().describe("strength of the resampling trace; 200 and above is a trace"),
+  note: z.string(),
+});
+
+export const DECISION_DESCRIPTION = "native, master+upscale, or fallback: <reason>";
+
 export const ImageReportSchema = MeasuredFileSchema.extend({
   path: z.string().describe("absolute path of the saved file"),
   uri: z.string().describe("resource URI (pixelwright://images/{name}) to read the full file"),
@@ -65,6 +82,9 @@ export const ImageReportSchema = MeasuredFileSchema.extend({
   experimental: z.boolean(),
   revised_prompt: z.string().nullable(),
   upscaled: z.boolean().describe("true only for a derivative made locally"),
+  decision: z.string().describe(DECISION_DESCRIPTION),
+  master: MasterRefSchema.nullable().describe("for an upscaled image: the file it was made from"),
+  effective_resolution: EffectiveResolutionSchema.optional().describe("verify_image: native or upscaled, measured"),
 });
 
 /** One retried upstream attempt: why, and the request id of the answer that caused it. */
@@ -92,6 +112,17 @@ export const RequestedSchema = z.object({
 });
 
 export const ROUTES = ["images", "responses"] as const;
+export const STRATEGIES = ["native", "master", "auto"] as const;
+
+/** A dry run's estimate for one strategy, shown side by side. */
+export const StrategyEstimateSchema = z.object({
+  strategy: z.enum(STRATEGIES),
+  generated_size: z.string().describe("what the model is asked for"),
+  final_size: z.string().describe("what the saved result will be"),
+  experimental: z.boolean(),
+  cost_estimate_usd: z.number().nullable(),
+  note: z.string(),
+});
 export const GENERATION_STATUSES = ["completed", "running", "failed"] as const;
 
 export const generationFields = {
@@ -126,6 +157,9 @@ export const generationFields = {
     .array(z.string())
     .optional()
     .describe("while running: resource URIs of the partial images received so far (removed when the job ends)"),
+  strategy: z.enum(STRATEGIES),
+  decision: z.string().describe(DECISION_DESCRIPTION),
+  estimates: z.array(StrategyEstimateSchema).nullable().describe("dry_run: native and master side by side"),
 };
 
 export const GenerationResultSchema = z.object({
@@ -179,7 +213,36 @@ export const SidecarRecordSchema = z.object({
   cost_estimate_usd: z.number().nullable(),
   cost_usd: z.number().nullable().optional(),
   elapsed_ms: z.number(),
+  /** For an upscaled file: what it was made from and how. */
+  upscale: z
+    .object({
+      source_path: z.string(),
+      source_sha256: z.string(),
+      source_width: z.number().int(),
+      source_height: z.number().int(),
+      method: z.string(),
+      interpolation: z.string(),
+      factor: z.number(),
+    })
+    .nullable()
+    .optional(),
   result: GenerationResultSchema,
+});
+
+export const UPSCALE_STATUSES = ["verified", "mismatch"] as const;
+
+/** What upscale_image returns. */
+export const UpscaleResultSchema = z.object({
+  status: z.enum(UPSCALE_STATUSES),
+  image: ImageReportSchema,
+  source: MeasuredFileSchema.extend({ path: z.string() }),
+  method: z.string(),
+  interpolation: z.string().describe("what sharp applies when enlarging: bicubic, bilinear or nearest"),
+  factor: z.number(),
+  decision: z.string().describe(DECISION_DESCRIPTION),
+  reused: z.boolean().describe("true when the same upscale of the same source already existed"),
+  elapsed_ms: z.number(),
+  caveats: z.array(z.string()),
 });
 
 /**
@@ -216,5 +279,10 @@ export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
 export type GenerationResult = z.infer<typeof GenerationResultSchema>;
 export type VerifyResult = z.infer<typeof VerifyResultSchema>;
 export type SidecarRecord = z.infer<typeof SidecarRecordSchema>;
+export type Strategy = (typeof STRATEGIES)[number];
+export type StrategyEstimate = z.infer<typeof StrategyEstimateSchema>;
+export type MasterRef = z.infer<typeof MasterRefSchema>;
+export type EffectiveResolution = z.infer<typeof EffectiveResolutionSchema>;
+export type UpscaleResult = z.infer<typeof UpscaleResultSchema>;
 export type JobRecord = z.infer<typeof JobRecordSchema>;
 export type Failure = z.infer<typeof FailureSchema>;

@@ -1,6 +1,9 @@
 // The rules of a local upscale: which kernels, which targets are acceptable for a source, and the decision every
 // result and record states. Pure.
 
+import type { SizeRules } from "./models.js";
+import { isValidFor, nearest } from "./size-grid.js";
+
 /**
  * The kernels worth offering for an enlargement with sharp. sharp (libvips 8.18) enlarges by interpolation: its
  * lanczos3, lanczos2, mitchell and cubic kernels all become the bicubic interpolator when enlarging (the kernels shape
@@ -61,3 +64,25 @@ export function upscaleFactor(source: { width: number; height: number }, target:
 
 /** How the delivered file came to be: every result and record says it. */
 export type Decision = "native" | "master+upscale" | `fallback: ${string}`;
+
+/**
+ * The valid size of the source's own shape (within 1%) closest in area to what was asked, never smaller than the
+ * source: what to ask for instead of a size that would stretch the picture. Null when the rules offer none.
+ */
+export function sameShapeSize(
+  source: { width: number; height: number },
+  asked: { width: number; height: number },
+  rules: SizeRules,
+): { width: number; height: number } | null {
+  const scale = Math.sqrt((asked.width * asked.height) / (source.width * source.height));
+  const fits = (c: { width: number; height: number }) =>
+    aspectChange(source, c) <= MAX_ASPECT_CHANGE &&
+    c.width >= source.width &&
+    c.height >= source.height &&
+    isValidFor(c.width, c.height, rules);
+  for (const s of [scale, scale * 0.97, scale * 1.03, scale * 0.9, scale * 1.1]) {
+    const found = nearest(source.width * s, source.height * s, rules, 8).find(fits);
+    if (found) return { width: found.width, height: found.height };
+  }
+  return null;
+}

@@ -7,6 +7,7 @@
 //    detailed tiles (Chebyshev rings: a resize acts on each axis) drops past the cutoff the peak implies.
 // Both must agree before an image is called likely upscaled. A heuristic: it says so in its result.
 
+import { MAX_INPUT_PIXELS } from "./admit.js";
 import { loadSharp } from "./sharp.js";
 
 /** Power spectrum of `re` (N*N, row-major, imaginary part `im`), in place: radix-2 FFT on rows then columns. */
@@ -75,7 +76,7 @@ export interface GreyImage {
 /** The grey luminance at full resolution (alpha composited on mid-grey), one byte per pixel. */
 export async function greyLuminance(input: string | Buffer): Promise<GreyImage> {
   const sharp = await loadSharp();
-  const { data, info } = await sharp(input, { sequentialRead: true })
+  const { data, info } = await sharp(input, { sequentialRead: true, limitInputPixels: MAX_INPUT_PIXELS })
     .flatten({ background: "#808080" })
     .greyscale()
     .raw()

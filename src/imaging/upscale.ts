@@ -3,6 +3,7 @@
 
 import type { UpscaleMethod } from "../contract/upscale.js";
 import { NotAnImageError } from "../errors.js";
+import { MAX_INPUT_PIXELS } from "./admit.js";
 import { loadSharp } from "./sharp.js";
 
 export interface Upscaled {
@@ -24,7 +25,7 @@ export async function upscaleImage(
   const sharp = await loadSharp();
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {
-    meta = await sharp(input).metadata();
+    meta = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
   } catch (err) {
     throw new NotAnImageError(`the file cannot be decoded as an image (${(err as Error).message})`, undefined, {
       cause: err,
@@ -36,7 +37,7 @@ export async function upscaleImage(
       `upscale_image reads PNG, JPEG and WebP files; this one is ${meta.format ?? "of an unknown format"}.`,
     );
   }
-  const pipeline = sharp(input, { sequentialRead: true }).resize({
+  const pipeline = sharp(input, { sequentialRead: true, limitInputPixels: MAX_INPUT_PIXELS }).resize({
     width: target.width,
     height: target.height,
     fit: "fill",

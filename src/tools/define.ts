@@ -10,13 +10,18 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 
-/** pure: no I/O, free. generate: spends money upstream and writes files. inspect: reads files, jobs or a URL, writes nothing. */
-export type ToolKind = "pure" | "generate" | "inspect";
+/**
+ * pure: no I/O, free. generate: spends money upstream and writes files. inspect: reads files, jobs or a URL, writes
+ * nothing. local: free work on this machine that writes new files (never replaces one); the same call gives the same
+ * file.
+ */
+export type ToolKind = "pure" | "generate" | "inspect" | "local";
 
 export const KIND_ANNOTATIONS: Readonly<Record<ToolKind, ToolAnnotations>> = {
   pure: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   generate: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   inspect: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  local: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Config } from "../config.js";
 import { PRESETS } from "../contract/presets.js";
 import { headline } from "../contract/results.js";
-import { type GenerationResult, GenerationResultSchema } from "../contract/schemas.js";
+import { type GenerationResult, GenerationResultSchema, STRATEGIES } from "../contract/schemas.js";
 import type { Runtime } from "../runtime.js";
 import type { SpendConfirmer } from "../usecases/spend-guard.js";
 import { imageContent, type ReturnImage } from "./content.js";
@@ -69,6 +69,12 @@ function generateInput(config: Config) {
       .enum(["preview", "none", "full"])
       .optional()
       .describe("preview (default): a small JPEG/WebP; full: the file itself when under 1 MiB; none: no image block"),
+    strategy: z
+      .enum(STRATEGIES)
+      .optional()
+      .describe(
+        "native (default): the model renders the size; master: a stable master (e.g. 2560x1440) upscaled locally to the size, for stable composition and many variants; auto: native, then a local upscale or a master when native fails or is short",
+      ),
     dry_run: z.boolean().optional().describe("validate and estimate cost without generating"),
     confirm_spend: z
       .boolean()
@@ -96,12 +102,13 @@ export function generateImageTool(runtime: Runtime, access: AccessOf, confirm?: 
       `The call waits up to wait_seconds (default ${config.waitSeconds}). If the image is not ready by then the result has status "running" and a job_id: call verify_image with that job_id to wait for and collect it. Never call generate_image again for the same image: identical requests return the running job instead of paying twice (fresh: true forces a new one).`,
       "Once the request is sent, cancelling this call (or the client timing out) does not stop the paid job: it finishes, saves and stays collectable by job_id (named in every progress message) and by path; only a job not yet sent is dropped.",
       "Sizes: only the size argument sets the resolution, never the prompt. 3840x2160 is the largest 16:9 size and is experimental (slower, 60-180 s); use validate_size when unsure.",
-      "Use dry_run: true to check a request and see its cost estimate (and the spend cap, when set) without generating.",
+      "strategy: native (default) asks the model for the size itself; master generates the largest stable size of the same shape (e.g. 2560x1440 for 3840x2160) for one paid call and upscales it locally to the size (both files kept, upscaled: true); auto tries native and, if it fails or comes back smaller, makes the size from what is there (a delivered file is upscaled for free; a failure gets a master). Every result says its decision.",
+      "Use dry_run: true to check a request and see its cost estimate (native and master side by side, and the spend cap, when set) without generating.",
     ].join(" "),
     input: generateInput(config),
     output: GenerationResultSchema,
     handler: async (args, extra) => {
-      const { wait_seconds, return_image, dry_run, fresh, filename, confirm_spend, ...request } = args;
+      const { wait_seconds, return_image, dry_run, fresh, filename, confirm_spend, strategy, ...request } = args;
       const onProgress = progressReporter(extra);
       const result = await images.generate(request, {
         confirmSpend: confirm_spend,
@@ -111,6 +118,7 @@ export function generateImageTool(runtime: Runtime, access: AccessOf, confirm?: 
         filename,
         dryRun: dry_run,
         fresh,
+        strategy,
         workspaceOnly: await access(),
         warmPreview: (return_image ?? "preview") === "preview",
         ...(onProgress ? { onProgress } : {}),
@@ -127,6 +135,7 @@ export function generateImageTool(runtime: Runtime, access: AccessOf, confirm?: 
           fresh,
           filename,
           confirm_spend,
+          strategy,
           ...request
         } = args as GenerateInput;
         const result = await images.generate(request, {
@@ -136,6 +145,7 @@ export function generateImageTool(runtime: Runtime, access: AccessOf, confirm?: 
           filename,
           dryRun: dry_run,
           fresh,
+          strategy,
           workspaceOnly: await access(),
           warmPreview: (return_image ?? "preview") === "preview",
         });

@@ -5,6 +5,7 @@ import type { SpendConfirmer } from "../usecases/spend-guard.js";
 import type { AnyTool } from "./define.js";
 import { generateImageTool } from "./generate-image.js";
 import type { AccessOf } from "./roots.js";
+import { upscaleImageTool } from "./upscale-image.js";
 import { validateSizeTool } from "./validate-size.js";
 import { verifyImageTool } from "./verify-image.js";
 
@@ -19,5 +20,6 @@ export function allTools(
     validateSizeTool(runtime.config.model),
     generateImageTool(runtime, access, confirm),
     verifyImageTool(runtime, access),
+    upscaleImageTool(runtime, access),
   ];
 }

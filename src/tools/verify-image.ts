@@ -1,12 +1,29 @@
 import { z } from "zod";
 import { headline } from "../contract/results.js";
-import { VerifyResultSchema } from "../contract/schemas.js";
+import { type ImageReport, VerifyResultSchema } from "../contract/schemas.js";
 import { InputError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 import { imageContent } from "./content.js";
 import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
 import type { AccessOf } from "./roots.js";
+
+/** One sentence on native or upscaled: stated by a record, or measured (and then called a heuristic). */
+function detailSentence(images: ImageReport[]): string {
+  const parts: string[] = [];
+  for (const image of images) {
+    const e = image.effective_resolution;
+    if (!e) continue;
+    if (!e.heuristic) {
+      parts.push(` Upscaled locally from ${e.effective_width}x${e.effective_height} (stated by its record).`);
+    } else if (e.likely_upscaled) {
+      parts.push(
+        ` Likely upscaled (heuristic): ${image.width}x${image.height} carries no more detail than about ${e.effective_width}x${e.effective_height}.`,
+      );
+    }
+  }
+  return parts.join("");
+}
 
 export function verifyImageTool(runtime: Runtime, access: AccessOf) {
   const { config, images } = runtime;
@@ -18,6 +35,7 @@ export function verifyImageTool(runtime: Runtime, access: AccessOf) {
       "Measure an image file and check it against what was asked for: the proof of delivery.",
       'Give exactly one of: path (a file in the workspace or an allowed read root); url (an https image, e.g. a CDN or CMS export: downloaded under size, type and address guards, measured, not saved); or job_id (from a generate_image result with status "running": waits up to wait_seconds for that job, then reports it exactly like a completed generate_image).',
       "Without expected_size the expectation comes from the file's production record (sidecar) when there is one.",
+      "Each image also gets effective_resolution: native or likely upscaled (e.g. a gateway's 4K made from 1920x1080), estimated from its detail (a heuristic, labelled so) or, for files this server upscaled, stated by the production record.",
       "It never generates and never pays.",
     ].join(" "),
     input: {
@@ -54,9 +72,16 @@ export function verifyImageTool(runtime: Runtime, access: AccessOf) {
                 ? "mismatch"
                 : "unverifiable"
             : result.status;
-        const { content, notes } = await imageContent(result.images, mode);
-        const structured = { ...result, status, job_status: result.status, caveats: [...result.caveats, ...notes] };
-        return { structured, summary: headline(result), content };
+        const measured = result.status === "completed" ? await images.withDetail(result.images) : result.images;
+        const { content, notes } = await imageContent(measured, mode);
+        const structured = {
+          ...result,
+          images: measured,
+          status,
+          job_status: result.status,
+          caveats: [...result.caveats, ...notes],
+        };
+        return { structured, summary: `${headline(result)}${detailSentence(measured)}`, content };
       }
       const { result: verified, bytes } =
         args.url !== undefined
@@ -76,7 +101,7 @@ export function verifyImageTool(runtime: Runtime, access: AccessOf) {
           : verified.status === "mismatch"
             ? `${image.mismatch} File: ${image.path}.`
             : `Measured ${image.path}: ${image.width}x${image.height} ${image.format.toUpperCase()} (no expected size to verify against; pass expected_size).`;
-      return { structured: verified, summary, content };
+      return { structured: verified, summary: `${summary}${detailSentence(verified.images)}`, content };
     },
   });
 }

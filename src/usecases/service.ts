@@ -1,9 +1,10 @@
 // The image service the tools call: refuse locally, share identical work, run it as a job, wait with a deadline,
 // and verify what already exists. Each step lives in its own module; this is the facade that wires them.
 
+import { basename } from "node:path";
 import { endpointPath, type GenerateArgs, type ProfileLimits, requestedOf } from "../contract/request.js";
 import { EXPERIMENTAL_PIXELS, generationResult } from "../contract/results.js";
-import type { GenerationResult } from "../contract/schemas.js";
+import type { GenerationResult, Strategy } from "../contract/schemas.js";
 import { BusyError, InputError } from "../errors.js";
 import type { SharedJob } from "../jobs/cluster.js";
 import type { Job, JobContext, JobRegistry } from "../jobs/registry.js";
@@ -12,11 +13,12 @@ import type { DownloadPolicy } from "../upstream/download.js";
 import type { Upstream } from "../upstream/index.js";
 import type { ReadAccess, Workspace } from "../workspace/workspace.js";
 import { dedupeKey, type PrepareDefaults, type PreparedGeneration, prepareGeneration } from "./generate/prepare.js";
-import { runGeneration } from "./generate/run.js";
+import { planStrategy, runStrategy, type StrategyPlan, strategyEstimates } from "./generate/strategy.js";
 import { recoverJob } from "./recover.js";
 import { awaitShared, type GenerationCluster, type GenerationPayload, reusedCaveat } from "./shared.js";
 import type { SpendConfirmer, SpendGuard } from "./spend-guard.js";
-import { expectation, remeasure, type VerifyResult, verifyPath, verifyUrl } from "./verify.js";
+import { type UpscaleRequest, upscaleExisting } from "./upscale.js";
+import { expectation, remeasure, type VerifyResult, verifyPath, verifyUrl, withDetail } from "./verify.js";
 import { awaitJob, rememberRequest, snapshot, type WaitOptions } from "./wait.js";
 
 export type { VerifyResult } from "./verify.js";
@@ -53,6 +55,8 @@ export interface GenerateOptions extends WaitOptions {
   confirmSpend?: boolean | undefined;
   /** Asks the person about the cost (MCP elicitation), when the connection can. */
   confirm?: SpendConfirmer;
+  /** native (default), master (stable master + local upscale) or auto (native, then whatever makes the size). */
+  strategy?: Strategy | undefined;
 }
 
 /** What a running or failed job reports about its request. */
@@ -63,6 +67,11 @@ function jobRequest({ req, inputs }: PreparedGeneration) {
     model: req.model.id,
     requested: requestedOf(req),
   };
+}
+
+/** What a strategy sends first: the master for strategy master, the requested size otherwise. */
+function chosen(plan: StrategyPlan): PreparedGeneration {
+  return plan.strategy === "master" && plan.master ? plan.master : plan.native;
 }
 
 export class ImageService {
@@ -79,12 +88,14 @@ export class ImageService {
     const { deps } = this;
     const defaults = { model: deps.defaultModel, responsesModel: deps.defaultResponsesModel, profile: deps.profile };
     // File checks (jail, sizes, formats, mask) happen before anything is sent, for dry runs too (headers only).
-    const prepared = await this.prepare(args, defaults, options);
-    if (options.dryRun) return this.dryRun(prepared);
-    const key = dedupeKey(deps.provider, prepared, options.filename);
+    const strategy = options.strategy ?? "native";
+    const plan = await planStrategy(args, strategy, (a: GenerateArgs) => this.prepare(a, defaults, options));
+    if (options.dryRun) return this.dryRun(plan);
+    const prepared = chosen(plan);
+    const key = `${dedupeKey(deps.provider, plan.native, options.filename)}${strategy === "native" ? "" : `:${strategy}`}`;
     if (deps.cluster) {
       const release = await this.admitSpend(prepared, options);
-      return this.generateShared(deps.cluster, args, key, prepared, options).finally(release);
+      return this.generateShared(deps.cluster, args, key, plan, options).finally(release);
     }
     const existing = options.fresh ? undefined : deps.jobs.findReusable(key);
     if (existing) return this.reuse(existing, options);
@@ -97,7 +108,7 @@ export class ImageService {
       release();
       return this.reuse(raced, options);
     }
-    const job = this.start(key, prepared, options);
+    const job = this.start(key, plan, options);
     void job.settled.finally(release);
     return this.await(job, options);
   }
@@ -127,9 +138,11 @@ export class ImageService {
     }
   }
 
-  private async dryRun({ req, inputs }: PreparedGeneration): Promise<GenerationResult> {
+  private async dryRun(plan: StrategyPlan): Promise<GenerationResult> {
     const { deps } = this;
-    const spend = (await deps.spend?.describe(req.cost.usd)) ?? null;
+    const { req, inputs } = plan.native;
+    const cost = chosen(plan).req.cost;
+    const spend = (await deps.spend?.describe(cost.usd)) ?? null;
     return generationResult(
       "completed",
       {
@@ -145,10 +158,14 @@ export class ImageService {
         caveats: [
           ...(deps.offline ? ["Offline simulator: no model is called."] : []),
           ...req.caveats,
-          `Cost basis: ${req.cost.basis}.`,
+          ...plan.caveats,
+          `Cost basis: ${cost.basis}.`,
           ...(spend ? [spend] : []),
         ],
-        cost_estimate_usd: req.cost.usd,
+        cost_estimate_usd: cost.usd,
+        strategy: plan.strategy,
+        decision: plan.strategy === "master" && plan.master ? "master+upscale" : "native",
+        estimates: strategyEstimates(plan),
         responses_model: req.route === "responses" ? req.responsesModel : null,
         next: "Call generate_image again without dry_run to generate.",
       },
@@ -172,7 +189,7 @@ export class ImageService {
     cluster: GenerationCluster,
     args: GenerateArgs,
     key: string,
-    prepared: PreparedGeneration,
+    plan: StrategyPlan,
     options: GenerateOptions,
   ): Promise<GenerationResult> {
     const payload: GenerationPayload = {
@@ -181,10 +198,11 @@ export class ImageService {
       // Another replica cannot see this connection's client roots: shared jobs read the workspace and the configured roots only.
       workspaceOnly: options.workspaceOnly === true,
       warmPreview: options.warmPreview ?? false,
+      strategy: plan.strategy,
     };
-    const about = this.about(prepared);
+    const about = this.about(chosen(plan));
     const { job, reused } = await cluster.submit({ key: options.fresh ? null : key, about, payload });
-    rememberRequest(job, jobRequest(prepared));
+    rememberRequest(job, jobRequest(plan.native));
     const result = await awaitShared(cluster, job, options, this.sharedView());
     if (!reused) return result;
     this.deps.logger.info({ job: job.id }, "identical request: reusing the shared job instead of a new paid call");
@@ -195,18 +213,16 @@ export class ImageService {
   async runShared(payload: GenerationPayload, ctx: JobContext): Promise<GenerationResult> {
     const { deps } = this;
     const defaults = { model: deps.defaultModel, responsesModel: deps.defaultResponsesModel, profile: deps.profile };
-    const { req, inputs } = await prepareGeneration(payload.args, defaults, deps.workspace, {
-      workspaceOnly: payload.workspaceOnly,
-    });
-    const input = {
+    const prepare = (args: GenerateArgs) =>
+      prepareGeneration(args, defaults, deps.workspace, { workspaceOnly: payload.workspaceOnly });
+    const plan = await planStrategy(payload.args, payload.strategy ?? "native", prepare);
+    const base = {
       jobId: ctx.jobId,
-      req,
-      inputs,
       filename: payload.filename ?? undefined,
       provider: deps.provider,
       warmPreview: payload.warmPreview,
     };
-    return runGeneration(input, deps, ctx);
+    return runStrategy(plan, base, deps, ctx);
   }
 
   private checkCapacity(): void {
@@ -231,15 +247,13 @@ export class ImageService {
     return { label, typical };
   }
 
-  private start(key: string, prepared: PreparedGeneration, options: GenerateOptions): Job<GenerationResult> {
+  private start(key: string, plan: StrategyPlan, options: GenerateOptions): Job<GenerationResult> {
     const { deps } = this;
-    const { req, inputs } = prepared;
-    const job = deps.jobs.start(key, this.about(prepared), (ctx) =>
-      runGeneration(
+    const job = deps.jobs.start(key, this.about(chosen(plan)), (ctx) =>
+      runStrategy(
+        plan,
         {
           jobId: ctx.jobId,
-          req,
-          inputs,
           filename: options.filename,
           provider: deps.provider,
           warmPreview: options.warmPreview ?? false,
@@ -248,7 +262,7 @@ export class ImageService {
         ctx,
       ),
     );
-    rememberRequest(job, jobRequest(prepared));
+    rememberRequest(job, jobRequest(plan.native));
     return job;
   }
 
@@ -304,6 +318,17 @@ export class ImageService {
   /** A job as a result: finished jobs give their result; running ones say how to collect them. */
   snapshot(job: Job<GenerationResult>): GenerationResult {
     return snapshot(job, this.view());
+  }
+
+  /** upscale_image: local, free; refuses a downscale, a stretch, a size outside the contract and non-images. */
+  upscale(request: UpscaleRequest) {
+    return upscaleExisting(this.deps.workspace, request, { model: this.deps.defaultModel });
+  }
+
+  /** The effective resolution of each image of a result (verify_image with job_id). */
+  withDetail(images: GenerationResult["images"]) {
+    const { workspace } = this.deps;
+    return withDetail(images, async (path) => (await workspace.readImage(basename(path)))?.bytes ?? null);
   }
 
   verifyUrl(url: string, expectedSize?: string, expectedFormat?: string, signal?: AbortSignal): Promise<VerifyResult> {

@@ -3,7 +3,7 @@
 // follow and collect it. The local steps (refusals, dry runs, the dedupe key) are the same as on one server.
 
 import type { GenerateArgs } from "../contract/request.js";
-import type { GenerationResult } from "../contract/schemas.js";
+import type { GenerationResult, Strategy } from "../contract/schemas.js";
 import type { JobCluster, SharedJob } from "../jobs/cluster.js";
 import type { JobContext, JobProgress } from "../jobs/registry.js";
 import { type JobView, MAX_WAIT_SECONDS, progressMessage, snapshot, type WaitOptions } from "./wait.js";
@@ -14,6 +14,8 @@ export interface GenerationPayload {
   filename: string | null;
   workspaceOnly: boolean;
   warmPreview: boolean;
+  /** native when absent (payloads queued by an older replica). */
+  strategy?: Strategy;
 }
 
 export type GenerationCluster = JobCluster<GenerationPayload, GenerationResult>;

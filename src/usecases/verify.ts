@@ -3,11 +3,12 @@
 
 import { basename, dirname } from "node:path";
 import { imageReport } from "../contract/results.js";
-import type { ImageReport } from "../contract/schemas.js";
+import type { EffectiveResolution, ImageReport, SidecarRecord } from "../contract/schemas.js";
 import { parseSize } from "../contract/sizes.js";
 import { type Expectation, judge } from "../contract/verdict.js";
 import { errorMessage, InputError } from "../errors.js";
 import { admitImage, HEADER_BYTES } from "../imaging/admit.js";
+import { estimateDetail } from "../imaging/detail.js";
 import { measureBuffer } from "../imaging/inspect.js";
 import { type DownloadPolicy, downloadImage } from "../upstream/download.js";
 import type { ReadAccess, Workspace } from "../workspace/workspace.js";
@@ -40,6 +41,56 @@ function verdictStatus(verified: boolean, expected: Expectation): VerifyResult["
   return expected.width === null && expected.format === null ? "unverifiable" : "mismatch";
 }
 
+/** The measured estimate (heuristic) of how much detail an image carries. */
+export async function measuredDetail(input: string | Buffer): Promise<EffectiveResolution> {
+  const estimate = await estimateDetail(input);
+  return {
+    heuristic: true,
+    source: "pixels",
+    likely_upscaled: estimate.likely_upscaled,
+    effective_width: estimate.effective_width,
+    effective_height: estimate.effective_height,
+    factor: estimate.factor,
+    trace_strength: estimate.trace_strength,
+    note: estimate.likely_upscaled
+      ? `Likely upscaled: it carries no more detail than a ${estimate.effective_width}x${estimate.effective_height} image would. ${estimate.note}`
+      : `No enlargement trace found. ${estimate.note}`,
+  };
+}
+
+/** What a record or report that states an upscale says: it wins over the heuristic. */
+export function statedDetail(
+  image: { width: number; height: number },
+  source: { path: string; width: number; height: number },
+): EffectiveResolution {
+  return {
+    heuristic: false,
+    source: "record",
+    likely_upscaled: true,
+    effective_width: source.width,
+    effective_height: source.height,
+    factor: Math.round(Math.max(image.width / source.width, image.height / source.height) * 1000) / 1000,
+    trace_strength: null,
+    note: `The production record states this file was upscaled locally from ${source.width}x${source.height} (${source.path}).`,
+  };
+}
+
+/** Adds the effective resolution to the images of a generation result: stated for upscales, measured otherwise. */
+export async function withDetail(images: ImageReport[]): Promise<ImageReport[]> {
+  const out: ImageReport[] = [];
+  for (const image of images) {
+    const effective_resolution =
+      image.upscaled && image.master ? statedDetail(image, image.master) : await measuredDetail(image.path);
+    out.push({ ...image, effective_resolution });
+  }
+  return out;
+}
+
+function recordedUpscale(record: SidecarRecord | null) {
+  const u = record?.upscale;
+  return u ? { path: u.source_path, width: u.source_width, height: u.source_height } : null;
+}
+
 /** Measures a remote image (downloaded under the guards, never saved) against an expectation. */
 export async function verifyUrl(
   url: string,
@@ -50,7 +101,11 @@ export async function verifyUrl(
   const downloaded = await downloadImage(url, policy, signal);
   const measured = await measureBuffer(downloaded.bytes, "the downloaded image");
   const verdict = judge(measured, expected, "the downloaded image");
-  const report = imageReport({ path: downloaded.finalUrl, uri: downloaded.finalUrl }, measured, expected, verdict);
+  const report = {
+    ...imageReport({ path: downloaded.finalUrl, uri: downloaded.finalUrl }, measured, expected, verdict),
+    decision: "unknown: not produced by this server",
+    effective_resolution: await measuredDetail(downloaded.bytes),
+  };
   return { status: verdictStatus(verdict.verified, expected), images: [report] };
 }
 
@@ -89,9 +144,16 @@ export async function verifyPath(
   }
   const root = await workspace.init();
   const uri = dirname(real) === root ? imageUri(basename(real)) : `file://${real}`;
-  const report = imageReport({ path: real, uri }, measured, expected, { verified, mismatch });
-  // A derivative made locally says so in its record (decision "…upscale"); it is never shown as native.
-  if (record && /upscale/.test(record.decision)) report.upscaled = true;
+  // A derivative made locally says so in its record; it is never shown as native, and the record wins over the
+  // heuristic.
+  const stated = recordedUpscale(record);
+  const report: ImageReport = {
+    ...imageReport({ path: real, uri }, measured, expected, { verified, mismatch }),
+    decision: record ? record.decision : "unknown: no production record beside the file",
+    upscaled: stated !== null || Boolean(record && /upscale/.test(record.decision)),
+    master: stated,
+    effective_resolution: stated ? statedDetail(measured, stated) : await measuredDetail(bytes),
+  };
   return { result: { status: verdictStatus(verified, expected), images: [report] }, bytes };
 }
 

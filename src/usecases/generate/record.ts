@@ -48,7 +48,7 @@ export function sidecarRecord(
     verified: image.verified,
     mismatch: image.mismatch,
     experimental: image.experimental,
-    decision: image.upscaled ? "2k-master-plus-upscale" : "native",
+    decision: image.decision,
     partial_images:
       req.partialImages > 0 ? `${req.partialImages} streamed; previews removed when the job ended` : "none",
     revised_prompt: image.revised_prompt,

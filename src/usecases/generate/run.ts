@@ -16,6 +16,9 @@ import type { PreparedInputs } from "./prepare.js";
 import { writeJobRecord, writeRecords } from "./record.js";
 import { type DecodedImage, PartialImages, saveAndMeasure, usableImages } from "./save.js";
 
+/** The error code of an answer that held no usable image (auto answers it with a master). */
+export const NO_USABLE_IMAGE = "no_usable_image";
+
 export interface GenerationDeps {
   upstream: Upstream;
   workspace: Workspace;
@@ -31,6 +34,8 @@ export interface GenerationJobInput {
   provider: string;
   /** The caller will want the default preview: start encoding it while the file is written and measured. */
   warmPreview?: boolean;
+  /** What every image and record of this run states: native unless a strategy says otherwise. */
+  decision?: string;
 }
 
 /** What the job learns about its attempts while they run. */
@@ -147,7 +152,7 @@ async function saveAll(
   for (const [i, image] of decoded.entries()) {
     let report: ImageReport;
     try {
-      report = await saveAndMeasure(image, i, options);
+      report = { ...(await saveAndMeasure(image, i, options)), decision: input.decision ?? "native" };
     } catch (err) {
       caveats.push(`Image ${i + 1} arrived (paid) but could not be saved: ${errorMessage(err)}.`);
       deps.logger.error({ err, job: input.jobId }, "a paid image could not be saved");
@@ -224,6 +229,7 @@ export async function runGeneration(
       const why = [...problems, ...caveats.filter((c) => c.startsWith("Image "))].join("; ");
       const err = new UpstreamError(`no usable image in the answer: ${why || "the answer held no images"}`, {
         retryable: false,
+        code: NO_USABLE_IMAGE,
         requestId: outcome.requestIds[0] ?? null,
         provider,
         mayHaveBeenBilled: true,
@@ -244,6 +250,7 @@ export async function runGeneration(
       response_ids: outcome.responseIds,
       image_call_ids: outcome.callIds,
       assistant_text: outcome.assistantText,
+      decision: input.decision ?? "native",
     });
     const notes = await writeRecords(result, req, workspace, deps.offline);
     const billed = attempts.retries.filter((r) => r.may_have_been_billed).length;

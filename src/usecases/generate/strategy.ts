@@ -1,0 +1,198 @@
+// Native 4K, or a stable master plus a local upscale — and auto, which tries native and produces the requested size
+// from what is there when native fails or comes back smaller. Every result and record says which one it was.
+
+import { basename } from "node:path";
+import type { GenerateArgs } from "../../contract/request.js";
+import type { GenerationResult, ImageReport, Strategy, StrategyEstimate } from "../../contract/schemas.js";
+import { formatSize, stableMasterSize } from "../../contract/sizes.js";
+import { aspectChange, MAX_ASPECT_CHANGE } from "../../contract/upscale.js";
+import { InputError, UpstreamError } from "../../errors.js";
+import { measureBuffer } from "../../imaging/inspect.js";
+import type { JobContext } from "../../jobs/registry.js";
+import type { Workspace } from "../../workspace/workspace.js";
+import { upscaleRecord, upscaleSaved, writeUpscaleRecord } from "../upscale.js";
+import type { PreparedGeneration } from "./prepare.js";
+import { type GenerationDeps, type GenerationJobInput, NO_USABLE_IMAGE, runGeneration } from "./run.js";
+
+export interface StrategyPlan {
+  strategy: Strategy;
+  native: PreparedGeneration;
+  /** The stable master of the requested shape; null when the requested size is itself stable (or fixed). */
+  master: PreparedGeneration | null;
+  /** The final size; null for size auto (native only). */
+  target: { width: number; height: number } | null;
+  caveats: string[];
+}
+
+/** Prepares the native request and, for master and auto, the stable master of the same shape. */
+export async function planStrategy(
+  args: GenerateArgs,
+  strategy: Strategy,
+  prepare: (args: GenerateArgs) => Promise<PreparedGeneration>,
+): Promise<StrategyPlan> {
+  const native = await prepare(args);
+  const { req } = native;
+  if (strategy === "native") return { strategy, native, master: null, target: null, caveats: [] };
+  if (req.width === null || req.height === null) {
+    throw new InputError(
+      `strategy ${strategy} needs a WIDTHxHEIGHT size to upscale to, not auto: give one (e.g. 3840x2160), or use strategy native.`,
+      "strategy",
+    );
+  }
+  const target = { width: req.width, height: req.height };
+  const stable = stableMasterSize(req.width, req.height, req.model);
+  if (!stable || (stable.width >= req.width && stable.height >= req.height)) {
+    const why = `${formatSize(req.width, req.height)} is already a stable size for ${req.model.id}: it is generated natively; there is nothing to upscale.`;
+    return { strategy, native, master: null, target, caveats: [why] };
+  }
+  const master = await prepare({ ...args, size: formatSize(stable.width, stable.height) });
+  return { strategy, native, master, target, caveats: [] };
+}
+
+/** The dry run's estimates of native and master, side by side. */
+export function strategyEstimates(plan: StrategyPlan): StrategyEstimate[] | null {
+  const { req } = plan.native;
+  if (req.width === null || req.height === null) return null;
+  const size = formatSize(req.width, req.height);
+  const estimates: StrategyEstimate[] = [
+    {
+      strategy: "native",
+      generated_size: size,
+      final_size: size,
+      experimental: req.size.experimental,
+      cost_estimate_usd: req.cost.usd,
+      note: "one paid call at the requested size",
+    },
+  ];
+  const master = plan.master?.req;
+  if (master && master.width !== null && master.height !== null) {
+    const masterSize = formatSize(master.width, master.height);
+    estimates.push(
+      {
+        strategy: "master",
+        generated_size: masterSize,
+        final_size: size,
+        experimental: master.size.experimental,
+        cost_estimate_usd: master.cost.usd,
+        note: `one paid call at the stable ${masterSize} master, then a free local upscale to ${size}; both files kept`,
+      },
+      {
+        strategy: "auto",
+        generated_size: size,
+        final_size: size,
+        experimental: req.size.experimental,
+        cost_estimate_usd: req.cost.usd,
+        note: `native first; if it fails, the ${masterSize} master adds ${master.cost.usd === null ? "its cost" : `$${master.cost.usd.toFixed(4)}`}; a smaller delivery is upscaled for free`,
+      },
+    );
+  }
+  return estimates;
+}
+
+export type JobBase = Omit<GenerationJobInput, "req" | "inputs" | "decision">;
+
+/** Upscales the images of a finished generation to the target, records them, and returns the final result. */
+async function upscaleResult(
+  source: GenerationResult,
+  images: ImageReport[],
+  plan: StrategyPlan,
+  decision: string,
+  workspace: Workspace,
+  ctx: JobContext,
+): Promise<GenerationResult> {
+  const target = plan.target as { width: number; height: number };
+  const size = formatSize(target.width, target.height);
+  const finals: ImageReport[] = [];
+  for (const image of source.images) {
+    if (!images.includes(image)) {
+      finals.push(image);
+      continue;
+    }
+    ctx.report(`upscaling ${image.width}x${image.height} to ${size} locally`);
+    const saved = await workspace.readImage(basename(image.path));
+    if (!saved) throw new InputError(`the saved image ${image.path} cannot be read back to upscale it.`);
+    const { bytes } = saved;
+    const made = await upscaleSaved(
+      workspace,
+      { path: image.path, bytes, measured: await measureBuffer(bytes) },
+      target,
+      {
+        decision,
+      },
+    );
+    finals.push(made.report);
+    const created = { ...source, images: [made.report], decision };
+    await writeUpscaleRecord(
+      workspace,
+      upscaleRecord(made.report, made.info, { prompt: plan.native.req.prompt, model: source.model, created }),
+    );
+  }
+  return {
+    ...source,
+    requested: { ...source.requested, size },
+    images: finals,
+    strategy: plan.strategy,
+    decision,
+    caveats: [
+      ...plan.caveats,
+      ...source.caveats,
+      `Upscaled locally with sharp (bicubic interpolation); the file it was made from is kept beside it (see master).`,
+    ],
+  };
+}
+
+/** A native failure auto answers with a master: retries or the deadline exhausted, or nothing usable came back. */
+function masterCanHelp(err: unknown): err is UpstreamError {
+  return err instanceof UpstreamError && (err.details.retryable || err.details.code === NO_USABLE_IMAGE);
+}
+
+/** Delivered images smaller than the target but of its shape: an upscale makes the requested size from them. */
+function shortDeliveries(result: GenerationResult, target: { width: number; height: number }): ImageReport[] {
+  return result.images.filter(
+    (i) =>
+      !i.verified &&
+      i.width <= target.width &&
+      i.height <= target.height &&
+      (i.width < target.width || i.height < target.height) &&
+      aspectChange(i, target) <= MAX_ASPECT_CHANGE,
+  );
+}
+
+export async function runStrategy(
+  plan: StrategyPlan,
+  base: JobBase,
+  deps: GenerationDeps,
+  ctx: JobContext,
+): Promise<GenerationResult> {
+  const run = (prepared: PreparedGeneration, decision: string) =>
+    runGeneration({ ...base, ...prepared, decision }, deps, ctx);
+  const withPlan = (r: GenerationResult) => ({
+    ...r,
+    strategy: plan.strategy,
+    caveats: [...plan.caveats, ...r.caveats],
+  });
+  const { master, target } = plan;
+  if (plan.strategy === "native" || !master || !target) return withPlan(await run(plan.native, "native"));
+  const size = formatSize(target.width, target.height);
+  const masterSize = `${master.req.width}x${master.req.height}`;
+  if (plan.strategy === "master") {
+    const made = await run(master, "master+upscale");
+    return upscaleResult(made, made.images, plan, "master+upscale", deps.workspace, ctx);
+  }
+  let native: GenerationResult;
+  try {
+    native = await run(plan.native, "native");
+  } catch (err) {
+    if (!masterCanHelp(err)) throw err;
+    const reason = err.message.replace(/\.$/, "");
+    ctx.report(`native ${size} failed; generating the ${masterSize} master instead`);
+    const decision = `fallback: native ${size} failed (${reason}), so the stable ${masterSize} master was generated and upscaled locally`;
+    const made = await run(master, decision);
+    return upscaleResult(made, made.images, plan, decision, deps.workspace, ctx);
+  }
+  const short = shortDeliveries(native, target);
+  if (short.length === 0) return withPlan(native);
+  const first = short[0] as ImageReport;
+  const decision = `fallback: ${base.provider} delivered ${first.width}x${first.height} instead of ${size}, so the delivered file was upscaled locally (no extra call)`;
+  return upscaleResult(native, short, plan, decision, deps.workspace, ctx);
+}

@@ -1,0 +1,313 @@
+// upscale_image, and the one way any use-case makes an upscaled file: enlarge a source to an exact size with sharp,
+// save it as <stem>.upscaled-<W>x<H>.<ext> atomically, measure and judge the saved file, and record where it came from.
+
+import { basename, extname } from "node:path";
+import { extensionFor } from "../contract/formats.js";
+import { type ActiveModel, lookupModel, MODELS } from "../contract/models.js";
+import { generationResult, imageReport } from "../contract/results.js";
+import {
+  type ImageReport,
+  type MeasuredFile,
+  RECORD_VERSION,
+  type SidecarRecord,
+  type UpscaleResult,
+} from "../contract/schemas.js";
+import { formatSize, parseSize, validateSize } from "../contract/sizes.js";
+import {
+  DEFAULT_UPSCALE_METHOD,
+  INTERPOLATION,
+  sameShapeSize,
+  type UpscaleMethod,
+  upscaleFactor,
+  upscaleRefusal,
+} from "../contract/upscale.js";
+import { judge } from "../contract/verdict.js";
+import { InputError, NotAnImageError } from "../errors.js";
+import { admitImage, HEADER_BYTES } from "../imaging/admit.js";
+import { measureBuffer, measureSaved, sha256Of } from "../imaging/inspect.js";
+import { upscaleImage } from "../imaging/upscale.js";
+import type { ReadAccess, Workspace } from "../workspace/workspace.js";
+import { imageUri } from "./generate/save.js";
+
+const MAX_SOURCE_BYTES = 100 * 1024 * 1024;
+
+export interface UpscaleSource {
+  path: string;
+  bytes: Buffer;
+  measured: MeasuredFile;
+}
+
+export interface UpscaleInfo {
+  source_path: string;
+  source_sha256: string;
+  source_width: number;
+  source_height: number;
+  method: UpscaleMethod;
+  interpolation: string;
+  factor: number;
+}
+
+export interface UpscaledFile {
+  report: ImageReport;
+  info: UpscaleInfo;
+  reused: boolean;
+}
+
+function stemOf(path: string): string {
+  return basename(path, extname(path)).replace(/^\.+/, "") || "image";
+}
+
+/** An earlier upscale of the same source bytes with the same method, at this name: reused (idempotent). */
+async function earlier(workspace: Workspace, name: string, info: UpscaleInfo): Promise<MeasuredFile | null> {
+  const path = await workspace.imagePath(name);
+  if (!path) return null;
+  const record = await workspace.readSidecar(path);
+  const same = record?.upscale?.source_sha256 === info.source_sha256 && record.upscale.method === info.method;
+  if (!same) return null;
+  const saved = await workspace.readImage(name);
+  if (!saved) return null;
+  const measured = await measureBuffer(saved.bytes);
+  return measured.sha256 === record.saved.sha256 ? measured : null;
+}
+
+/** Enlarges a source to `target`, saves it beside the workspace's images, measures and judges the saved file. */
+export async function upscaleSaved(
+  workspace: Workspace,
+  source: UpscaleSource,
+  target: { width: number; height: number },
+  options: { method?: UpscaleMethod; decision: string },
+): Promise<UpscaledFile> {
+  const method = options.method ?? DEFAULT_UPSCALE_METHOD;
+  const { measured } = source;
+  const info: UpscaleInfo = {
+    source_path: source.path,
+    source_sha256: measured.sha256,
+    source_width: measured.width,
+    source_height: measured.height,
+    method,
+    interpolation: INTERPOLATION[method],
+    factor: upscaleFactor(measured, target),
+  };
+  const ext = extensionFor(measured.format);
+  let name = `${stemOf(source.path)}.upscaled-${formatSize(target.width, target.height)}.${ext}`;
+  const reusable = await earlier(workspace, name, info);
+  let measuredOut: MeasuredFile;
+  let path: string;
+  if (reusable) {
+    measuredOut = reusable;
+    path = workspace.pathOf(name);
+  } else {
+    if (await workspace.imagePath(name)) name = workspace.newName(`${stemOf(source.path)}-upscaled`, ext);
+    const out = await upscaleImage(source.bytes, target, method);
+    const writing = workspace.save(name, out.bytes);
+    const sha = sha256Of(out.bytes);
+    path = (await writing).path;
+    measuredOut = await measureSaved(path, out.bytes, sha);
+  }
+  const verdict = judge(measuredOut, { ...target, format: measured.format });
+  const report: ImageReport = {
+    ...imageReport({ path, uri: imageUri(name) }, measuredOut, target, verdict),
+    upscaled: true,
+    decision: options.decision,
+    master: { path: source.path, width: measured.width, height: measured.height },
+  };
+  return { report, info, reused: reusable !== null };
+}
+
+/** The production record of an upscaled file: the generation record's shape, with where it came from. */
+export function upscaleRecord(
+  report: ImageReport,
+  info: UpscaleInfo,
+  base: { prompt: string; model: string; created: GenerationResultLike },
+): SidecarRecord {
+  const result = base.created;
+  return {
+    record_version: RECORD_VERSION,
+    created_at: new Date().toISOString(),
+    job_id: result.job_id,
+    file: basename(report.path),
+    path: report.path,
+    provider: result.provider,
+    route: result.route,
+    endpoint: result.endpoint,
+    billing_route: "none (local upscale)",
+    model: base.model,
+    prompt: base.prompt,
+    prompt_sha256: sha256Of(Buffer.from(base.prompt)),
+    requested: { ...result.requested, size: report.requested_size ?? "", partial_images: 0 },
+    saved: {
+      width: report.width,
+      height: report.height,
+      format: report.format,
+      bytes: report.bytes,
+      sha256: report.sha256,
+      has_alpha: report.has_alpha,
+    },
+    expected_size: report.requested_size,
+    expected_format: report.format,
+    verified: report.verified,
+    mismatch: report.mismatch,
+    experimental: report.experimental,
+    decision: report.decision,
+    partial_images: "none",
+    revised_prompt: report.revised_prompt,
+    responses_model: result.responses_model,
+    response_ids: result.response_ids,
+    request_ids: result.request_ids,
+    retries: result.retries,
+    usage: result.usage,
+    cost_estimate_usd: result.cost_estimate_usd,
+    elapsed_ms: result.elapsed_ms,
+    upscale: info,
+    result,
+  };
+}
+
+type GenerationResultLike = SidecarRecord["result"];
+
+/** Writes an upscaled file's sidecar and manifest line. */
+export async function writeUpscaleRecord(workspace: Workspace, record: SidecarRecord): Promise<void> {
+  await workspace.writeSidecar(record.file, record);
+  const { result: _full, ...line } = record;
+  await workspace.appendManifest(line);
+}
+
+function modelFor(name: string): ActiveModel {
+  const lookup = lookupModel(name);
+  if (lookup.kind === "known" && lookup.spec.status === "active") return lookup.spec;
+  return [...MODELS.values()].find((m): m is ActiveModel => m.status === "active") as ActiveModel;
+}
+
+/** The target size, refused with one sentence when it is unreadable or auto. */
+function parseTarget(size: string): { width: number; height: number } {
+  const parsed = parseSize(size);
+  if (parsed.kind === "error") throw new InputError(`size: ${parsed.message}`, "size");
+  if (parsed.kind === "auto") {
+    throw new InputError("size auto cannot be upscaled to: give the final WIDTHxHEIGHT, e.g. 3840x2160.", "size");
+  }
+  return { width: parsed.width, height: parsed.height };
+}
+
+/** A final size must be one the model could have made: refused with the nearest valid size of the source's shape. */
+function checkContract(target: { width: number; height: number }, source: MeasuredFile, model: ActiveModel): void {
+  const report = validateSize(formatSize(target.width, target.height), model.id);
+  if (report.ok) return;
+  const alternative = sameShapeSize(source, target, model.sizes);
+  const hint = alternative
+    ? ` The nearest valid size of this image's shape is ${formatSize(alternative.width, alternative.height)}.`
+    : "";
+  throw new InputError(
+    `${formatSize(target.width, target.height)} is outside ${model.id}'s size contract: ${report.violations.map((v) => v.message).join(" ")}${hint}`,
+    "size",
+  );
+}
+
+/** Opens the source once (jail, size cap), admits it from its header, then reads it whole from the same descriptor. */
+async function readSource(workspace: Workspace, requested: string, workspaceOnly: ReadAccess) {
+  const file = await workspace.open(requested, "path", { workspaceOnly, maxBytes: MAX_SOURCE_BYTES });
+  try {
+    try {
+      admitImage(await file.head(HEADER_BYTES), `path '${requested}'`);
+    } catch (err) {
+      throw new NotAnImageError(
+        `${file.path} is not an image upscale_image can read (${(err as Error).message}): give a PNG, JPEG or WebP file.`,
+        "path",
+        { cause: err },
+      );
+    }
+    return { path: file.path, bytes: await file.readAll() };
+  } finally {
+    await file.close();
+  }
+}
+
+export interface UpscaleRequest {
+  path: string;
+  size: string;
+  method?: UpscaleMethod | undefined;
+  workspaceOnly?: ReadAccess;
+}
+
+/** upscale_image: enlarge an existing image (an approved master) to a valid final size. Local and free. */
+export async function upscaleExisting(
+  workspace: Workspace,
+  request: UpscaleRequest,
+  defaults: { model: string },
+): Promise<UpscaleResult> {
+  const started = Date.now();
+  const { path, bytes } = await readSource(workspace, request.path, request.workspaceOnly ?? false);
+  let measured: MeasuredFile;
+  try {
+    measured = await measureBuffer(bytes, `path '${request.path}'`);
+  } catch (err) {
+    throw new NotAnImageError(
+      `${path} is not an image upscale_image can read (${(err as Error).message}): give a PNG, JPEG or WebP file.`,
+      "path",
+      { cause: err },
+    );
+  }
+  if (measured.format === "gif") {
+    throw new NotAnImageError(`${path} is a GIF: upscale_image reads PNG, JPEG and WebP files.`, "path");
+  }
+  const record = await workspace.readSidecar(path);
+  const model = modelFor(record?.model ?? defaults.model);
+  const target = parseTarget(request.size);
+  const refusal = upscaleRefusal(measured, target);
+  if (refusal) {
+    const alternative = refusal.kind === "aspect" ? sameShapeSize(measured, target, model.sizes) : null;
+    const hint = alternative
+      ? ` Use ${formatSize(alternative.width, alternative.height)}, the nearest valid size of the source's shape.`
+      : "";
+    throw new InputError(`${refusal.message.charAt(0).toUpperCase()}${refusal.message.slice(1)}${hint}`, "size");
+  }
+  checkContract(target, measured, model);
+  const decision = "master+upscale";
+  const made = await upscaleSaved(workspace, { path, bytes, measured }, target, {
+    method: request.method ?? DEFAULT_UPSCALE_METHOD,
+    decision,
+  });
+  const caveats: string[] = [];
+  if (made.info.method === "lanczos3") {
+    caveats.push(
+      "sharp enlarges with bicubic interpolation (its Lanczos kernel shapes reductions only); recorded as such.",
+    );
+  }
+  if (!made.reused) {
+    const created = generationResult(
+      "completed",
+      {
+        job_id: record?.job_id ?? "",
+        provider: "local",
+        route: "images",
+        endpoint: "local upscale (sharp)",
+        model: model.id,
+        requested: {
+          size: formatSize(target.width, target.height),
+          quality: record?.requested.quality ?? "",
+          output_format: measured.format,
+          background: null,
+          n: 1,
+        },
+      },
+      { images: [made.report], decision, cost_estimate_usd: 0, elapsed_ms: Date.now() - started },
+    );
+    await writeUpscaleRecord(
+      workspace,
+      upscaleRecord(made.report, made.info, { prompt: record?.prompt ?? "", model: model.id, created }),
+    );
+  } else {
+    caveats.push("The same upscale of the same source already existed: it was measured again, not redone.");
+  }
+  return {
+    status: made.report.verified ? "verified" : "mismatch",
+    image: made.report,
+    source: { ...measured, path },
+    method: made.info.method,
+    interpolation: made.info.interpolation,
+    factor: made.info.factor,
+    decision,
+    reused: made.reused,
+    elapsed_ms: Date.now() - started,
+    caveats,
+  };
+}
