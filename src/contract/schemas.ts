@@ -83,7 +83,7 @@ export const ImageReportSchema = MeasuredFileSchema.extend({
   revised_prompt: z.string().nullable(),
   upscaled: z.boolean().describe("true only for a derivative made locally"),
   decision: z.string().describe(DECISION_DESCRIPTION),
-  master: MasterRefSchema.nullable().describe("for an upscaled image: the file it was made from"),
+  master: MasterRefSchema.nullable().describe("for an upscaled image: its source file (the master, or a smaller delivery)"),
   effective_resolution: EffectiveResolutionSchema.optional().describe("verify_image: native or upscaled, measured"),
 });
 

@@ -4,11 +4,16 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { GenerationResultSchema, SizeReportSchema, VerifyResultSchema } from "../../src/contract/schemas.js";
+import {
+  GenerationResultSchema,
+  SizeReportSchema,
+  UpscaleResultSchema,
+  VerifyResultSchema,
+} from "../../src/contract/schemas.js";
 import { fromWire } from "../../src/contract/wire.js";
 import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
 
-// Hostile and random arguments for all three tools: every call must end in a clear isError or a valid result,
+// Hostile and random arguments for all four tools: every call must end in a clear isError or a valid result,
 // never a crash, and nothing may be written outside the workspace.
 
 let h: SimHarness;
@@ -151,8 +156,26 @@ describe("fuzzing the tools", () => {
     );
   });
 
+  it("upscale_image: hostile paths, sizes and methods give clear errors", async () => {
+    const args = fc.record(
+      {
+        path: fc.oneof(hostileString, anything),
+        size: fc.oneof(hostileString, fc.constantFrom("3840x2160", "auto", "1x1", "99999x99999"), anything),
+        method: fc.oneof(hostileString, fc.constantFrom("lanczos3", "nearest")),
+        return_image: fc.oneof(hostileString, fc.constantFrom("none")),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(args, async (input) => {
+        assertCleanOutcome(await call("upscale_image", input), UpscaleResultSchema);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("survives deeply nested JSON arguments", async () => {
-    for (const name of ["validate_size", "generate_image", "verify_image"]) {
+    for (const name of ["validate_size", "generate_image", "verify_image", "upscale_image"]) {
       const result = await call(name, { size: nested(500), prompt: nested(500), path: nested(500) });
       expect(result.isError).toBe(true);
     }
