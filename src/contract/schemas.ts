@@ -83,7 +83,9 @@ export const ImageReportSchema = MeasuredFileSchema.extend({
   revised_prompt: z.string().nullable(),
   upscaled: z.boolean().describe("true only for a derivative made locally"),
   decision: z.string().describe(DECISION_DESCRIPTION),
-  master: MasterRefSchema.nullable().describe("for an upscaled image: its source file (the master, or a smaller delivery)"),
+  master: MasterRefSchema.nullable().describe(
+    "for an upscaled image: its source file (the master, or a smaller delivery)",
+  ),
   effective_resolution: EffectiveResolutionSchema.optional().describe("verify_image: native or upscaled, measured"),
 });
 
