@@ -7,10 +7,18 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { GenerationResult, SidecarRecord, VerifyResult } from "../../src/contract/schemas.js";
+import {
+  type GenerationResult,
+  GenerationResultSchema,
+  type SidecarRecord,
+  type VerifyResult,
+} from "../../src/contract/schemas.js";
+import { fromWire } from "../../src/contract/wire.js";
 import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
 
-const asResult = (r: unknown) => (r as { structuredContent: GenerationResult }).structuredContent;
+// What arrives leaves null fields out; fromWire restores them, so `master: null` reads as sent.
+const asResult = (r: unknown) =>
+  fromWire(GenerationResultSchema, (r as { structuredContent: unknown }).structuredContent) as GenerationResult;
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 const recordOf = (path: string) =>
   JSON.parse(readFileSync(path.replace(/\.(png|jpg|webp)$/, ".json"), "utf8")) as SidecarRecord;
