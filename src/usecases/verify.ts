@@ -75,13 +75,23 @@ export function statedDetail(
   };
 }
 
-/** Adds the effective resolution to the images of a generation result: stated for upscales, measured otherwise. */
-export async function withDetail(images: ImageReport[]): Promise<ImageReport[]> {
+/**
+ * Adds the effective resolution to the images of a generation result: stated for upscales, measured otherwise from
+ * the bytes `read` gives (the workspace opener); a file that is gone or unreadable gets none (its verdict says why).
+ */
+export async function withDetail(
+  images: ImageReport[],
+  read: (path: string) => Promise<Buffer | null>,
+): Promise<ImageReport[]> {
   const out: ImageReport[] = [];
   for (const image of images) {
-    const effective_resolution =
-      image.upscaled && image.master ? statedDetail(image, image.master) : await measuredDetail(image.path);
-    out.push({ ...image, effective_resolution });
+    if (image.upscaled && image.master) {
+      out.push({ ...image, effective_resolution: statedDetail(image, image.master) });
+      continue;
+    }
+    const bytes = await read(image.path).catch(() => null);
+    const effective = bytes ? await measuredDetail(bytes).catch(() => null) : null;
+    out.push(effective ? { ...image, effective_resolution: effective } : image);
   }
   return out;
 }
