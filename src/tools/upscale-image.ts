@@ -1,10 +1,18 @@
 import { z } from "zod";
 import { UpscaleResultSchema } from "../contract/schemas.js";
-import { UPSCALE_METHODS } from "../contract/upscale.js";
+import { UPSCALE_METHODS, type UpscaleMethod } from "../contract/upscale.js";
 import type { Runtime } from "../runtime.js";
 import { imageContent } from "./content.js";
 import { defineTool } from "./define.js";
 import type { AccessOf } from "./roots.js";
+import { inBackground } from "./tasks.js";
+
+interface UpscaleArgs {
+  path: string;
+  size: string;
+  method?: UpscaleMethod | undefined;
+  return_image?: "preview" | "none" | "full" | undefined;
+}
 
 export function upscaleImageTool(runtime: Runtime, access: AccessOf) {
   const { images } = runtime;
@@ -29,18 +37,22 @@ export function upscaleImageTool(runtime: Runtime, access: AccessOf) {
       return_image: z.enum(["preview", "none", "full"]).optional().describe("default preview"),
     },
     output: UpscaleResultSchema,
-    handler: async (args) => {
-      const result = await images.upscale({
-        path: args.path,
-        size: args.size,
-        method: args.method,
-        workspaceOnly: await access(),
-      });
-      const { content, notes } = await imageContent([result.image], args.return_image ?? "preview");
-      const structured = notes.length ? { ...result, caveats: [...result.caveats, ...notes] } : result;
-      const { image, source } = result;
-      const summary = `${result.status === "verified" ? "Upscaled" : "Upscaled, but NOT verified:"} ${source.width}x${source.height} to ${image.width}x${image.height} ${image.format.toUpperCase()} (${result.factor}x, ${result.interpolation}${result.reused ? ", already made earlier" : ""}): ${image.path}.${image.mismatch ? ` ${image.mismatch}` : ""}`;
-      return { structured, summary, content };
-    },
+    handler: async (args) => upscale(args),
+    // As an MCP task the upscale runs detached from the request that created it; its output is the task's result.
+    task: inBackground((args) => upscale(args as unknown as UpscaleArgs)),
   });
+
+  async function upscale(args: UpscaleArgs) {
+    const result = await images.upscale({
+      path: args.path,
+      size: args.size,
+      method: args.method,
+      workspaceOnly: await access(),
+    });
+    const { content, notes } = await imageContent([result.image], args.return_image ?? "preview");
+    const structured = notes.length ? { ...result, caveats: [...result.caveats, ...notes] } : result;
+    const { image, source } = result;
+    const summary = `${result.status === "verified" ? "Upscaled" : "Upscaled, but NOT verified:"} ${source.width}x${source.height} to ${image.width}x${image.height} ${image.format.toUpperCase()} (${result.factor}x, ${result.interpolation}${result.reused ? ", already made earlier" : ""}): ${image.path}.${image.mismatch ? ` ${image.mismatch}` : ""}`;
+    return { structured, summary, content };
+  }
 }
