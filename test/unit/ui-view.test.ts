@@ -38,15 +38,16 @@ describe("the truth line", () => {
     expect(t.note).toBe("Requested…");
   });
 
-  it("shows upscaled, likely upscaled and transparent", () => {
-    const t = truthOf({
-      verified: true,
-      upscaled: true,
-      likely_upscaled: true,
-      has_alpha: true,
-      requested_size: "1x1",
-    });
-    expect(t.badges.map((b) => b.key)).toEqual(["verified", "upscaled", "likely-upscaled", "transparent"]);
+  it("shows upscaled and transparent", () => {
+    const t = truthOf({ verified: true, upscaled: true, has_alpha: true, requested_size: "1x1" });
+    expect(t.badges.map((b) => b.key)).toEqual(["verified", "upscaled", "transparent"]);
+  });
+
+  it("flags a likely upscale from verify_image's estimate, labelled a heuristic, with the size it came from", () => {
+    const estimate = { likely_upscaled: true, heuristic: true, effective_width: 1920, effective_height: 1080 };
+    const t = truthOf({ verified: true, requested_size: "3840x2160", effective_resolution: estimate });
+    expect(t.badges.find((b) => b.key === "likely-upscaled")?.text).toBe("likely upscaled from ~1920x1080 (heuristic)");
+    expect(truthOf({ effective_resolution: { likely_upscaled: false } }).badges).toEqual([]);
   });
 
   it("lists format, bytes, cost, elapsed, provider, model, decision in that order and leaves out unknowns", () => {

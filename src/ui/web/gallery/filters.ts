@@ -49,6 +49,8 @@ export function imageFacts(e: Entry): ImageFacts {
     experimental: e.experimental === true,
     upscaled: e.upscaled === true || /upscale/.test(e.decision ?? ""),
     likely_upscaled: e.likely_upscaled === true,
+    effective_resolution: e.effective_resolution as ImageFacts["effective_resolution"],
+    decision: e.decision,
   };
 }
 

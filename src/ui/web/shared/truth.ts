@@ -16,6 +16,15 @@ export interface ImageFacts {
   experimental?: boolean;
   upscaled?: boolean;
   likely_upscaled?: boolean | null;
+  /** verify_image's estimate of the detail the file really carries (a heuristic unless a record states it). */
+  effective_resolution?: {
+    likely_upscaled?: boolean;
+    heuristic?: boolean;
+    effective_width?: number;
+    effective_height?: number;
+  };
+  /** Per image: native, master+upscale, or fallback: <reason>. */
+  decision?: string;
 }
 
 /** The fields of a generation result (or a production record) shown after the truth line. */
@@ -62,7 +71,15 @@ export function truthOf(image: ImageFacts): Truth {
   else if (image.verified === false) badges.push({ key: "unverified", text: "not verifiable", kind: "warn" });
   if (image.experimental) badges.push({ key: "experimental", text: "experimental", kind: "warn" });
   if (image.upscaled) badges.push({ key: "upscaled", text: "upscaled", kind: "info" });
-  if (image.likely_upscaled) badges.push({ key: "likely-upscaled", text: "likely upscaled", kind: "warn" });
+  const effective = image.effective_resolution;
+  if (!image.upscaled && (image.likely_upscaled || effective?.likely_upscaled)) {
+    const from =
+      effective?.effective_width && effective.effective_height
+        ? ` from ~${effective.effective_width}x${effective.effective_height}`
+        : "";
+    const how = effective?.heuristic === false ? "" : " (heuristic)";
+    badges.push({ key: "likely-upscaled", text: `likely upscaled${from}${how}`, kind: "warn" });
+  }
   if (image.has_alpha) badges.push({ key: "transparent", text: "transparent", kind: "info" });
   return { measured, requested, badges, note: image.verified === true ? null : (image.mismatch ?? null) };
 }
@@ -95,7 +112,7 @@ export function factsOf(image: ImageFacts, run: RunFacts): Array<{ label: string
     { label: "elapsed", value: formatMs(run.elapsed_ms) },
     { label: "provider", value: run.provider ?? "" },
     { label: "model", value: run.model ?? "" },
-    { label: "decision", value: run.decision ?? "" },
+    { label: "decision", value: run.decision ?? image.decision ?? "" },
   ];
   return facts.filter((f) => f.value !== "");
 }
