@@ -37,6 +37,17 @@ export interface SpendWindow {
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
+/** The spending inside the window that ends at `now`, oldest first, and its rounded total. */
+function spendingAt(records: readonly SpendRecord[], now: number, windowMs: number) {
+  const inside = records
+    .filter((r) => r.at <= now && now - r.at < windowMs)
+    .map((r) => ({ at: r.at, usd: spendOf(r) }))
+    .sort((a, b) => a.at - b.at);
+  return { inside, spent: round4(inside.reduce((sum, r) => sum + r.usd, 0)) };
+}
+
+const fitsIn = (needUsd: number, remainingUsd: number) => needUsd <= remainingUsd + 1e-9;
+
 export function rollingSpend(
   records: readonly SpendRecord[],
   now: number,
@@ -44,20 +55,17 @@ export function rollingSpend(
   needUsd = 0,
   windowMs = SPEND_WINDOW_MS,
 ): SpendWindow {
-  const inside = records
-    .filter((r) => r.at <= now && now - r.at < windowMs)
-    .map((r) => ({ at: r.at, usd: spendOf(r) }))
-    .sort((a, b) => a.at - b.at);
-  const spent = round4(inside.reduce((sum, r) => sum + r.usd, 0));
+  const { inside, spent } = spendingAt(records, now, windowMs);
   const remaining = round4(Math.max(0, limitUsd - spent));
-  const fits = needUsd <= remaining + 1e-9;
+  const fits = fitsIn(needUsd, remaining);
   let roomAt: number | null = null;
   if (!fits && needUsd <= limitUsd) {
-    let freed = remaining;
+    // The first moment an old record leaves and the request fits, judged exactly as a request then would be.
     for (const r of inside) {
-      freed += r.usd;
-      if (needUsd <= freed + 1e-9) {
-        roomAt = r.at + windowMs;
+      const at = r.at + windowMs;
+      const later = spendingAt(records, at, windowMs).spent;
+      if (fitsIn(needUsd, round4(Math.max(0, limitUsd - later)))) {
+        roomAt = at;
         break;
       }
     }

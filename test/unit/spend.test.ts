@@ -50,7 +50,7 @@ describe("the rolling 24 h spend", () => {
         expect(rollingSpend(records, w.roomAt, limit, need).fits).toBe(true);
         expect(rollingSpend(records, w.roomAt - 1, limit, need).fits).toBe(false);
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 });
