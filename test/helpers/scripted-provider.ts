@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import sharp from "sharp";
+import { afterEach } from "vitest";
 import { connectInProcess } from "../../src/cli/call.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import type { GenerationResult } from "../../src/contract/schemas.js";
@@ -112,3 +113,30 @@ export async function connectTo(baseURL: string, config: Partial<Config> = {}): 
     },
   };
 }
+
+/**
+ * Sessions against scripted providers for one test file: each test's providers and clients are closed after it,
+ * newest first. `defer` registers anything else to close.
+ */
+export function scriptedSessions() {
+  let cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+    cleanup = [];
+  });
+  return {
+    defer: (...fns: Array<() => Promise<void>>) => {
+      cleanup.push(...fns);
+    },
+    async setUp(reply: (res: ServerResponse, n: number) => void, config = {}): Promise<{ p: Scripted; s: Connected }> {
+      const p = await scriptedProvider(reply);
+      const s = await connectTo(p.baseURL, config);
+      cleanup.push(p.close, s.close);
+      return { p, s };
+    },
+  };
+}
+
+/** An Images API answer carrying one image. */
+export const okJson = (image: Buffer, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ created: 1, data: [{ b64_json: image.toString("base64") }], size: "1024x1024", ...extra });

@@ -1,43 +1,19 @@
 // Issue 11: a paid image is never lost and never paid twice. One test per finding, each counting the upstream calls.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import type { ServerResponse } from "node:http";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { costFromUsage } from "../../src/contract/cost.js";
 import { lookupModel } from "../../src/contract/models.js";
-import {
-  type Connected,
-  connectTo,
-  HEADERS,
-  png,
-  type Scripted,
-  scriptedProvider,
-} from "../helpers/scripted-provider.js";
+import { HEADERS, okJson, png, scriptedSessions } from "../helpers/scripted-provider.js";
 import { connectWithSimulator } from "../helpers/simulated.js";
 
-let cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  cleanup = [];
-});
-
-async function setUp(
-  reply: (res: ServerResponse, n: number) => void,
-  config = {},
-): Promise<{ p: Scripted; s: Connected }> {
-  const p = await scriptedProvider(reply);
-  const s = await connectTo(p.baseURL, config);
-  cleanup.push(p.close, s.close);
-  return { p, s };
-}
-
-const ok = (image: Buffer, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ created: 1, data: [{ b64_json: image.toString("base64") }], size: "1024x1024", ...extra });
+const { setUp, defer } = scriptedSessions();
+const ok = okJson;
 
 describe("finding 3: a client whose own request timeout fires", () => {
   it("detaches: the job finishes and the identical call collects it, one upstream call in all", async () => {
     const h = await connectWithSimulator({ timeoutSeconds: 30 });
-    cleanup.push(h.close);
+    defer(h.close);
     h.sim.setLatency(1500);
     const args = { prompt: "client gives up first", return_image: "none", wait_seconds: 120 };
     // The SDK client sends notifications/cancelled when its own timeout fires.

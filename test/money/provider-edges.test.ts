@@ -1,33 +1,8 @@
-import type { ServerResponse } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type Connected,
-  connectTo,
-  HEADERS,
-  imageStream,
-  png,
-  type Scripted,
-  scriptedProvider,
-} from "../helpers/scripted-provider.js";
+import { describe, expect, it } from "vitest";
+import { HEADERS, imageStream, okJson, png, scriptedSessions } from "../helpers/scripted-provider.js";
 
-let cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  cleanup = [];
-});
-
-async function setUp(
-  reply: (res: ServerResponse, n: number) => void,
-  config = {},
-): Promise<{ p: Scripted; s: Connected }> {
-  const p = await scriptedProvider(reply);
-  const s = await connectTo(p.baseURL, config);
-  cleanup.push(p.close, s.close);
-  return { p, s };
-}
-
-const ok = (image: Buffer, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ created: 1, data: [{ b64_json: image.toString("base64") }], size: "1024x1024", ...extra });
+const { setUp } = scriptedSessions();
+const ok = okJson;
 
 describe("finding 1: an SSE stream that ends with data: [DONE]", () => {
   it("is one completed image from one upstream call", async () => {

@@ -4,7 +4,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { type CallToolResult, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createServer } from "../../src/server.js";
 import {
   type Connected,
@@ -13,13 +13,10 @@ import {
   png,
   type Scripted,
   scriptedProvider,
+  scriptedSessions,
 } from "../helpers/scripted-provider.js";
 
-let cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  cleanup = [];
-});
+const { defer } = scriptedSessions();
 
 /** A provider whose every answer reports usage worth $0.40 at gpt-image-2 list prices (13,342 output tokens). */
 async function setUp(config = {}): Promise<{ p: Scripted; s: Connected }> {
@@ -30,7 +27,7 @@ async function setUp(config = {}): Promise<{ p: Scripted; s: Connected }> {
     res.end(JSON.stringify({ created: 1, data: [{ b64_json: image.toString("base64") }], usage }));
   });
   const s = await connectTo(p.baseURL, config);
-  cleanup.push(p.close, s.close);
+  defer(p.close, s.close);
   return { p, s };
 }
 
@@ -83,7 +80,7 @@ describe("PIXELWRIGHT_CONFIRM_ABOVE_USD", () => {
     });
     await server.connect(serverSide);
     await client.connect(clientSide);
-    cleanup.push(async () => {
+    defer(async () => {
       await client.close();
       await server.close();
     });
