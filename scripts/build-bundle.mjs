@@ -42,7 +42,7 @@ const result = await build({
   splitting: true,
   format: "esm",
   platform: "node",
-  target: "node20.19",
+  target: "node22.13",
   chunkNames: "cli-[name]-[hash]",
   // Heavy, native, or reading files beside their own code (bullmq's Lua scripts): loaded from node_modules when first
   // needed, never bundled.

@@ -37,7 +37,7 @@ export function maskSecret(secret: string | undefined): string {
   return `${secret.startsWith("sk-") ? "sk-" : ""}…${secret.slice(-4)}`;
 }
 
-const MIN_NODE: [number, number] = [20, 19];
+const MIN_NODE: [number, number] = [22, 13];
 
 /** Node, sharp (loaded for real, or by the given loader in tests) and this package's version. */
 export async function systemChecks(loadSharpVersions = sharpVersions): Promise<Check[]> {

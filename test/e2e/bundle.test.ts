@@ -47,7 +47,7 @@ describe("pixelwright.mcpb", () => {
     expect(Object.keys(manifest.user_config)).toEqual(
       expect.arrayContaining(["openai_api_key", "workspace", "base_url", "profile"]),
     );
-    expect(manifest.compatibility.runtimes.node).toBe(">=20.19.0");
+    expect(manifest.compatibility.runtimes.node).toBe(">=22.13.0");
     expect(manifest.compatibility.platforms).toEqual([process.platform]);
   });
 
