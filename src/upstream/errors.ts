@@ -1,7 +1,7 @@
 // Turn whatever the SDK or the network threw into one UpstreamError that says whether a retry can help.
 
 import { AbortedError, UpstreamError } from "../errors.js";
-import { redactMaybe, redactText } from "../secrets.js";
+import { asText, redactMaybe, redactText } from "../secrets.js";
 
 const HINTS: Record<number, string> = {
   401: "the API key was rejected: check OPENAI_API_KEY",
@@ -47,6 +47,12 @@ export function loadSdkErrors(): Promise<SdkErrors> {
   return sdkErrors;
 }
 
+/** A provider's error code as text that may be shown: redacted, whatever its type; null when there is none. */
+function codeOf(value: unknown): string | null {
+  if (value === undefined || value === null || value === "") return null;
+  return redactText(value);
+}
+
 export function classify(err: unknown, provider: string, sdk: SdkErrors): Classified {
   const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
   if (err instanceof AbortedError) return { error: err, reason: "cancelled" };
@@ -56,7 +62,12 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
   const answerId = (err as { requestID?: string } | null)?.requestID ?? null;
   if (err instanceof UpstreamError) {
     // Raised by our own readers from what the provider sent: its message and request id are outside text too.
-    const details = { ...err.details, provider, requestId: redactMaybe(err.details.requestId ?? answerId) };
+    const details = {
+      ...err.details,
+      provider,
+      code: codeOf(err.details.code),
+      requestId: redactMaybe(err.details.requestId ?? answerId),
+    };
     const clean = new UpstreamError(redactText(err.message), details, { cause: err });
     return { error: clean, reason: clean.message };
   }
@@ -82,11 +93,12 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
   }
   if (err instanceof APIError) {
     const status = err.status ?? 0;
-    const body = err.error as { message?: string } | undefined;
+    // Every field of the provider's error (message, code, nested values) is outside text, of any type.
+    const body = err.error as { message?: unknown } | undefined;
     const message = redactText(body?.message ?? err.message);
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
     const hint = HINTS[status];
-    const code = err.code ?? null;
+    const code = codeOf(err.code);
     const text = `${status} ${code ? `${code}: ` : ""}${message}${hint ? ` (${hint})` : ""}`;
     const retryAfterMs = headerMs(err.headers as Headers | undefined);
     return {
@@ -132,9 +144,9 @@ export function errorInAnswer(body: unknown, requestId: string | null): Upstream
     type?: unknown;
     code?: unknown;
   };
-  const message = redactText(String(error.message ?? "no message"));
-  const code = [error.code, error.type].find((v) => typeof v === "string" && v.length > 0) as string | undefined;
-  const words = `${String(error.code ?? "")} ${String(error.type ?? "")} ${message}`;
+  const message = redactText(error.message ?? "no message");
+  const code = codeOf([error.code, error.type].find((v) => typeof v === "string" && v.length > 0));
+  const words = `${asText(error.code ?? "")} ${asText(error.type ?? "")} ${message}`;
   const quota = QUOTA.test(words);
   const retryable = !quota && TRANSIENT.test(words);
   const advice = quota ? " (a quota or billing limit: not retried; check the account's balance and limits)" : "";

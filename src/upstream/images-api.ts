@@ -8,7 +8,14 @@ import { IMAGE_PLACEHOLDER, readImagesJson } from "./b64-stream.js";
 import type { AttemptDeadline } from "./deadline.js";
 import { errorInAnswer } from "./errors.js";
 import { readImagesSse, type SseEvent } from "./sse.js";
-import type { CallHooks, DeliveredImage, ImageCall, ImageCallResult, Usage } from "./types.js";
+import {
+  type CallHooks,
+  type DeliveredImage,
+  type ImageCall,
+  type ImageCallResult,
+  type Usage,
+  usageOf,
+} from "./types.js";
 
 interface ImagesResponse {
   data?: { b64_json?: string; url?: string; revised_prompt?: string }[];
@@ -90,7 +97,7 @@ export async function callImagesApi(
   if (response.error && entries.length === 0) throw errorInAnswer(response.error, sent.requestId);
   return {
     images: entries.map((d) => delivered(d, decoded)),
-    ...(response.usage ? { usage: response.usage } : {}),
+    ...(response.usage ? { usage: usageOf(response.usage) } : {}),
     requestId: sent.requestId,
     meta: metaOf(response),
     ...(problem ? { notes: [problem] } : {}),
@@ -130,7 +137,7 @@ async function readStream(sent: Sent, hooks: CallHooks): Promise<ImageCallResult
     }
     if (done && sse.json) {
       images.push(...done);
-      usage = (sse.json.usage as Usage | undefined) ?? usage;
+      usage = usageOf(sse.json.usage) ?? usage;
       meta = metaOf(sse.json);
     }
   }

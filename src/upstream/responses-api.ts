@@ -6,11 +6,19 @@
 
 import type OpenAI from "openai";
 import { UpstreamError } from "../errors.js";
+import { asText } from "../secrets.js";
 import { IMAGE_PLACEHOLDER, RESPONSES_API_KEYS, readImagesJson } from "./b64-stream.js";
 import type { AttemptDeadline } from "./deadline.js";
 import { errorInAnswer } from "./errors.js";
 import { readImagesSse } from "./sse.js";
-import type { CallHooks, DeliveredImage, ImageCall, ImageCallResult, Usage } from "./types.js";
+import {
+  type CallHooks,
+  type DeliveredImage,
+  type ImageCall,
+  type ImageCallResult,
+  type Usage,
+  usageOf,
+} from "./types.js";
 
 const TOOL_FIELDS = [
   "model",
@@ -77,14 +85,14 @@ function extract(response: ResponseObject, requestId: string | null, decoded: (B
   for (const item of response.output ?? []) {
     if (item.type === "image_generation_call") {
       if (item.id) callIds.push(item.id);
-      if (item.result) {
+      if (typeof item.result === "string" && item.result) {
         images.push({
           ...imageOf(item.result, decoded),
-          ...(item.revised_prompt ? { revisedPrompt: item.revised_prompt } : {}),
+          ...(item.revised_prompt ? { revisedPrompt: asText(item.revised_prompt) } : {}),
         });
       }
-    } else if (item.type === "message") {
-      for (const part of item.content ?? []) if (part.type === "output_text" && part.text) texts.push(part.text);
+    } else if (item.type === "message" && Array.isArray(item.content)) {
+      for (const part of item.content) if (part?.type === "output_text" && part.text) texts.push(asText(part.text));
     }
   }
   const assistantText = texts.join("\n").trim() || null;
@@ -98,7 +106,7 @@ function extract(response: ResponseObject, requestId: string | null, decoded: (B
   }
   return {
     images,
-    ...(response.usage ? { usage: response.usage } : {}),
+    ...(response.usage ? { usage: usageOf(response.usage) } : {}),
     requestId,
     meta: {},
     responseId: response.id ?? null,

@@ -32,6 +32,23 @@ export interface Usage {
   total_tokens?: number;
 }
 
+/**
+ * The usage an answer states, numbers only (and objects of numbers one level down, such as input_tokens_details):
+ * it is kept in results and records, so a string a provider slips in (an echoed key) is never kept.
+ */
+export function usageOf(value: unknown, depth = 2): Usage | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || depth === 0) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v === "number" && Number.isFinite(v)) out[key] = v;
+    else if (depth > 1) {
+      const nested = usageOf(v, depth - 1);
+      if (nested) out[key] = nested;
+    }
+  }
+  return out as Usage;
+}
+
 export interface InputFile {
   name: string;
   bytes: Buffer;

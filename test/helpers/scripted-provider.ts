@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import sharp from "sharp";
@@ -12,7 +13,7 @@ import { afterEach } from "vitest";
 import { connectInProcess } from "../../src/cli/call.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import type { GenerationResult } from "../../src/contract/schemas.js";
-import { createLogger } from "../../src/log.js";
+import { createLogger, type Logger } from "../../src/log.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 
 /** Answers request number `n` (0-based). `body` is the parsed JSON request (or null for multipart). */
@@ -83,13 +84,37 @@ export interface Connected {
   close(): Promise<void>;
 }
 
+/** A logger at debug level writing into memory: the log exactly as stderr would carry it, line by line. */
+export function memoryLog(): { logger: Logger; text(): string; lines(): Array<Record<string, unknown>> } {
+  let text = "";
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return {
+    logger: createLogger("debug", sink),
+    text: () => text,
+    lines: () =>
+      text
+        .split("\n")
+        .filter((line) => line.trim())
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
 /** The real server (real openai SDK upstream) pointed at a base URL, with a private workspace. */
-export async function connectTo(baseURL: string, config: Partial<Config> = {}): Promise<Connected> {
+export async function connectTo(
+  baseURL: string,
+  config: Partial<Config> = {},
+  logger: Logger = createLogger("silent"),
+): Promise<Connected> {
   const parent = mkdtempSync(join(tmpdir(), "pixelwright-money-"));
   const workspace = join(parent, "workspace");
   mkdirSync(workspace);
   const base = loadConfig({ env: { PIXELWRIGHT_WORKSPACE: workspace, OPENAI_API_KEY: "test-key" } });
-  const runtime = await createRuntime({ ...base, baseURL, timeoutSeconds: 10, ...config }, createLogger("silent"), {
+  const runtime = await createRuntime({ ...base, baseURL, timeoutSeconds: 10, ...config }, logger, {
     retryBaseDelayMs: 20,
   });
   const { client, close } = await connectInProcess(runtime);
@@ -128,9 +153,13 @@ export function scriptedSessions() {
     defer: (...fns: Array<() => Promise<void>>) => {
       cleanup.push(...fns);
     },
-    async setUp(reply: (res: ServerResponse, n: number) => void, config = {}): Promise<{ p: Scripted; s: Connected }> {
+    async setUp(
+      reply: (res: ServerResponse, n: number) => void,
+      config: Partial<Config> = {},
+      logger?: Logger,
+    ): Promise<{ p: Scripted; s: Connected }> {
       const p = await scriptedProvider(reply);
-      const s = await connectTo(p.baseURL, config);
+      const s = await connectTo(p.baseURL, config, logger);
       cleanup.push(p.close, s.close);
       return { p, s };
     },

@@ -48,12 +48,46 @@ describe("redaction of text that comes from outside", () => {
     expect(redactText(prose)).toBe(prose);
   });
 
+  it("leaves ordinary prose alone when it holds percent escapes and base64", () => {
+    registerSecret(KEY);
+    registerSecret(TOKEN);
+    const prose = "100%25 sure: a%20lighthouse, aGVsbG8gd29ybGQ= and data:image/png;base64,iVBORw0KGgo";
+    expect(redactText(prose)).toBe(prose);
+  });
+
   it("redacts every string inside nested objects and arrays, and leaves bytes alone", () => {
     registerSecret(KEY);
     const bytes = Buffer.from(KEY);
     const out = redactDeep({ a: [{ b: `x-request-id: ${KEY}` }], bytes });
     expect(JSON.stringify(out.a)).not.toContain("Q7vR2mXk");
     expect(out.bytes).toBe(bytes);
+  });
+
+  it.each([0, 1, 2])("removes a base64 copy of the key after %i bytes of other text", (offset) => {
+    registerSecret(KEY);
+    for (const alphabet of ["base64", "base64url"] as const) {
+      const encoded = Buffer.from(`${"x".repeat(offset)}${KEY}`).toString(alphabet);
+      const out = redactText(`Authorization: Basic ${encoded}`);
+      expect(out).toContain("[redacted]");
+      // What is left of the encoded text decodes to no 8-character piece of the key.
+      const rest = out.replace(/\[redacted\]/g, " ").split(/\s+/);
+      for (const word of rest) expect(Buffer.from(word, alphabet).toString("latin1")).not.toMatch(/Q7vR2mXk|9LpT4wYz/);
+    }
+  });
+
+  it("removes a percent-encoded copy of the key, every character or only some escaped", () => {
+    registerSecret(TOKEN);
+    const all = [...TOKEN].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("");
+    expect(redactText(`token=${all}&x=1`)).toBe("token=[redacted]&x=1");
+    const some = TOKEN.replace(/[a-f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    expect(redactText(`?t=${some}`)).toBe("?t=[redacted]");
+  });
+
+  it("turns a value that is not a string into text before redacting it", () => {
+    registerSecret(KEY);
+    expect(redactText(404)).toBe("404");
+    expect(redactText({ detail: { echo: KEY } })).toBe('{"detail":{"echo":"[redacted]"}}');
+    expect(redactText(null)).toBe("null");
   });
 
   it("scans a long text in one pass and still finds a fragment at its end", () => {
