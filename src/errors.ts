@@ -136,7 +136,8 @@ export function toToolError(err: unknown, logger?: Logger): CallToolResult {
   if (typed instanceof InternalError) {
     logger?.error({ err: typed.cause ?? typed, incident: typed.incidentId }, "unexpected error in a tool");
   } else {
-    logger?.info({ kind: typed.kind, msg: redactText(typed.message) }, "tool refused or failed");
+    // The reason under its own key: a second `msg` would hide it (JSON readers keep the last key).
+    logger?.info({ kind: typed.kind, type: typed.name, reason: redactText(typed.message) }, "tool refused or failed");
   }
   return { isError: true, content: [{ type: "text", text: redactText(sentence(typed)) }] };
 }

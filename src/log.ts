@@ -33,10 +33,19 @@ export function createLogger(level: LogLevel = "info", destination: pino.Destina
           method.apply(this, cleaned as Parameters<typeof method>);
         },
       },
+      // Errors are serialized here, before redaction (which copies them into plain objects): a logged error keeps
+      // its class as `type`, its message, stack and causes. Pino's own err serializer then has nothing left to do.
+      serializers: {
+        err: (value: unknown) => (value instanceof Error ? pino.stdSerializers.errWithCause(value) : value),
+      },
       formatters: {
         log(object) {
+          const serialized: Record<string, unknown> = {};
+          for (const [key, value] of Object.entries(object)) {
+            serialized[key] = value instanceof Error ? pino.stdSerializers.errWithCause(value) : value;
+          }
           // Upstream errors and headers can echo keys anywhere in a nested object.
-          return redactDeep(object as Record<string, unknown>);
+          return redactDeep(serialized, 12);
         },
       },
     },
