@@ -11,13 +11,19 @@ export async function recoverJob(workspace: Workspace, jobId: string): Promise<G
   if (!JOB_ID.test(jobId)) return null;
   const record = (await workspace.readJobRecords()).findLast((r) => r.job_id === jobId);
   if (record) return { ...record.result, caveats: [...record.result.caveats, RECOVERED] };
+  // A record that cannot be read may be this job's: the job is reported unreadable, not unknown, unless found.
+  let unreadable: unknown = null;
   for (const name of await workspace.listImages(5000)) {
     const path = await workspace.imagePath(name);
     if (!path) continue;
-    const sidecar = await workspace.readSidecar(path);
+    const sidecar = await workspace.readSidecar(path).catch((err: unknown) => {
+      unreadable ??= err;
+      return null;
+    });
     if (sidecar?.job_id === jobId) {
       return { ...sidecar.result, caveats: [...sidecar.result.caveats, RECOVERED] };
     }
   }
+  if (unreadable) throw unreadable;
   return null;
 }

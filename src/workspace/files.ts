@@ -44,6 +44,16 @@ export function within(root: string, candidate: string): boolean {
   return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }
 
+function withCause(error: InputError, cause: unknown): InputError {
+  return new InputError(error.message, error.field, { cause });
+}
+
+/** True when a file could not be opened because it does not exist (ENOENT), not for any other reason. */
+export function isMissing(err: unknown): boolean {
+  const cause = (err as { cause?: unknown } | null)?.cause ?? err;
+  return (cause as NodeJS.ErrnoException | null)?.code === "ENOENT";
+}
+
 function refusal(requested: string, what: string, roots: ReadableRoots): InputError {
   return new InputError(
     `${what} '${requested}' is outside the folders this server may read (${roots.real.join(", ")}) or is a symbolic link; name the file itself inside them, copy it into the workspace, open its folder as a root in your MCP client, or add it to PIXELWRIGHT_READ_ROOTS.`,
@@ -66,13 +76,19 @@ export async function openInRoots(requested: string, roots: ReadableRoots, optio
     handle = await open(candidate, FLAGS);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    // The system error stays the cause: a caller that must tell "missing" from "unreadable" reads its code.
+    const cause = { cause: err };
     // ELOOP: the last component is a symlink (wherever it points, and whether or not its target exists).
-    if (code === "ELOOP" || code === "EMLINK") throw refusal(requested, what, roots);
+    if (code === "ELOOP" || code === "EMLINK") throw withCause(refusal(requested, what, roots), err);
     if (code === "ENOENT" || code === "ENOTDIR") {
-      throw new InputError(`${what} '${requested}' does not exist (relative paths are read from ${base}).`, what);
+      throw new InputError(
+        `${what} '${requested}' does not exist (relative paths are read from ${base}).`,
+        what,
+        cause,
+      );
     }
-    if (code === "EISDIR") throw new InputError(`${what} '${requested}' is not a file.`, what);
-    throw new InputError(`${what} '${requested}' cannot be opened (${code ?? "error"}).`, what);
+    if (code === "EISDIR") throw new InputError(`${what} '${requested}' is not a file.`, what, cause);
+    throw new InputError(`${what} '${requested}' cannot be opened (${code ?? "error"}).`, what, cause);
   }
   try {
     const info = await handle.stat();

@@ -17,8 +17,8 @@ import {
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { formatOfName, mimeType, sniffImage } from "../contract/formats.js";
 import { type JobRecord, JobRecordSchema, type SidecarRecord, SidecarRecordSchema } from "../contract/schemas.js";
-import { InputError } from "../errors.js";
-import { type OpenedFile, openInRoots, type ReadAccess, readInRoots, rootsOf, within } from "./files.js";
+import { ConfigError, errorMessage, InputError } from "../errors.js";
+import { isMissing, type OpenedFile, openInRoots, type ReadAccess, readInRoots, rootsOf, within } from "./files.js";
 
 export type { ReadAccess } from "./files.js";
 
@@ -131,14 +131,18 @@ export class Workspace {
     return this.appendLine(JOBS, record);
   }
 
-  /** Every readable job record, oldest first (lines that do not parse are skipped). */
+  /**
+   * Every readable job record, oldest first (lines that do not parse are skipped). No file is no records; a file
+   * that cannot be read is an error that says so: paid jobs are never reported unknown, nor spend as zero.
+   */
   async readJobRecords(): Promise<JobRecord[]> {
     const root = await this.init();
     let text: string;
     try {
       text = await readFile(join(root, JOBS), "utf8");
-    } catch {
-      return [];
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw unreadableRecord(join(root, JOBS), "the job records (every paid job and its spend)", err);
     }
     const records: JobRecord[] = [];
     for (const line of text.split("\n")) {
@@ -218,16 +222,21 @@ export class Workspace {
     }
   }
 
-  /** The production record beside an image, or null when there is none (or it is not a record of this version). */
+  /**
+   * The production record beside an image, or null when there is none (or it is not a record of this version). A
+   * record that exists but cannot be read (a link, a folder, no permission, over 1 MB) is an error that says so.
+   */
   async readSidecar(imagePath: string): Promise<SidecarRecord | null> {
     const folder = dirname(imagePath);
+    const name = sidecarName(basename(imagePath));
     let text: string;
     try {
       const roots = { real: [folder], lexical: [folder] };
-      const file = await readInRoots(sidecarName(basename(imagePath)), roots, { what: "record", maxBytes: 1 << 20 });
+      const file = await readInRoots(name, roots, { what: "record", maxBytes: 1 << 20 });
       text = file.bytes.toString("utf8");
-    } catch {
-      return null;
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw unreadableRecord(join(folder, name), `the production record of ${basename(imagePath)}`, err);
     }
     try {
       const parsed = SidecarRecordSchema.safeParse(JSON.parse(text));
@@ -263,6 +272,17 @@ export class Workspace {
     }
     return removed;
   }
+}
+
+/** A record file that exists but cannot be read: what it holds, where it is, why, and what to do. */
+function unreadableRecord(path: string, holds: string, err: unknown): ConfigError {
+  // The system error's own message when there is one ("EISDIR: illegal operation on a directory, read").
+  const cause = (err as { cause?: unknown }).cause;
+  const why = errorMessage(cause instanceof Error ? cause : err);
+  return new ConfigError(
+    `${path} holds ${holds} but cannot be read (${why}); until it can, what it records is unknown. Make it a readable regular file again (or move it away if it is not a record).`,
+    { cause: err },
+  );
 }
 
 export function sidecarName(imageName: string): string {

@@ -1,6 +1,6 @@
 // The production record of SPEC section 7: one typed SidecarRecord beside each image and its manifest line, and one
 // JobRecord per finished job (completed or failed) in jobs.jsonl. A record that cannot be written never loses the
-// image: the failure is said next to it, in the result.
+// image: the failure is said next to it, in the result, and logged at error level (the caller may have left).
 
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
@@ -13,6 +13,7 @@ import {
   type SidecarRecord,
 } from "../../contract/schemas.js";
 import { errorMessage } from "../../errors.js";
+import type { Logger } from "../../log.js";
 import type { Workspace } from "../../workspace/workspace.js";
 
 export function sidecarRecord(
@@ -70,13 +71,17 @@ export async function writeRecords(
   req: ValidatedRequest,
   workspace: Workspace,
   offline: boolean,
+  logger: Logger,
 ): Promise<string[]> {
   const notes: string[] = [];
+  const lost = (err: unknown, record: string, file: string) =>
+    logger.error({ err, job: result.job_id, file, record }, "a record of a saved image could not be written");
   for (const image of result.images) {
     const record = sidecarRecord(result, image, req, offline);
     try {
       await workspace.writeSidecar(record.file, record);
     } catch (err) {
+      lost(err, "sidecar", record.file);
       notes.push(
         `The production record (sidecar) of ${record.file} could not be written (${errorMessage(err)}); the image is saved and listed here.`,
       );
@@ -85,6 +90,7 @@ export async function writeRecords(
     try {
       await workspace.appendManifest(line);
     } catch (err) {
+      lost(err, "manifest", record.file);
       notes.push(`The manifest line of ${record.file} could not be written (${errorMessage(err)}).`);
     }
   }
@@ -102,6 +108,7 @@ export async function writeJobRecord(
   result: GenerationResult,
   workspace: Workspace,
   count: AttemptCount,
+  logger: Logger,
 ): Promise<string | null> {
   const record: JobRecord = {
     record_version: RECORD_VERSION,
@@ -122,6 +129,10 @@ export async function writeJobRecord(
     await workspace.appendJobRecord(record);
     return null;
   } catch (err) {
+    logger.error(
+      { err, job: result.job_id, status: record.status, may_have_been_billed: count.mayHaveBeenBilled },
+      "the job record (jobs.jsonl) could not be written",
+    );
     return `The job record (jobs.jsonl) could not be written (${errorMessage(err)}).`;
   }
 }

@@ -195,7 +195,8 @@ async function failed(
     elapsed_ms: elapsedMs,
     next: "Nothing was saved. Fix what the message names, or try again later; the job record is in jobs.jsonl.",
   });
-  const note = await writeJobRecord(result, deps.workspace, { attempts: attempts.sent, mayHaveBeenBilled: billed });
+  const count = { attempts: attempts.sent, mayHaveBeenBilled: billed };
+  const note = await writeJobRecord(result, deps.workspace, count, deps.logger);
   if (note) result.caveats.push(note);
   deps.logger.warn({ job: input.jobId, reason, request_id: requestId, may_have_been_billed: billed }, "job failed");
   return new JobFailedError(reason, { ...details, requestId }, result, { cause: err });
@@ -252,9 +253,10 @@ export async function runGeneration(
       assistant_text: outcome.assistantText,
       decision: input.decision ?? "native",
     });
-    const notes = await writeRecords(result, req, workspace, deps.offline);
+    const notes = await writeRecords(result, req, workspace, deps.offline, deps.logger);
     const billed = attempts.retries.filter((r) => r.may_have_been_billed).length;
-    const jobNote = await writeJobRecord(result, workspace, { attempts: attempts.sent, mayHaveBeenBilled: billed });
+    const count = { attempts: attempts.sent, mayHaveBeenBilled: billed };
+    const jobNote = await writeJobRecord(result, workspace, count, deps.logger);
     result.caveats.push(...notes, ...(jobNote ? [jobNote] : []));
     return result;
   } finally {
