@@ -8,6 +8,7 @@
 // Both must agree before an image is called likely upscaled. A heuristic: it says so in its result.
 
 import { MAX_INPUT_PIXELS } from "./admit.js";
+import { undecodable } from "./inspect.js";
 import { loadSharp } from "./sharp.js";
 
 /** Power spectrum of `re` (N*N, row-major, imaginary part `im`), in place: radix-2 FFT on rows then columns. */
@@ -73,14 +74,20 @@ export interface GreyImage {
   height: number;
 }
 
-/** The grey luminance at full resolution (alpha composited on mid-grey), one byte per pixel. */
-export async function greyLuminance(input: string | Buffer): Promise<GreyImage> {
+/**
+ * The grey luminance at full resolution (alpha composited on mid-grey), one byte per pixel. Pixels that cannot be
+ * decoded (a truncated file) are an input error naming `what`.
+ */
+export async function greyLuminance(input: string | Buffer, what = "the image"): Promise<GreyImage> {
   const sharp = await loadSharp();
   const { data, info } = await sharp(input, { sequentialRead: true, limitInputPixels: MAX_INPUT_PIXELS })
     .flatten({ background: "#808080" })
     .greyscale()
     .raw()
-    .toBuffer({ resolveWithObject: true });
+    .toBuffer({ resolveWithObject: true })
+    .catch((err: unknown) => {
+      throw undecodable(err, what);
+    });
   if (info.channels !== 1) throw new RangeError(`expected one grey channel, got ${info.channels}`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
@@ -348,8 +355,8 @@ const NOTE =
   "soft or heavily compressed native image can look the same, and an AI upscaler can hide it.";
 
 /** Estimates the effective resolution of an image from its detail. Runs on the grey luminance at full resolution. */
-export async function estimateDetail(input: string | Buffer): Promise<DetailEstimate> {
-  const img = await greyLuminance(input);
+export async function estimateDetail(input: string | Buffer, what?: string): Promise<DetailEstimate> {
+  const img = await greyLuminance(input, what);
   const native: DetailEstimate = {
     heuristic: true,
     likely_upscaled: false,

@@ -58,6 +58,37 @@ export async function measureSaved(path: string, written: Buffer, sha256: string
   };
 }
 
+/** The first line of a decoder's complaint, short enough for a sentence ("vipspng: libpng read error"). */
+function decoderSays(err: unknown): string {
+  const line = (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+  return line.replace(/^Input (buffer|file) has corrupt header: /, "").slice(0, 160);
+}
+
+/** A decode that failed on pixels its header promised: the file is cut short or damaged, and the caller can fix it. */
+export function undecodable(err: unknown, what: string): NotAnImageError {
+  return new NotAnImageError(
+    `${what} cannot be decoded: it is truncated or corrupt (${decoderSays(err)}). Nothing was sent; save or export the image again and use the new file.`,
+    what,
+    { cause: err },
+  );
+}
+
+/**
+ * Decodes every pixel of admitted bytes (into a thumbnail-sized output, in one sequential pass) to know the file is
+ * whole before it is sent or worked on: a header alone does not say the pixels after it are all there.
+ */
+export async function decodeWhole(bytes: Buffer, what: string): Promise<void> {
+  const sharp = await loadSharp();
+  try {
+    await sharp(bytes, { sequentialRead: true, limitInputPixels: MAX_INPUT_PIXELS })
+      .resize(64, 64, { fit: "inside" })
+      .raw()
+      .toBuffer();
+  } catch (err) {
+    throw undecodable(err, what);
+  }
+}
+
 export function sha256Of(bytes: Buffer): string {
   return createHash("sha256").update(bytes).digest("hex");
 }

@@ -24,7 +24,7 @@ import {
 import { judge } from "../contract/verdict.js";
 import { InputError, NotAnImageError } from "../errors.js";
 import { admitImage, HEADER_BYTES } from "../imaging/admit.js";
-import { measureBuffer, measureSaved, sha256Of } from "../imaging/inspect.js";
+import { decodeWhole, measureBuffer, measureSaved, sha256Of } from "../imaging/inspect.js";
 import { upscaleImage } from "../imaging/upscale.js";
 import type { ReadAccess, Workspace } from "../workspace/workspace.js";
 import { imageUri } from "./generate/save.js";
@@ -202,7 +202,10 @@ function checkContract(target: { width: number; height: number }, source: Measur
   );
 }
 
-/** Opens the source once (jail, size cap), admits it from its header, then reads it whole from the same descriptor. */
+/**
+ * Opens the source once (jail, size cap), admits it from its header, reads it whole from the same descriptor and
+ * decodes it once: a truncated file is refused before any work.
+ */
 async function readSource(workspace: Workspace, requested: string, workspaceOnly: ReadAccess) {
   const file = await workspace.open(requested, "path", { workspaceOnly, maxBytes: MAX_SOURCE_BYTES });
   try {
@@ -215,7 +218,9 @@ async function readSource(workspace: Workspace, requested: string, workspaceOnly
         { cause: err },
       );
     }
-    return { path: file.path, bytes: await file.readAll() };
+    const bytes = await file.readAll();
+    await decodeWhole(bytes, `path '${requested}'`);
+    return { path: file.path, bytes };
   } finally {
     await file.close();
   }

@@ -41,9 +41,9 @@ function verdictStatus(verified: boolean, expected: Expectation): VerifyResult["
   return expected.width === null && expected.format === null ? "unverifiable" : "mismatch";
 }
 
-/** The measured estimate (heuristic) of how much detail an image carries. */
-export async function measuredDetail(input: string | Buffer): Promise<EffectiveResolution> {
-  const estimate = await estimateDetail(input);
+/** The measured estimate (heuristic) of how much detail an image carries; undecodable pixels are an input error. */
+export async function measuredDetail(input: string | Buffer, what?: string): Promise<EffectiveResolution> {
+  const estimate = await estimateDetail(input, what);
   return {
     heuristic: true,
     source: "pixels",
@@ -114,7 +114,7 @@ export async function verifyUrl(
   const report = {
     ...imageReport({ path: downloaded.finalUrl, uri: downloaded.finalUrl }, measured, expected, verdict),
     decision: "unknown: not produced by this server",
-    effective_resolution: await measuredDetail(downloaded.bytes),
+    effective_resolution: await measuredDetail(downloaded.bytes, "the downloaded image"),
   };
   return { status: verdictStatus(verdict.verified, expected), images: [report] };
 }
@@ -162,7 +162,7 @@ export async function verifyPath(
     decision: record ? record.decision : "unknown: no production record beside the file",
     upscaled: stated !== null || Boolean(record && /upscale/.test(record.decision)),
     master: stated,
-    effective_resolution: stated ? statedDetail(measured, stated) : await measuredDetail(bytes),
+    effective_resolution: stated ? statedDetail(measured, stated) : await measuredDetail(bytes, `path '${path}'`),
   };
   return { result: { status: verdictStatus(verified, expected), images: [report] }, bytes };
 }

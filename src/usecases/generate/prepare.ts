@@ -12,6 +12,7 @@ import {
 } from "../../contract/request.js";
 import { InputError } from "../../errors.js";
 import { admitImage, declaredSize, describeBytes, HEADER_BYTES } from "../../imaging/admit.js";
+import { decodeWhole } from "../../imaging/inspect.js";
 import { rasterInfo } from "../../imaging/raster.js";
 import type { InputFile } from "../../upstream/types.js";
 import { formatBytes, type OpenedFile, type ReadAccess } from "../../workspace/files.js";
@@ -101,6 +102,8 @@ async function admitInput(
   }
   // The mask is small (under 4 MB) and its alpha needs its pixels' format: it is always read whole.
   const bytes = headersOnly && what !== "mask" ? Buffer.alloc(0) : await file.readAll();
+  // What is read is sent: decoded once first, so a truncated file is refused here, not paid for upstream.
+  if (bytes.length > 0) await decodeWhole(bytes, `${what} '${requested}'`);
   return {
     file: { name: basename(file.path), bytes, mimeType: mimeType(declared.format) },
     width: declared.width,
