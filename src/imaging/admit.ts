@@ -75,19 +75,41 @@ export function declaredSize(head: Buffer): DeclaredImage | null {
   return { format, width: dims[0], height: dims[1] };
 }
 
-/** A short, safe description of what some bytes look like (never more than a few printable characters of them). */
+/** Signatures of common files that are not images pixelwright reads: named, never quoted. */
+const KNOWN: Array<[(b: Buffer) => boolean, string]> = [
+  [(b) => b.toString("latin1", 0, 5) === "%PDF-", "a PDF document"],
+  [(b) => b.toString("latin1", 0, 4) === "PK\x03\x04", "a ZIP archive (or a document packed as one)"],
+  [(b) => b[0] === 0x1f && b[1] === 0x8b, "gzip-compressed data"],
+  [(b) => b.toString("latin1", 0, 4) === "\x7fELF", "a program (ELF executable)"],
+  [(b) => b.toString("latin1", 0, 2) === "BM", "a BMP image (convert it to PNG)"],
+  [(b) => ["II*\0", "MM\0*"].includes(b.toString("latin1", 0, 4)), "a TIFF image (convert it to PNG)"],
+  [
+    (b) =>
+      b.toString("latin1", 4, 8) === "ftyp" &&
+      /^(hei[cx]|hev[cx]|mif1|msf1|avi[fs])$/.test(b.toString("latin1", 8, 12)),
+    "a HEIF or AVIF image (convert it to PNG or JPEG)",
+  ],
+];
+
+/**
+ * What some bytes look like, without quoting any of them (a file named by mistake may hold secrets): empty, an image
+ * signature with a broken header, a known kind of file, text, or binary data.
+ */
 export function describeBytes(head: Buffer): string {
   if (head.length === 0) return "the file is empty";
   const format = sniffImage(head);
   if (format) return `they start with a ${format.toUpperCase()} signature but the image header after it is not valid`;
+  const known = KNOWN.find(([test]) => test(head));
+  if (known) return `they look like ${known[1]}, not an image`;
   const sample = head.subarray(0, 512);
   let printable = 0;
-  for (const byte of sample) if (byte === 9 || byte === 10 || byte === 13 || (byte >= 32 && byte < 127)) printable++;
+  for (const byte of sample) if (byte === 9 || byte === 10 || byte === 13 || byte >= 32) printable++;
   if (printable / sample.length > 0.95) {
-    const start = sample.toString("latin1", 0, 12).replace(/[^\x20-\x7e]/g, " ");
-    return `they look like text (starting "${start}${sample.length > 12 ? "…" : ""}")`;
+    return /<svg[\s>]/i.test(sample.toString("latin1"))
+      ? "they look like an SVG drawing (text), not a raster image: export it as PNG"
+      : "they look like text, not an image";
   }
-  return `they look like binary data that is not an image (first bytes ${sample.subarray(0, 8).toString("hex").replace(/(..)/g, "$1 ").trim()})`;
+  return "they look like binary data, not an image";
 }
 
 const count = (n: number) => n.toLocaleString("en-US");
