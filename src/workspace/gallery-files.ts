@@ -3,8 +3,11 @@
 // images to the resource template or the listing).
 
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sniffImage } from "../contract/formats.js";
+import { ConfigError } from "../errors.js";
+import { readInRoots } from "./files.js";
 import { MANIFEST, type Workspace } from "./workspace.js";
 
 export const THUMBS_DIR = ".thumbs";
@@ -25,32 +28,48 @@ export async function readManifest(workspace: Workspace): Promise<ManifestText |
   }
 }
 
-/** Thumbnails by image name, made once and kept in `<workspace>/.thumbs/<name>.webp`. */
+/** The largest cached thumbnail read back (they are made under 30 KB). */
+const MAX_THUMB_BYTES = 1024 * 1024;
+
+/**
+ * Thumbnails by image name, made once and kept in `<workspace>/.thumbs/<name>.webp`. A cached file is opened like
+ * every other file (by descriptor, never through a symbolic link, inside the real `.thumbs` folder) and served only
+ * when it is a WebP; anything else is made again and replaced.
+ */
 export class ThumbnailCache {
   constructor(private readonly workspace: Workspace) {}
 
-  private async pathFor(name: string): Promise<string | null> {
-    // Only names of real workspace images (plain names, inside the root) get a thumbnail path.
-    if (!(await this.workspace.imagePath(name))) return null;
-    return join(await this.workspace.init(), THUMBS_DIR, `${name}.webp`);
+  private async folder(): Promise<string> {
+    return join(await this.workspace.init(), THUMBS_DIR);
   }
 
   async read(name: string): Promise<Buffer | null> {
-    const path = await this.pathFor(name);
-    if (!path) return null;
-    return readFile(path).catch(() => null);
+    // Only names of real workspace images (plain names, inside the root) get a thumbnail.
+    if (!(await this.workspace.imagePath(name))) return null;
+    const folder = await this.folder();
+    try {
+      const roots = { real: [folder], lexical: [folder] };
+      const file = await readInRoots(`${name}.webp`, roots, { what: "thumbnail", maxBytes: MAX_THUMB_BYTES });
+      return sniffImage(file.bytes) === "webp" ? file.bytes : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Writes atomically (temp file, then rename): a reader never sees half a thumbnail. */
   async write(name: string, bytes: Buffer): Promise<void> {
-    const path = await this.pathFor(name);
-    if (!path) return;
-    const dir = join(await this.workspace.init(), THUMBS_DIR);
+    if (!(await this.workspace.imagePath(name))) return;
+    const dir = await this.folder();
     await mkdir(dir, { recursive: true });
+    // A `.thumbs` that is a link (to a folder elsewhere) is never written through.
+    const info = await lstat(dir);
+    if (!info.isDirectory())
+      throw new ConfigError(`${dir} is not a folder (a symbolic link?): thumbnails are not cached.`);
     const temp = join(dir, `.tmp-${randomBytes(6).toString("hex")}.webp`);
     try {
       await writeFile(temp, bytes, { flag: "wx" });
-      await rename(temp, path);
+      // rename replaces a link planted at the name itself, never what it points to.
+      await rename(temp, join(dir, `${name}.webp`));
     } finally {
       await unlink(temp).catch(() => {});
     }
