@@ -150,6 +150,18 @@ async function replaceAtomically(path: string, text: string): Promise<void> {
   }
 }
 
+/**
+ * A config file nobody may write (mode 0444: made read-only on purpose, by its owner or a tool that manages it) is
+ * never replaced: a rename would do it whatever the mode says.
+ */
+async function refuseReadOnly(path: string): Promise<void> {
+  const mode = (await stat(path)).mode & 0o777;
+  if ((mode & 0o222) !== 0) return;
+  throw new ConfigError(
+    `${path} is read-only (mode ${mode.toString(8).padStart(4, "0")}); it was left untouched. To let setup change it, make it writable (chmod u+w '${path}') and run setup again, or add the entry printed by setup without --write yourself.`,
+  );
+}
+
 function backupName(path: string, now = new Date()): string {
   return `${path}.${now.toISOString().replace(/[:.]/g, "-")}.bak`;
 }
@@ -167,6 +179,7 @@ export async function mergeServerEntry(
       ? mergeJson(path, text, format.container, name, entry)
       : mergeToml(path, text, `${format.table}.${name}`, entry);
   if (next === null) return { path, changed: false, backup: null };
+  if (text !== null) await refuseReadOnly(path);
   let backup: string | null = null;
   if (text !== null) {
     backup = backupName(path);

@@ -1,6 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { parse as parseToml } from "smol-toml";
@@ -185,5 +194,22 @@ describe("the entry's command", () => {
         appData: "C:\\Users\\a\\AppData\\Roaming",
       }),
     ).toBe("C:\\Users\\a\\AppData\\Roaming\\Claude\\claude_desktop_config.json");
+  });
+});
+
+describe("a read-only client config (mode 0444)", () => {
+  it("is refused with what to do, and left untouched (no rename over it, no backup)", async () => {
+    const home = tempHome();
+    const path = fileOf(home, "cursor");
+    mkdirSync(dirname(path), { recursive: true });
+    const old = JSON.stringify({ mcpServers: { other: { command: "other-server" } } });
+    writeFileSync(path, old, { mode: 0o444 });
+    const run = await setup(home, "cursor", "--write");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${path} is read-only (mode 0444); it was left untouched`);
+    expect(run.stderr).toContain("chmod u+w");
+    expect(readFileSync(path, "utf8")).toBe(old);
+    expect(statSync(path).mode & 0o777).toBe(0o444);
+    expect(readdirSync(dirname(path)).filter((f) => f !== basename(path))).toEqual([]);
   });
 });
