@@ -165,7 +165,7 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
 
   const galleryRoutes = { gallery: new Gallery(runtime.workspace, logger), token: options.token, logger };
 
-  const server = createHttpServer((req, res) => {
+  const server = createHttpServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     inFlight.add(res);
     res.on("close", () => inFlight.delete(res));
     const deadline = setTimeout(() => {
@@ -219,7 +219,11 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
       sendJson(res, 500, rpcError(-32603, "Internal error."));
     });
   });
-  server.requestTimeout = REQUEST_DEADLINE_MS + 5000;
+  // Slow sockets are bounded (checked every second): headers within 10 s, the request (at most 1 MB) within 60 s,
+  // idle keep-alive sockets closed after 5 s. The answer itself may take up to REQUEST_DEADLINE_MS.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
 
   await listen(server, options.port, options.host);
   const address = server.address() as AddressInfo;
