@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach } from "vitest";
 import { connectInProcess } from "../../src/cli/call.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
@@ -61,4 +62,26 @@ export async function connectWithSimulator(
 
 export function textOf(result: CallToolResult): string {
   return result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+}
+
+/**
+ * Simulated sessions for one test file: each test's harnesses (and whatever `defer` registers) are closed after it,
+ * newest first.
+ */
+export function simulatedSessions() {
+  let cleanup: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+    cleanup = [];
+  });
+  return {
+    defer: (...fns: Array<() => Promise<void> | void>) => {
+      cleanup.push(...fns);
+    },
+    async harness(config: Partial<Config> = {}): Promise<SimHarness> {
+      const h = await connectWithSimulator(config);
+      cleanup.push(() => h.close());
+      return h;
+    },
+  };
 }

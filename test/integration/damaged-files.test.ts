@@ -4,21 +4,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { noisePicture } from "../helpers/pictures.js";
-import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
+import { simulatedSessions, textOf } from "../helpers/simulated.js";
 
-let cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  cleanup = [];
-});
-
-async function harness(config: Parameters<typeof connectWithSimulator>[0] = {}): Promise<SimHarness> {
-  const h = await connectWithSimulator(config);
-  cleanup.push(() => h.close());
-  return h;
-}
+const sessions = simulatedSessions();
+const harness = sessions.harness;
 
 /** A real 1024x1024 image with detail in every row (so every part of the file carries pixels). */
 async function detailed(format: "png" | "jpeg"): Promise<Buffer> {
@@ -84,7 +75,7 @@ describe("verify_image on a file that is not an image", () => {
 
   it("in a read root outside the workspace: the same, quoting none of it", async () => {
     const outside = mkdtempSync(join(tmpdir(), "pixelwright-root-"));
-    cleanup.push(() => rmSync(outside, { recursive: true, force: true }));
+    sessions.defer(() => rmSync(outside, { recursive: true, force: true }));
     mkdirSync(join(outside, "docs"));
     writeFileSync(join(outside, "docs", "notes.png"), `${SECRET}\n`);
     const h = await harness({ readRoots: [outside] });

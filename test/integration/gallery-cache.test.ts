@@ -3,29 +3,24 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
 import { serveGallery } from "../../src/transports/gallery-server.js";
-import { connectWithSimulator } from "../helpers/simulated.js";
+import { simulatedSessions } from "../helpers/simulated.js";
 
 const SECRET = "TOPSECRET: not a thumbnail\n";
 
-let cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  cleanup = [];
-});
+const sessions = simulatedSessions();
 
 /** A workspace with one image, its gallery served in-process, and a folder outside the workspace. */
 async function galleryWithImage() {
-  const h = await connectWithSimulator();
-  cleanup.push(() => h.close());
+  const h = await sessions.harness();
   const made = await h.call("generate_image", { prompt: "a harbour", size: "1024x1024", return_image: "none" });
   const name = basename((made.structuredContent as { images: Array<{ path: string }> }).images[0]?.path ?? "");
   const handle = await serveGallery(h.runtime, createLogger("silent"));
-  cleanup.push(() => handle.close());
+  sessions.defer(() => handle.close());
   const outside = mkdtempSync(join(tmpdir(), "pixelwright-outside-"));
-  cleanup.push(() => rmSync(outside, { recursive: true, force: true }));
+  sessions.defer(() => rmSync(outside, { recursive: true, force: true }));
   const token = new URL(handle.url).searchParams.get("token") ?? "";
   const thumb = async () => {
     const res = await fetch(`http://127.0.0.1:${handle.port}/gallery/thumbs/${name}`, {
