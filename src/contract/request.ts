@@ -1,46 +1,23 @@
-// Everything about a generate_image request that can be checked without I/O, checked before any paid call.
+// Everything about a generate_image request that can be checked without I/O, checked before any paid call. The
+// rules themselves are request-checks.ts; this file runs them and builds the validated request and its wire body.
 
 import { InputError } from "../errors.js";
 import { type CostEstimate, estimateCost } from "./cost.js";
 import {
   type ActiveModel,
-  activeModels,
   type Background,
+  type Complexity,
   lookupModel,
   type OutputFormat,
   type Quality,
 } from "./models.js";
-import type { Requested } from "./schemas.js";
+import type { GenerateArgs, ProfileLimits } from "./request-args.js";
+import { type CheckContext, REQUEST_CHECKS } from "./request-checks.js";
+import type { EditOf, Requested, SidecarRequested } from "./schemas.js";
 import { type SizeReport, validateSize } from "./sizes.js";
 
-/** What the request contract needs to know about the upstream profile (upstream/gateways.ts holds the data). */
-export interface ProfileLimits {
-  name: string;
-  rejects: readonly string[];
-  ignores: readonly string[];
-  tierModels: readonly string[];
-  maxReferenceImages?: number | undefined;
-}
-
-export const OPENAI_LIMITS: ProfileLimits = { name: "openai", rejects: [], ignores: [], tierModels: [] };
-
-export interface GenerateArgs {
-  prompt: string;
-  route?: "images" | "responses" | undefined;
-  responses_model?: string | undefined;
-  size?: string | undefined;
-  model?: string | undefined;
-  quality?: Quality | undefined;
-  output_format?: OutputFormat | undefined;
-  output_compression?: number | undefined;
-  background?: Background | undefined;
-  n?: number | undefined;
-  reference_images?: string[] | undefined;
-  mask?: string | undefined;
-  input_fidelity?: "high" | "low" | undefined;
-  moderation?: "auto" | "low" | undefined;
-  partial_images?: number | undefined;
-}
+export { type GenerateArgs, OPENAI_LIMITS, type ProfileLimits } from "./request-args.js";
+export { REQUEST_CHECKS, type RequestCheck } from "./request-checks.js";
 
 export interface ValidatedRequest {
   prompt: string;
@@ -61,7 +38,11 @@ export interface ValidatedRequest {
   mask: string | undefined;
   inputFidelity: "high" | "low" | undefined;
   moderation: "auto" | "low" | undefined;
+  complexity: Complexity | undefined;
   partialImages: number;
+  /** The saved image this request edits (edit_of), with its chain of earlier edits; null for a fresh image. */
+  editOf: EditOf | null;
+  /** Estimated before any input file is read; priced again with their dimensions (withInputImages). */
   cost: CostEstimate;
   /** Things the agent should know that do not stop the request. */
   caveats: string[];
@@ -74,161 +55,6 @@ export interface RequestDefaults {
   responsesModel: string;
   profile: ProfileLimits;
 }
-
-/** What every request check sees, and where it writes what it finds. */
-interface CheckContext {
-  args: GenerateArgs;
-  model: ActiveModel;
-  profile: ProfileLimits;
-  size: SizeReport;
-  format: OutputFormat;
-  referenceImages: string[];
-  problems: string[];
-  caveats: string[];
-}
-
-/** A named rule of the request contract: pushes a problem (refused locally) or a caveat (sent, with a warning). */
-export interface RequestCheck {
-  name: string;
-  check(ctx: CheckContext): void;
-}
-
-const argValue = (args: GenerateArgs, key: string) => (args as unknown as Record<string, unknown>)[key];
-
-/** The request contract as data: each rule is one named check, run in this order. */
-export const REQUEST_CHECKS: readonly RequestCheck[] = [
-  {
-    name: "prompt",
-    check: ({ args, problems }) => {
-      if (args.prompt.trim() === "") problems.push("prompt is empty: describe the image to generate.");
-      if (args.prompt.length > 32_000)
-        problems.push(`prompt has ${args.prompt.length} characters; the limit is 32,000.`);
-    },
-  },
-  {
-    name: "size",
-    check: ({ size, problems, caveats }) => {
-      const ceilingOnly =
-        size.tier !== null && size.violations.every((v) => v.rule === "max_pixels" || v.rule === "max_edge");
-      if (!size.ok && ceilingOnly) {
-        // A gateway tier is the gateway's promise: sent as named; only the measured file tells what it delivers.
-        caveats.push(
-          `${size.tier} promises ${size.size}, above gpt-image-2's pixel ceiling: the tier is sent as the gateway names it, the delivered size will be whatever the gateway chooses, and the measured file says what came.`,
-        );
-      } else if (!size.ok) {
-        const rules = size.violations.map((v) => v.message).join(" ");
-        const first = size.suggestions[0];
-        problems.push(
-          `size ${size.input}: ${rules}${first ? ` Use size "${first.size}" (${first.why}).` : ""} validate_size lists every option.`,
-        );
-      } else if (size.experimental) {
-        caveats.push(
-          `${size.size} is experimental (above 2560x1440): quality may vary and it is slower; 2560x1440-class sizes are the stable alternative.`,
-        );
-      }
-    },
-  },
-  {
-    name: "quality",
-    check: ({ args, model, problems }) => {
-      const quality = args.quality ?? "auto";
-      if (model.qualities && !model.qualities.includes(quality)) {
-        problems.push(`quality "${quality}" is not offered by ${model.id}; use one of ${model.qualities.join(", ")}.`);
-      }
-    },
-  },
-  {
-    name: "output_format",
-    check: ({ model, format, args, problems }) => {
-      if (!model.formats.includes(format)) {
-        problems.push(
-          `output_format "${format}" is not offered by ${model.id}; use one of ${model.formats.join(", ")}.`,
-        );
-      }
-      if (args.output_compression !== undefined && format === "png") {
-        problems.push(
-          'output_compression applies only to jpeg and webp; drop it or set output_format "jpeg" or "webp".',
-        );
-      }
-    },
-  },
-  {
-    name: "background",
-    check: ({ args, model, format, problems, caveats }) => {
-      if (args.background !== "transparent") return;
-      if (model.transparency === "unsupported") {
-        const alternative = activeModels().find((m) => m.transparency === "supported" && m.sizes.kind === "flexible");
-        problems.push(
-          `${model.id} cannot make transparent backgrounds${alternative ? `; use a model such as ${alternative.id}` : ""}.`,
-        );
-      } else if (!model.transparentFormats.includes(format)) {
-        problems.push(`a transparent background needs output_format "png" or "webp", not "${format}".`);
-      } else if (model.transparency === "preview") {
-        caveats.push(`Transparent backgrounds are a preview feature on ${model.id}: check the saved file's alpha.`);
-      } else if (model.transparency === "unknown") {
-        caveats.push(`Transparent-background support of ${model.id} is undocumented: check the saved file's alpha.`);
-      }
-    },
-  },
-  {
-    name: "reference_images",
-    check: ({ model, profile, referenceImages, problems }) => {
-      const max = Math.min(model.maxReferenceImages, profile.maxReferenceImages ?? Number.POSITIVE_INFINITY);
-      if (referenceImages.length > max) {
-        const who = max < model.maxReferenceImages ? `the ${profile.name} profile` : model.id;
-        problems.push(`${referenceImages.length} reference images given; ${who} takes at most ${max}.`);
-      }
-    },
-  },
-  {
-    name: "route",
-    check: ({ args, problems }) => {
-      if ((args.route ?? "images") === "responses" && args.mask) {
-        problems.push('a mask needs the Images API edit endpoint: use route "images" (the default) or drop the mask.');
-      }
-    },
-  },
-  {
-    name: "profile",
-    check: ({ args, profile, problems, caveats }) => {
-      for (const param of profile.rejects) {
-        if (argValue(args, param) !== undefined)
-          problems.push(`the ${profile.name} profile refuses ${param}: remove it.`);
-      }
-      for (const param of profile.ignores) {
-        if (argValue(args, param === "stream" ? "partial_images" : param) !== undefined) {
-          caveats.push(
-            `The ${profile.name} profile may ignore ${param}: the saved file is measured, so check the verdict.`,
-          );
-        }
-      }
-    },
-  },
-  {
-    name: "mask",
-    check: ({ args, referenceImages, problems }) => {
-      if (args.mask && referenceImages.length === 0) {
-        problems.push("a mask edits a reference image: give reference_images as well (the mask applies to the first).");
-      }
-    },
-  },
-  {
-    name: "input_fidelity",
-    check: ({ args, model, referenceImages, problems }) => {
-      const fidelity = args.input_fidelity;
-      if (fidelity === undefined) return;
-      if (model.inputFidelity === "omit") {
-        problems.push(`${model.id} does not accept input_fidelity (the API answers 400): remove it.`);
-      } else if (!model.inputFidelity.includes(fidelity)) {
-        problems.push(
-          `input_fidelity "${fidelity}" is not offered by ${model.id}; use ${model.inputFidelity.join(" or ")}.`,
-        );
-      } else if (referenceImages.length === 0) {
-        problems.push("input_fidelity only applies to edits: give reference_images or remove it.");
-      }
-    },
-  },
-];
 
 /** The model a request names: refused when retired or not a model name; gateways' own names are assumed. */
 function requestModel(modelName: string, caveats: string[]): { model: ActiveModel; known: boolean } {
@@ -266,26 +92,18 @@ export function validateGenerateRequest(args: GenerateArgs, defaults: RequestDef
   const size = validateSize(args.size?.trim() || DEFAULT_SIZE, modelName);
   const format = args.output_format ?? "png";
   const referenceImages = args.reference_images ?? [];
-  const ctx: CheckContext = { args, model, profile, size, format, referenceImages, problems, caveats };
+  const ctx: CheckContext = {
+    ...{ args, model, profile, size, format, referenceImages, problems, caveats },
+    defaultSize: DEFAULT_SIZE,
+  };
   for (const rule of REQUEST_CHECKS) {
     rule.check(ctx);
     if (rule.name === "size" && model.sizeNote && known) caveats.push(model.sizeNote);
   }
-  if (problems.length > 0) {
+  if (problems.length > 0 || format === "svg") {
     throw new InputError(`${problems.join(" ")} Nothing was sent and nothing was charged.`);
   }
-  const quality = args.quality ?? "auto";
-  const n = args.n ?? 1;
-  const cost = estimateCost({
-    model,
-    width: size.width,
-    height: size.height,
-    quality,
-    n,
-    promptChars: args.prompt.length,
-    referenceImages: referenceImages.length,
-  });
-  return {
+  const req: ValidatedRequest = {
     prompt: args.prompt,
     route: args.route ?? "images",
     responsesModel: args.responses_model?.trim() || defaults.responsesModel,
@@ -294,19 +112,45 @@ export function validateGenerateRequest(args: GenerateArgs, defaults: RequestDef
     wireSize: wireSizeOf(size, model, profile),
     width: size.width,
     height: size.height,
-    quality,
+    quality: args.quality ?? "auto",
     format,
     compression: args.output_compression,
     background: args.background,
-    n,
+    n: args.n ?? 1,
     referenceImages,
     mask: args.mask,
     inputFidelity: args.input_fidelity,
     moderation: args.moderation,
+    complexity: args.complexity,
     partialImages: args.partial_images ?? 0,
-    cost,
+    editOf: null,
+    cost: { usd: 0, output_tokens_per_image: 0, basis: "" },
     caveats: caveats.filter(Boolean),
   };
+  return withInputImages(req, []);
+}
+
+/**
+ * The request priced with the dimensions of every input image it sends (references, then the mask; for a follow-up
+ * turn on the Responses route, the earlier image): input images are billed as image input tokens.
+ */
+export function withInputImages(
+  req: ValidatedRequest,
+  inputImages: readonly { width: number; height: number }[],
+): ValidatedRequest {
+  const cost = estimateCost({
+    model: req.model,
+    width: req.width,
+    height: req.height,
+    quality: req.quality,
+    n: req.n,
+    promptChars: req.prompt.length,
+    inputImages,
+    partialImages: req.partialImages,
+    // The Responses tool makes one image per call: each call carries the prompt and the inputs again.
+    calls: req.route === "responses" ? req.n : 1,
+  });
+  return { ...req, cost };
 }
 
 /** The URL path a request goes to: the one place it is worked out (results, records, the upstream). */
@@ -326,6 +170,17 @@ export function requestedOf(req: ValidatedRequest): Requested {
   };
 }
 
+/** What the production record says was requested: the result's block and every other parameter that was sent. */
+export function recordRequested(req: ValidatedRequest): SidecarRequested {
+  return {
+    ...requestedOf(req),
+    partial_images: req.partialImages,
+    output_compression: req.compression ?? null,
+    moderation: req.moderation ?? null,
+    complexity: req.complexity ?? null,
+  };
+}
+
 /** The JSON fields sent to the Images API for a validated request (only what the user or the contract set). */
 export function imagesApiBody(req: ValidatedRequest): Record<string, unknown> {
   const body: Record<string, unknown> = { model: req.model.id, prompt: req.prompt, size: req.wireSize };
@@ -335,5 +190,6 @@ export function imagesApiBody(req: ValidatedRequest): Record<string, unknown> {
   if (req.background !== undefined) body.background = req.background;
   if (req.moderation !== undefined) body.moderation = req.moderation;
   if (req.inputFidelity !== undefined) body.input_fidelity = req.inputFidelity;
+  if (req.complexity !== undefined) body.complexity = req.complexity;
   return body;
 }

@@ -34,7 +34,8 @@ export function imageReport(
 
 /** What every generation result says about the request, whatever its state. */
 export interface ResultIdentity {
-  job_id: string;
+  /** null for a dry run: nothing ran. */
+  job_id: string | null;
   provider: string;
   route: Route;
   endpoint: string;

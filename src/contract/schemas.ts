@@ -128,7 +128,7 @@ export const StrategyEstimateSchema = z.object({
 export const GENERATION_STATUSES = ["completed", "running", "failed"] as const;
 
 export const generationFields = {
-  job_id: z.string(),
+  job_id: z.string().nullable().describe("the job to collect with verify_image; null (left out) for a dry run"),
   provider: z.string().describe("openai, a gateway profile, or offline-simulator"),
   route: z.enum(ROUTES),
   endpoint: z.string(),
@@ -183,6 +183,32 @@ export const VerifyResultSchema = z
 
 export const RECORD_VERSION = 1;
 
+/** What the production record says was requested: the result's block and every other parameter sent. */
+export const SidecarRequestedSchema = RequestedSchema.extend({
+  partial_images: z.number().int(),
+  // Records written before these were kept leave them out.
+  output_compression: z.number().int().nullable().optional(),
+  moderation: z.string().nullable().optional(),
+  complexity: z.string().nullable().optional(),
+});
+
+/** One saved image in a chain of edits: where it was, its bytes' hash, and the job that made it. */
+export const EditLinkSchema = z.object({
+  path: z.string(),
+  sha256: z.string(),
+  job_id: z.string().nullable(),
+});
+
+/** The saved image a generation edited (edit_of), and the chain of edits that led to it, oldest first. */
+export const EditOfSchema = EditLinkSchema.extend({
+  route: z.enum(ROUTES).describe("how the source was made"),
+  response_id: z.string().nullable().describe("Responses route: the answer that made the source (a follow-up turn)"),
+  image_call_id: z.string().nullable(),
+  width: z.number().int(),
+  height: z.number().int(),
+  chain: z.array(EditLinkSchema).describe("the edits before the source, oldest first"),
+});
+
 /** The production record (SPEC section 7) written beside each image as <name>.json; the manifest line omits `result`. */
 export const SidecarRecordSchema = z.object({
   record_version: z.literal(RECORD_VERSION),
@@ -197,7 +223,7 @@ export const SidecarRecordSchema = z.object({
   model: z.string(),
   prompt: z.string(),
   prompt_sha256: z.string(),
-  requested: RequestedSchema.extend({ partial_images: z.number().int() }),
+  requested: SidecarRequestedSchema,
   saved: MeasuredFileSchema,
   expected_size: z.string().nullable(),
   expected_format: z.string(),
@@ -209,6 +235,11 @@ export const SidecarRecordSchema = z.object({
   revised_prompt: z.string().nullable(),
   responses_model: z.string().nullable(),
   response_ids: z.array(z.string()),
+  /** Responses route: the answer and image call that made this very image (what a follow-up turn continues). */
+  response_id: z.string().nullable().optional(),
+  image_call_id: z.string().nullable().optional(),
+  /** The image this one edits (edit_of) and the chain before it; null or absent for a fresh image. */
+  edit_of: EditOfSchema.nullable().optional(),
   request_ids: z.array(z.string()),
   retries: z.array(RetrySchema),
   usage: z.record(z.string(), z.unknown()).nullable(),
@@ -288,3 +319,6 @@ export type EffectiveResolution = z.infer<typeof EffectiveResolutionSchema>;
 export type UpscaleResult = z.infer<typeof UpscaleResultSchema>;
 export type JobRecord = z.infer<typeof JobRecordSchema>;
 export type Failure = z.infer<typeof FailureSchema>;
+export type SidecarRequested = z.infer<typeof SidecarRequestedSchema>;
+export type EditOf = z.infer<typeof EditOfSchema>;
+export type EditLink = z.infer<typeof EditLinkSchema>;

@@ -7,7 +7,7 @@ import { loadSharp } from "./sharp.js";
 export interface RenderRequest {
   width: number;
   height: number;
-  format: "png" | "jpeg" | "webp";
+  format: "png" | "jpeg" | "webp" | "gif";
   prompt: string;
   caption: string;
   transparent?: boolean;
@@ -64,6 +64,7 @@ export async function renderPlaceholder(req: RenderRequest): Promise<Buffer> {
   const quality = req.compression === undefined ? 90 : Math.max(1, 100 - req.compression);
   if (req.format === "jpeg") return image.jpeg({ quality }).toBuffer();
   if (req.format === "webp") return image.webp({ quality }).toBuffer();
+  if (req.format === "gif") return image.gif().toBuffer();
   return image.png({ compressionLevel: req.noise ? 1 : 6 }).toBuffer();
 }
 
@@ -73,6 +74,6 @@ export async function resizeTo(buffer: Buffer, width: number, height: number): P
   const meta = await sharp(buffer).metadata();
   return sharp(buffer)
     .resize({ width, height, fit: "fill" })
-    .toFormat(meta.format === "jpeg" ? "jpeg" : meta.format === "webp" ? "webp" : "png")
+    .toFormat(meta.format === "jpeg" || meta.format === "webp" || meta.format === "gif" ? meta.format : "png")
     .toBuffer();
 }

@@ -29,6 +29,8 @@ export interface SimulatedRequest {
   status: number;
   /** Edits: the sha256 of each uploaded image, so a test can tell exactly which bytes were sent. */
   inputSha256?: string[];
+  /** Responses route: the earlier answer a follow-up turn continues (previous_response_id). */
+  previousResponseId?: string;
   /** true when the client closed the connection before the answer was complete. */
   aborted: boolean;
   /** Wall time from the request's arrival to the end of the answer: the upstream's share of a call. */
@@ -55,6 +57,14 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
+/** An image a Responses answer made: what a follow-up turn (previous_response_id) edits. */
+export interface StoredTurn {
+  responseId: string;
+  imageCallId: string;
+  width: number;
+  height: number;
+}
+
 export interface HostedFile {
   bytes: Buffer;
   mime: string;
@@ -71,6 +81,8 @@ export interface SimState {
   gateway: GatewayModes;
   /** Images served by url (url-only gateway mode), by id. */
   readonly hosted: Map<string, HostedFile>;
+  /** Responses answers that made an image, by response id and by image call id (the last few hundred). */
+  readonly turns: Map<string, StoredTurn>;
   /** Realistic (noisy) renders are slow and deterministic: the last few, so benchmarks measure the server. */
   readonly renderCache: Map<string, Promise<Buffer>>;
   /** http://host:port, known once the server listens. */
@@ -95,6 +107,7 @@ export function createState(options: SimulatorOptions): SimState {
     latencyMs: options.latencyMs ?? 0,
     gateway: { ...NO_GATEWAY_MODES, ...options.gateway },
     hosted: new Map(),
+    turns: new Map(),
     renderCache: new Map(),
     baseUrl: "",
   };
@@ -108,4 +121,12 @@ export function resetState(state: SimState): void {
   state.stats.maxInFlight = state.stats.inFlight;
   state.gateway = { ...NO_GATEWAY_MODES, ...state.options.gateway };
   state.hosted.clear();
+  state.turns.clear();
+}
+
+/** Keeps a Responses turn for follow-ups, by both of its ids; the oldest go first past a few hundred. */
+export function rememberTurn(state: SimState, turn: StoredTurn): void {
+  state.turns.set(turn.responseId, turn);
+  state.turns.set(turn.imageCallId, turn);
+  while (state.turns.size > 512) state.turns.delete(state.turns.keys().next().value as string);
 }

@@ -17,6 +17,7 @@ export const FAULTS = [
   "500",
   "503",
   "429",
+  "quota",
   "reset",
   "hang",
   "truncate",
@@ -135,6 +136,11 @@ export async function answerFault(fault: Fault | undefined, ex: Exchange, shape:
       throw reject(429, "Rate limit reached for images per minute. Please try again in 1s.", {
         type: "requests",
         code: "rate_limit_exceeded",
+      });
+    case "quota":
+      throw reject(429, "You exceeded your current quota, please check your plan and billing details.", {
+        type: "insufficient_quota",
+        code: "insufficient_quota",
       });
     case "moderation":
       throw reject(400, "Your request was rejected as a result of our safety system.", {

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { Exchange, SimState } from "./context.js";
 import { answerFault, type Fault, takeFault } from "./faults.js";
 import { JSON_LIMIT, MULTIPART_LIMIT, parseJsonBody, parseMultipart, readBody, reject, sleep } from "./http.js";
-import { imageEntry, produce, renderPartial, usageFor } from "./pictures.js";
+import { dimsOf, imageEntry, produce, renderPartial, usageFor } from "./pictures.js";
 import { openSse } from "./sse.js";
 import { type SimRequest, validateImageRequest } from "./validate.js";
 import { encodeB64, sendAnswer, type Wire, wireFor } from "./wire.js";
@@ -26,11 +26,11 @@ interface ImageAnswer {
   mime: string;
 }
 
-/** The fields to validate, and how many reference images an edit carries (which validation does not see). */
+/** The fields to validate, and the dimensions of every input image an edit carries (references, then the mask). */
 async function readImageBody(
   ex: Exchange,
   kind: Kind,
-): Promise<{ fields: Record<string, unknown>; references: number }> {
+): Promise<{ fields: Record<string, unknown>; inputs: { width: number; height: number }[] }> {
   const raw = await readBody(ex.req, kind === "edit" ? MULTIPART_LIMIT : JSON_LIMIT);
   const body =
     kind === "edit"
@@ -38,20 +38,14 @@ async function readImageBody(
           throw reject(400, "We could not parse the multipart body of your request.");
         })
       : parseJsonBody(raw);
-  const references = Array.isArray(body.image) ? body.image.length : 0;
-  if (references > 0) {
-    const files = body.image as File[];
-    ex.record.inputSha256 = await Promise.all(
-      files.map(async (f) =>
-        createHash("sha256")
-          .update(Buffer.from(await f.arrayBuffer()))
-          .digest("hex"),
-      ),
-    );
-  }
+  const files = Array.isArray(body.image) ? (body.image as File[]) : [];
+  const buffers = await Promise.all(files.map(async (f) => Buffer.from(await f.arrayBuffer())));
+  if (buffers.length > 0) ex.record.inputSha256 = buffers.map((b) => createHash("sha256").update(b).digest("hex"));
+  const mask = body.mask instanceof Blob ? Buffer.from(await body.mask.arrayBuffer()) : null;
+  const inputs = [...buffers, ...(mask ? [mask] : [])].flatMap(dimsOf);
   const fields = { ...body };
   if (kind === "edit") {
-    if (references === 0) throw reject(400, "Missing required parameter: 'image'.", { param: "image" });
+    if (buffers.length === 0) throw reject(400, "Missing required parameter: 'image'.", { param: "image" });
     delete fields.image;
     delete fields.mask;
   }
@@ -59,11 +53,11 @@ async function readImageBody(
   ex.record.size = typeof body.size === "string" ? body.size : undefined;
   ex.record.n = typeof body.n === "number" ? body.n : 1;
   ex.record.stream = body.stream === true || body.stream === "true";
-  return { fields, references };
+  return { fields, inputs };
 }
 
 export async function handleImages(state: SimState, ex: Exchange, kind: Kind): Promise<void> {
-  const { fields, references } = await readImageBody(ex, kind);
+  const { fields, inputs } = await readImageBody(ex, kind);
   const fault = await takeFault(state, ex);
   const wire = wireFor(state, fault);
   if (ex.signal.aborted || (await answerFault(fault, ex, { wire, stream: ex.record.stream }))) return;
@@ -83,7 +77,7 @@ export async function handleImages(state: SimState, ex: Exchange, kind: Kind): P
       background: sim.transparent ? "transparent" : "opaque",
       output_format: sim.format,
     },
-    usage: usageFor(sim, references),
+    usage: usageFor(sim, inputs),
     mime: `image/${sim.format}`,
   };
   return sim.stream ? streamImages(answer) : sendImages(answer);

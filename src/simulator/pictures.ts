@@ -2,7 +2,8 @@
 // figures that go with them, and how each is handed over (b64_json or a hosted url).
 
 import { randomBytes } from "node:crypto";
-import { outputTokens } from "../contract/cost.js";
+import { billedQuality, priceOf, tokensPerImage, usageOf } from "../contract/cost.js";
+import { declaredSize, HEADER_BYTES } from "../imaging/admit.js";
 import { renderPlaceholder, resizeTo } from "../imaging/render.js";
 import type { SimState } from "./context.js";
 import type { Fault } from "./faults.js";
@@ -75,17 +76,38 @@ export async function produce(state: SimState, sim: SimRequest, index: number, f
   return deliverBytes(state, sim, bytes);
 }
 
-export function usageFor(sim: SimRequest, referenceImages: number) {
-  const factor = sim.quality === "low" ? "low" : sim.quality === "medium" ? "medium" : "high";
-  const out = outputTokens(sim.width, sim.height, factor) * sim.n;
-  const text = Math.ceil(sim.prompt.length / 4);
-  // A stand-in figure for reference images: the real count depends on their size and input_fidelity.
-  const image = referenceImages * 323;
+/** The dimensions an uploaded image's header declares (what billing counts), or none for bytes that are not one. */
+export function dimsOf(bytes: Buffer): { width: number; height: number }[] {
+  const declared = declaredSize(bytes.subarray(0, HEADER_BYTES));
+  return declared ? [{ width: declared.width, height: declared.height }] : [];
+}
+
+/**
+ * The usage an answer reports, from the same functions the estimate uses (contract/cost.ts): output tokens per image
+ * at the model's price row, partial images, the prompt's text tokens and one figure per input image (references,
+ * the mask, or the earlier image of a follow-up turn) from its dimensions.
+ */
+export function usageFor(sim: SimRequest, inputImages: readonly { width: number; height: number }[]) {
+  const { row } = priceOf(sim.model);
+  const perImage = tokensPerImage(row, sim.width, sim.height, billedQuality(sim.quality)).tokens;
+  const usage = usageOf(
+    {
+      model: sim.model,
+      width: sim.width,
+      height: sim.height,
+      quality: sim.quality,
+      n: sim.n,
+      promptChars: sim.prompt.length,
+      inputImages,
+      partialImages: sim.stream ? sim.partialImages : 0,
+    },
+    perImage,
+  );
   return {
-    input_tokens: text + image,
-    input_tokens_details: { image_tokens: image, text_tokens: text },
-    output_tokens: out,
-    total_tokens: text + image + out,
+    input_tokens: usage.text + usage.image,
+    input_tokens_details: { image_tokens: usage.image, text_tokens: usage.text },
+    output_tokens: usage.output,
+    total_tokens: usage.text + usage.image + usage.output,
   };
 }
 

@@ -2,10 +2,11 @@
 // events with the real event names (created, partial images, output items, text, completed).
 
 import { randomBytes } from "node:crypto";
-import type { Exchange, SimState } from "./context.js";
+import { DEFAULT_RESPONSES_MODEL } from "../contract/models.js";
+import { type Exchange, rememberTurn, type SimState, type StoredTurn } from "./context.js";
 import { answerFault, type Fault, takeFault } from "./faults.js";
 import { MULTIPART_LIMIT, parseJsonBody, readBody, reject, sleep } from "./http.js";
-import { imageEntry, produce, renderPartial, usageFor } from "./pictures.js";
+import { dimsOf, imageEntry, produce, renderPartial, usageFor } from "./pictures.js";
 import { openSse } from "./sse.js";
 import { type SimRequest, validateImageRequest } from "./validate.js";
 import { encodeB64, sendAnswer, type Wire, wireFor } from "./wire.js";
@@ -30,11 +31,33 @@ interface ResponsesRequest {
   body: Record<string, unknown>;
   tool: Record<string, unknown>;
   prompt: string;
-  inputImages: number;
+  /** Every input image the turn sees: input_image parts, and the earlier image a follow-up continues. */
+  inputs: { width: number; height: number }[];
 }
 
-/** The body, its image_generation tool, the prompt from every text part, and how many input images it holds. */
-async function readResponsesRequest(ex: Exchange): Promise<ResponsesRequest> {
+/** An input_image part's dimensions, from the data URL's header (a URL or a file id counts as nothing). */
+function imagePartDims(part: Record<string, unknown>): { width: number; height: number }[] {
+  const url = typeof part.image_url === "string" ? part.image_url : "";
+  const data = /^data:[^;,]+;base64,(.*)$/s.exec(url)?.[1];
+  return data ? dimsOf(Buffer.from(data.slice(0, 400_000), "base64")) : [];
+}
+
+/** The earlier image a follow-up turn edits: by previous_response_id, or an image_generation_call item. */
+function earlierTurn(state: SimState, ex: Exchange, body: Record<string, unknown>): StoredTurn[] {
+  const previous = body.previous_response_id;
+  if (previous === undefined) return [];
+  if (typeof previous !== "string" || !state.turns.has(previous)) {
+    throw reject(400, `Previous response with id '${String(previous)}' not found.`, {
+      param: "previous_response_id",
+      code: "previous_response_not_found",
+    });
+  }
+  ex.record.previousResponseId = previous;
+  return [state.turns.get(previous) as StoredTurn];
+}
+
+/** The body, its image_generation tool, the prompt from every text part, and the input images it carries. */
+async function readResponsesRequest(state: SimState, ex: Exchange): Promise<ResponsesRequest> {
   const body = parseJsonBody(await readBody(ex.req, MULTIPART_LIMIT));
   for (const key of Object.keys(body)) {
     if (!RESPONSES_PARAMS.has(key)) {
@@ -45,16 +68,21 @@ async function readResponsesRequest(ex: Exchange): Promise<ResponsesRequest> {
   const tool = tools.find((t) => t.type === "image_generation");
   if (!tool) throw reject(400, "This request needs the image_generation tool.", { param: "tools" });
   const texts: string[] = [];
-  let inputImages = 0;
+  const inputs: { width: number; height: number }[] = earlierTurn(state, ex, body);
   if (typeof body.input === "string") texts.push(body.input);
-  for (const message of Array.isArray(body.input) ? (body.input as { content?: unknown }[]) : []) {
-    if (typeof message.content === "string") texts.push(message.content);
-    for (const part of Array.isArray(message.content) ? (message.content as Record<string, unknown>[]) : []) {
+  for (const item of Array.isArray(body.input) ? (body.input as Record<string, unknown>[]) : []) {
+    if (item.type === "image_generation_call") {
+      const turn = typeof item.id === "string" ? state.turns.get(item.id) : undefined;
+      if (!turn) throw reject(400, `Item with id '${String(item.id)}' not found.`, { param: "input" });
+      inputs.push(turn);
+    }
+    if (typeof item.content === "string") texts.push(item.content);
+    for (const part of Array.isArray(item.content) ? (item.content as Record<string, unknown>[]) : []) {
       if (part.type === "input_text" && typeof part.text === "string") texts.push(part.text);
-      if (part.type === "input_image") inputImages++;
+      if (part.type === "input_image") inputs.push(...imagePartDims(part));
     }
   }
-  return { body, tool, prompt: texts.join("\n"), inputImages };
+  return { body, tool, prompt: texts.join("\n"), inputs };
 }
 
 /** One request being answered: what was asked, validated, and how the answer goes on the wire. */
@@ -77,12 +105,12 @@ interface BuiltResponse {
 
 async function buildResponse(turn: Turn): Promise<BuiltResponse> {
   const { state, request, sim, fault, wire } = turn;
-  const { body, tool, prompt, inputImages } = request;
+  const { body, tool, prompt, inputs } = request;
   const assistantText =
     fault === "no_image"
       ? "I can't create that image, but here is a description instead."
       : `Here is your ${sim.width}x${sim.height} image.`;
-  const usage = usageFor(sim, inputImages);
+  const usage = usageFor(sim, inputs);
   const bytes = fault === "no_image" ? null : await produce(state, sim, 0, fault);
   const imageItem = {
     type: "image_generation_call",
@@ -107,7 +135,7 @@ async function buildResponse(turn: Turn): Promise<BuiltResponse> {
     object: "response",
     created_at: Math.floor(Date.now() / 1000),
     status: "completed",
-    model: typeof body.model === "string" ? body.model : "gpt-5",
+    model: typeof body.model === "string" ? body.model : DEFAULT_RESPONSES_MODEL,
     output: fault === "no_image" ? [messageItem] : [imageItem, messageItem],
     tools: [tool],
     usage: {
@@ -123,7 +151,7 @@ async function buildResponse(turn: Turn): Promise<BuiltResponse> {
 
 /** POST /v1/responses with the image_generation tool: JSON, or SSE with the real event names. */
 export async function handleResponses(state: SimState, ex: Exchange): Promise<void> {
-  const request = await readResponsesRequest(ex);
+  const request = await readResponsesRequest(state, ex);
   const { body, tool, prompt } = request;
   const { type: _type, partial_images: partials, ...toolConfig } = tool;
   ex.record.model = typeof tool.model === "string" ? tool.model : "gpt-image-2";
@@ -135,11 +163,15 @@ export async function handleResponses(state: SimState, ex: Exchange): Promise<vo
   if (ex.signal.aborted || (await answerFault(fault, ex, { wire, stream: ex.record.stream }))) return;
   const sim = validateImageRequest(
     { ...toolConfig, prompt, ...(partials !== undefined ? { partial_images: partials } : {}) },
-    request.inputImages > 0 ? "edit" : "generation",
+    request.inputs.length > 0 ? "edit" : "generation",
   );
   if ("error" in sim) throw reject(sim);
   const turn: Turn = { state, ex, request, sim, fault, wire };
   const built = await buildResponse(turn);
+  if (fault !== "no_image") {
+    const id = String(built.response.id);
+    rememberTurn(state, { responseId: id, imageCallId: built.imageItem.id, width: sim.width, height: sim.height });
+  }
   if (!ex.record.stream) return sendAnswer(ex, wire, built.response);
   return streamResponse(turn, built);
 }

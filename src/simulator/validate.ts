@@ -46,14 +46,11 @@ function bad(message: string, param: string | null, code: string | null = null, 
   return { status, error: { message, type: "invalid_request_error", param, code } };
 }
 
-export function validateImageRequest(
-  body: Record<string, unknown>,
-  kind: "generation" | "edit",
-): SimRequest | ApiErrorBody {
-  const allowed = kind === "edit" ? EDIT_PARAMS : GENERATION_PARAMS;
-  for (const key of Object.keys(body)) {
-    if (!allowed.has(key)) return bad(`Unknown parameter: '${key}'.`, key, "unknown_parameter");
-  }
+type Check<T> = T | ApiErrorBody;
+const failed = <T>(r: Check<T>): r is ApiErrorBody => typeof r === "object" && r !== null && "error" in r;
+
+/** The model named, as the API knows it (an unknown or retired name is a 404), and no parameter it does not take. */
+function modelOf(body: Record<string, unknown>, kind: "generation" | "edit"): Check<ActiveModel> {
   const modelName = typeof body.model === "string" ? body.model : "gpt-image-2";
   const lookup = lookupModel(modelName);
   if (lookup.kind !== "known" || lookup.spec.status !== "active") {
@@ -65,67 +62,83 @@ export function validateImageRequest(
     );
   }
   const model = lookup.spec;
-  const prompt = typeof body.prompt === "string" ? body.prompt : "";
-  if (prompt.trim() === "") return bad("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
-  if (prompt.length > 32_000)
-    return bad("Prompt is too long: the maximum is 32000 characters.", "prompt", "string_above_max_length");
-
-  const sizeText = typeof body.size === "string" ? body.size : "auto";
-  let width = 1024;
-  let height = 1024;
-  const auto = sizeText === "auto";
-  if (!auto) {
-    const parsed = parseSize(sizeText);
-    const report = validateSize(sizeText, model.id);
-    // Gateway tier names are accepted only for models that list them, as the gateway does.
-    const tierOk = parsed.kind === "dims" && parsed.tier !== undefined && model.tiers?.[parsed.tier] !== undefined;
-    if (parsed.kind !== "dims" || !(/^\d+x\d+$/.test(sizeText) || tierOk) || !report.ok) {
-      const grid = report.violations.some((v) => v.rule === "multiple_of_16");
-      const reason = grid
-        ? "Width and height must both be divisible by 16."
-        : (report.violations[0]?.message ?? "Unsupported size.");
-      return bad(`Invalid size '${sizeText}'. ${reason}`, "size", "invalid_value");
-    }
-    width = parsed.width;
-    height = parsed.height;
+  const allowed = kind === "edit" ? EDIT_PARAMS : GENERATION_PARAMS;
+  for (const key of Object.keys(body)) {
+    const own = model.parameters?.some((p) => p.name === key) ?? false;
+    if (!allowed.has(key) && !own) return bad(`Unknown parameter: '${key}'.`, key, "unknown_parameter");
   }
+  return model;
+}
 
+/** The size: WxH (or a tier name the model lists) that passes the model's rules, or auto (the simulator picks). */
+function sizeOf(
+  body: Record<string, unknown>,
+  model: ActiveModel,
+): Check<{ width: number; height: number; auto: boolean }> {
+  const sizeText = typeof body.size === "string" ? body.size : "auto";
+  if (sizeText === "auto") return { width: 1024, height: 1024, auto: true };
+  const parsed = parseSize(sizeText);
+  const report = validateSize(sizeText, model.id);
+  // Gateway tier names are accepted only for models that list them, as the gateway does.
+  const tierOk = parsed.kind === "dims" && parsed.tier !== undefined && model.tiers?.[parsed.tier] !== undefined;
+  if (parsed.kind !== "dims" || !(/^\d+x\d+$/.test(sizeText) || tierOk) || !report.ok) {
+    const grid = report.violations.some((v) => v.rule === "multiple_of_16");
+    const reason = grid
+      ? "Width and height must both be divisible by 16."
+      : (report.violations[0]?.message ?? "Unsupported size.");
+    return bad(`Invalid size '${sizeText}'. ${reason}`, "size", "invalid_value");
+  }
+  return { width: parsed.width, height: parsed.height, auto: false };
+}
+
+/** Quality, output format and compression, as the model offers them. */
+function renderingOf(
+  body: Record<string, unknown>,
+  model: ActiveModel,
+): Check<{ quality: Quality; format: OutputFormat; compression: number | undefined }> {
   const quality = (typeof body.quality === "string" ? body.quality : "auto") as Quality;
   if (model.qualities && !model.qualities.includes(quality)) {
-    return bad(
-      `Invalid value: '${quality}'. Supported values are: ${model.qualities.map((q) => `'${q}'`).join(", ")}.`,
-      "quality",
-      "invalid_value",
-    );
+    const values = model.qualities.map((q) => `'${q}'`).join(", ");
+    return bad(`Invalid value: '${quality}'. Supported values are: ${values}.`, "quality", "invalid_value");
   }
   const format = (typeof body.output_format === "string" ? body.output_format : "png") as OutputFormat;
   if (!model.formats.includes(format)) {
-    return bad(
-      `Invalid value: '${format}'. Supported values are: 'png', 'jpeg' and 'webp'.`,
-      "output_format",
-      "invalid_value",
-    );
+    const values = model.formats.map((f) => `'${f}'`).join(", ");
+    return bad(`Invalid value: '${format}'. Supported values are: ${values}.`, "output_format", "invalid_value");
   }
-  let compression: number | undefined;
-  if (body.output_compression !== undefined && body.output_compression !== null) {
-    compression = Number(body.output_compression);
-    if (format === "png") {
-      return bad("output_compression is only supported for jpeg and webp output formats.", "output_compression");
-    }
-    if (!Number.isInteger(compression) || compression < 0 || compression > 100) {
-      return bad("output_compression must be an integer between 0 and 100.", "output_compression", "invalid_value");
-    }
+  if (body.output_compression === undefined || body.output_compression === null) {
+    return { quality, format, compression: undefined };
   }
+  const compression = Number(body.output_compression);
+  if (format !== "jpeg" && format !== "webp") {
+    return bad("output_compression is only supported for jpeg and webp output formats.", "output_compression");
+  }
+  if (!Number.isInteger(compression) || compression < 0 || compression > 100) {
+    return bad("output_compression must be an integer between 0 and 100.", "output_compression", "invalid_value");
+  }
+  return { quality, format, compression };
+}
+
+/** Background, input_fidelity, complexity, n and the stream's partial images. */
+function extrasOf(
+  body: Record<string, unknown>,
+  model: ActiveModel,
+  format: OutputFormat,
+): Check<Pick<SimRequest, "transparent" | "background" | "n" | "partialImages" | "stream">> {
   const background = typeof body.background === "string" ? body.background : "auto";
   const transparent = background === "transparent";
   if (transparent && (model.transparency === "unsupported" || model.transparency === "unknown")) {
     return bad("Transparent background is not supported for this model.", "background");
   }
   if (transparent && !model.transparentFormats.includes(format)) {
-    return bad("Transparent background requires output_format png or webp.", "background");
+    return bad(`Transparent background requires output_format ${model.transparentFormats.join(" or ")}.`, "background");
   }
   if (body.input_fidelity !== undefined && model.inputFidelity === "omit") {
     return bad("input_fidelity is not supported for this model.", "input_fidelity");
+  }
+  const complexity = model.parameters?.find((p) => p.name === "complexity");
+  if (body.complexity !== undefined && complexity && !complexity.values.includes(String(body.complexity))) {
+    return bad(`Invalid value: '${String(body.complexity)}'.`, "complexity", "invalid_value");
   }
   const n = body.n === undefined ? 1 : Number(body.n);
   if (!Number.isInteger(n) || n < 1 || n > 10)
@@ -135,19 +148,25 @@ export function validateImageRequest(
     return bad("partial_images must be an integer between 0 and 3.", "partial_images", "invalid_value");
   }
   const stream = body.stream === true || body.stream === "true";
-  return {
-    model,
-    prompt,
-    width,
-    height,
-    auto,
-    quality,
-    format,
-    compression,
-    transparent,
-    background,
-    n,
-    partialImages,
-    stream,
-  };
+  return { transparent, background, n, partialImages, stream };
+}
+
+/** A request as the real Images API would judge it: the first thing it refuses, or what it will make. */
+export function validateImageRequest(
+  body: Record<string, unknown>,
+  kind: "generation" | "edit",
+): SimRequest | ApiErrorBody {
+  const model = modelOf(body, kind);
+  if (failed(model)) return model;
+  const prompt = typeof body.prompt === "string" ? body.prompt : "";
+  if (prompt.trim() === "") return bad("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
+  if (prompt.length > 32_000)
+    return bad("Prompt is too long: the maximum is 32000 characters.", "prompt", "string_above_max_length");
+  const size = sizeOf(body, model);
+  if (failed(size)) return size;
+  const rendering = renderingOf(body, model);
+  if (failed(rendering)) return rendering;
+  const extras = extrasOf(body, model, rendering.format);
+  if (failed(extras)) return extras;
+  return { model, prompt, ...size, ...rendering, ...extras };
 }

@@ -35,7 +35,10 @@ function generateInput(config: Config) {
       .optional()
       .describe(`route responses: the text model (default ${config.responsesModel})`),
     quality: z.enum(["low", "medium", "high", "xhigh", "max", "auto"]).optional().describe("default auto"),
-    output_format: z.enum(["png", "jpeg", "webp"]).optional().describe("default png"),
+    output_format: z
+      .enum(["png", "jpeg", "webp", "gif", "svg"])
+      .optional()
+      .describe("default png; gif on gpt-image-2.6 only; svg is refused (a vector has no pixel size to verify)"),
     output_compression: z.number().int().min(0).max(100).optional().describe("0-100, jpeg and webp only"),
     background: z.enum(["auto", "opaque", "transparent"]).optional().describe("transparent needs png or webp"),
     n: z.number().int().min(1).max(10).optional().describe("number of images, 1-10; default 1"),
@@ -52,6 +55,18 @@ function generateInput(config: Config) {
       .describe("PNG with alpha, same size as the first reference image; transparent where the edit goes"),
     input_fidelity: z.enum(["high", "low"]).optional().describe("edits only, and only on models that accept it"),
     moderation: z.enum(["auto", "low"]).optional(),
+    complexity: z
+      .enum(["low", "medium", "high"])
+      .optional()
+      .describe("gpt-image-2.6 only: how busy the image is (the model's default is high)"),
+    edit_of: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe(
+        "edit an image made earlier: its job_id or its saved path. Images route: it becomes the first reference image; responses route, made there: a follow-up turn of that answer",
+      ),
     filename: z
       .string()
       .min(1)
@@ -103,7 +118,8 @@ export function generateImageTool(runtime: Runtime, access: AccessOf, confirm?: 
       "Once the request is sent, cancelling this call (or the client timing out) does not stop the paid job: it finishes, saves and stays collectable by job_id (named in every progress message) and by path; only a job not yet sent is dropped.",
       "Sizes: only the size argument sets the resolution, never the prompt. 3840x2160 is the largest 16:9 size and is experimental (slower, 60-180 s); use validate_size when unsure.",
       "strategy: native (default) asks the model for the size itself; master generates the largest stable size of the same shape (e.g. 2560x1440 for 3840x2160) for one paid call and upscales it locally to the size (both files kept, upscaled: true); auto tries native and, if it fails or comes back smaller, makes the size from what is there (a delivered file is upscaled for free; a failure gets a master). Every result says its decision.",
-      "Use dry_run: true to check a request and see its cost estimate (native and master side by side, and the spend cap, when set) without generating.",
+      'To change an image just made ("now make the sky orange"), pass edit_of with its job_id or path and describe the change; the record keeps the chain of edits.',
+      "Use dry_run: true to check a request and see its cost estimate (every strategy side by side, and the spend cap, when set) without generating.",
     ].join(" "),
     input: generateInput(config),
     output: GenerationResultSchema,
@@ -149,7 +165,7 @@ export function generateImageTool(runtime: Runtime, access: AccessOf, confirm?: 
           workspaceOnly: await access(),
           warmPreview: (return_image ?? "preview") === "preview",
         });
-        if (result.status === "running") return { jobId: result.job_id };
+        if (result.status === "running" && result.job_id) return { jobId: result.job_id };
         return { done: await presentGeneration(result, return_image ?? "preview") };
       },
       present: async (jobId, args, note) => {

@@ -32,6 +32,8 @@ function neverSent(err: Error): boolean {
   return false;
 }
 
+const QUOTA = /quota|billing|insufficient|credit|balance|payment/i;
+
 export interface Classified {
   error: UpstreamError | AbortedError;
   retryAfterMs?: number;
@@ -96,9 +98,11 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
     // Every field of the provider's error (message, code, nested values) is outside text, of any type.
     const body = err.error as { message?: unknown } | undefined;
     const message = redactText(body?.message ?? err.message);
-    const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
-    const hint = HINTS[status];
     const code = codeOf(err.code);
+    // A 429 for an exhausted quota (insufficient_quota) is not a rate limit: a retry cannot succeed.
+    const quota = status === 429 && QUOTA.test(`${code ?? ""} ${message}`);
+    const retryable = !quota && (status === 408 || status === 409 || status === 429 || status >= 500);
+    const hint = HINTS[status];
     const text = `${status} ${code ? `${code}: ` : ""}${message}${hint ? ` (${hint})` : ""}`;
     const retryAfterMs = headerMs(err.headers as Headers | undefined);
     return {
@@ -131,7 +135,6 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
   };
 }
 
-const QUOTA = /quota|billing|insufficient|credit|balance|payment/i;
 const TRANSIENT = /rate.?limit|server_error|overloaded|unavailable|timeout|temporar|try again/i;
 
 /**

@@ -29,6 +29,7 @@ const TOOL_FIELDS = [
   "background",
   "moderation",
   "input_fidelity",
+  "complexity",
 ] as const;
 
 interface OutputItem {
@@ -63,6 +64,8 @@ export function responsesBody(call: ImageCall, textModel: string, stream: boolea
   }
   return {
     model: textModel,
+    // A follow-up turn: the earlier answer (and the image it made) is the context the new prompt edits.
+    ...(call.followUp ? { previous_response_id: call.followUp.previousResponseId } : {}),
     input: [{ role: "user", content }],
     tools: [tool],
     tool_choice: { type: "image_generation" },

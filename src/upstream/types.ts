@@ -66,6 +66,8 @@ export interface ImageCall {
   edit?: { images: InputFile[]; mask?: InputFile };
   /** Stream with partial images (0..3). */
   partialImages: number;
+  /** Responses route: a follow-up turn that edits the image an earlier answer made (previous_response_id). */
+  followUp?: { previousResponseId: string };
 }
 
 export interface DeliveredImage {

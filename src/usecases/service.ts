@@ -89,7 +89,8 @@ export class ImageService {
     const defaults = { model: deps.defaultModel, responsesModel: deps.defaultResponsesModel, profile: deps.profile };
     // File checks (jail, sizes, formats, mask) happen before anything is sent, for dry runs too (headers only).
     const strategy = options.strategy ?? "native";
-    const plan = await planStrategy(args, strategy, (a: GenerateArgs) => this.prepare(a, defaults, options));
+    const prepare = (a: GenerateArgs) => this.prepare(a, defaults, options);
+    const plan = await planStrategy(args, strategy, prepare, options.dryRun === true);
     if (options.dryRun) return this.dryRun(plan);
     const prepared = chosen(plan);
     const key = `${dedupeKey(deps.provider, plan.native, options.filename)}${strategy === "native" ? "" : `:${strategy}`}`;
@@ -146,7 +147,7 @@ export class ImageService {
     return generationResult(
       "completed",
       {
-        job_id: "",
+        job_id: null,
         provider: deps.provider,
         route: req.route,
         endpoint: endpointPath(req.route, inputs.references.length > 0),

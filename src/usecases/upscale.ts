@@ -124,7 +124,7 @@ export function upscaleRecord(
   return {
     record_version: RECORD_VERSION,
     created_at: new Date().toISOString(),
-    job_id: result.job_id,
+    job_id: result.job_id ?? "",
     file: basename(report.path),
     path: report.path,
     provider: result.provider,

@@ -160,7 +160,9 @@ export async function verifyPath(
   const report: ImageReport = {
     ...imageReport({ path: real, uri }, measured, expected, { verified, mismatch }),
     decision: record ? record.decision : "unknown: no production record beside the file",
-    upscaled: stated !== null || Boolean(record && /upscale/.test(record.decision)),
+    // Only a file made by a local upscale is upscaled: a strategy master's record says "master+upscale" as its
+    // decision, but the master itself is native.
+    upscaled: stated !== null,
     master: stated,
     effective_resolution: stated ? statedDetail(measured, stated) : await measuredDetail(bytes, `path '${path}'`),
   };
@@ -191,5 +193,5 @@ export async function remeasure(workspace: Workspace, image: ImageReport, format
     mismatch = `${mismatch ? `${mismatch} ` : ""}The file changed since it was saved: its sha256 differs from the record.`;
   }
   const report = imageReport(image, measured, expected, { verified, mismatch }, image.revised_prompt);
-  return { ...report, upscaled: image.upscaled };
+  return { ...report, upscaled: image.upscaled, decision: image.decision, master: image.master };
 }

@@ -144,7 +144,9 @@ describe("two replicas on one Redis and one shared workspace", () => {
     );
     expect(text(waiting as CallToolResult)).toMatch(/unreachable; job job_\w+ is not lost/);
     await until(
-      () => existsSync(workspace) && readFileSync(join(workspace, "manifest.jsonl"), "utf8").includes(started.job_id),
+      () =>
+        existsSync(workspace) &&
+        readFileSync(join(workspace, "manifest.jsonl"), "utf8").includes(started.job_id as string),
       "the record in the workspace",
     );
     await redis.start(); // empty: this Redis keeps nothing across a restart

@@ -35,7 +35,11 @@ describe("local refusal: invalid requests never reach the upstream", () => {
     ["an unreadable size", { size: "big" }, /Cannot read 'big'/],
     ["a retired model", { model: "dall-e-3" }, /gpt-image-2/],
     ["a quality the model lacks", { quality: "xhigh" }, /quality "xhigh"/],
-    ["transparent JPEG", { background: "transparent", output_format: "jpeg" }, /png" or "webp/],
+    [
+      "transparent JPEG",
+      { model: "gpt-image-2.5-flare", background: "transparent", output_format: "jpeg" },
+      /png" or "webp/,
+    ],
     ["compression on PNG", { output_compression: 50 }, /only to jpeg and webp/],
     [
       "input_fidelity on gpt-image-2",

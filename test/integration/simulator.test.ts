@@ -58,7 +58,14 @@ describe("the simulator speaks the Images API wire contract", () => {
   it.each([
     [{ size: "1792x936" }, 400, "Invalid size '1792x936'. Width and height must both be divisible by 16.", "size"],
     [{ size: "4096x2160" }, 400, /^Invalid size '4096x2160'\./, "size"],
-    [{ background: "transparent", output_format: "jpeg" }, 400, /requires output_format png or webp/, "background"],
+    [
+      { model: "gpt-image-2.5-flare", background: "transparent", output_format: "jpeg" },
+      400,
+      /requires output_format png or webp/,
+      "background",
+    ],
+    [{ background: "transparent" }, 400, "Transparent background is not supported for this model.", "background"],
+    [{ complexity: "low" }, 400, "Unknown parameter: 'complexity'.", "complexity"],
     [{ response_format: "b64_json" }, 400, "Unknown parameter: 'response_format'.", "response_format"],
     [{ quality: "xhigh" }, 400, /Invalid value: 'xhigh'/, "quality"],
     [{ model: "dall-e-3" }, 404, /does not exist/, null],

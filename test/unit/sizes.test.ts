@@ -148,7 +148,7 @@ describe("parsing", () => {
 
 describe("models", () => {
   it.each([
-    ["gpt-image-1", "gpt-image-2.5-flare"],
+    ["gpt-image-1", "gpt-image-2.5-sunburst"],
     ["dall-e-3", "gpt-image-2"],
     ["dall-e-2", "gpt-image-2"],
   ])("refuses the retired model %s and names %s", (model, replacement) => {

@@ -9,6 +9,7 @@ import {
   type ProfileLimits,
   type ValidatedRequest,
   validateGenerateRequest,
+  withInputImages,
 } from "../../contract/request.js";
 import { InputError } from "../../errors.js";
 import { admitImage, declaredSize, describeBytes, HEADER_BYTES } from "../../imaging/admit.js";
@@ -17,6 +18,7 @@ import { rasterInfo } from "../../imaging/raster.js";
 import type { InputFile } from "../../upstream/types.js";
 import { formatBytes, type OpenedFile, type ReadAccess } from "../../workspace/files.js";
 import type { Workspace } from "../../workspace/workspace.js";
+import { resolveEditOf } from "./edit-of.js";
 
 /** Per-file caps (the API's own: each reference under 50 MB, the mask under 4 MB) and one per request. */
 export const MAX_REFERENCE_BYTES = 50 * 1024 * 1024;
@@ -27,6 +29,8 @@ export interface PreparedInputs {
   /** In a dry run the bytes are empty: only the headers were read. */
   references: InputFile[];
   mask?: InputFile;
+  /** The dimensions of every input image sent (references, then the mask): they are billed as image input. */
+  dims: { width: number; height: number }[];
 }
 
 export interface PrepareDefaults {
@@ -38,6 +42,8 @@ export interface PrepareDefaults {
 export interface PreparedGeneration {
   req: ValidatedRequest;
   inputs: PreparedInputs;
+  /** Responses route: a follow-up turn of the answer that made the edited image (edit_of). */
+  followUp?: { previousResponseId: string } | undefined;
 }
 
 export interface PrepareOptions {
@@ -136,30 +142,45 @@ export async function prepareInputs(
   workspace: Workspace,
   options: PrepareOptions = {},
 ): Promise<PreparedInputs> {
-  if (req.referenceImages.length === 0 && !req.mask) return { references: [] };
+  if (req.referenceImages.length === 0 && !req.mask) return { references: [], dims: [] };
   const opened = await openAll(req, workspace, options.workspaceOnly ?? false);
   try {
     const admitted = [];
     for (const input of opened) admitted.push(await admitInput(input, options.headersOnly ?? false));
+    const dims = admitted.map((a) => ({ width: a.width, height: a.height }));
     const mask = req.mask ? admitted.pop() : undefined;
     const references = admitted.map((a) => a.file);
     if (mask && admitted[0]) await checkMask(mask, admitted[0]);
-    return mask ? { references, mask: { ...mask.file, mimeType: "image/png" } } : { references };
+    return mask ? { references, mask: { ...mask.file, mimeType: "image/png" }, dims } : { references, dims };
   } finally {
     await Promise.all(opened.map((o) => o.file.close().catch(() => {})));
   }
 }
 
-/** Everything that can be refused locally is refused here, before any network call. */
+/**
+ * Everything that can be refused locally is refused here, before any network call. An edit_of source is resolved
+ * first (it becomes the first reference image, or a follow-up turn); the estimate is priced again with the
+ * dimensions of every input image, since input images are billed.
+ */
 export async function prepareGeneration(
   args: GenerateArgs,
   defaults: PrepareDefaults,
   workspace: Workspace,
   options: PrepareOptions = {},
 ): Promise<PreparedGeneration> {
-  const req = validateGenerateRequest(args, defaults);
-  const inputs = await prepareInputs(req, workspace, options);
-  return { req, inputs };
+  const route = args.route ?? "images";
+  const edit = args.edit_of
+    ? await resolveEditOf(args.edit_of, route, workspace, options.workspaceOnly ?? false)
+    : null;
+  const effective = edit?.reference
+    ? { ...args, reference_images: [edit.reference, ...(args.reference_images ?? [])] }
+    : args;
+  const validated = validateGenerateRequest(effective, defaults);
+  const inputs = await prepareInputs(validated, workspace, options);
+  // A follow-up turn shows the model the earlier image: it is billed as an input image too.
+  const earlier = edit?.followUp ? [{ width: edit.editOf.width, height: edit.editOf.height }] : [];
+  const req = withInputImages({ ...validated, editOf: edit?.editOf ?? null }, [...earlier, ...inputs.dims]);
+  return edit?.followUp ? { req, inputs, followUp: edit.followUp } : { req, inputs };
 }
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -183,6 +204,8 @@ export function dedupeKey(provider: string, prepared: PreparedGeneration, filena
         req.partialImages,
         req.moderation,
         req.inputFidelity,
+        req.complexity ?? null,
+        prepared.followUp?.previousResponseId ?? null,
         req.prompt,
         filename ?? null,
         inputs.references.map((f) => sha256(f.bytes)),

@@ -4,7 +4,7 @@
 
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
-import type { ValidatedRequest } from "../../contract/request.js";
+import { recordRequested, type ValidatedRequest } from "../../contract/request.js";
 import {
   type GenerationResult,
   type ImageReport,
@@ -16,16 +16,25 @@ import { errorMessage } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import type { Workspace } from "../../workspace/workspace.js";
 
+/** The Responses answer and image call that made one image (null on the Images route or when not known). */
+export interface ImageTurn {
+  response_id: string | null;
+  image_call_id: string | null;
+}
+
+const NO_TURN: ImageTurn = { response_id: null, image_call_id: null };
+
 export function sidecarRecord(
   result: GenerationResult,
   image: ImageReport,
   req: ValidatedRequest,
   offline: boolean,
+  turn: ImageTurn = NO_TURN,
 ): SidecarRecord {
   return {
     record_version: RECORD_VERSION,
     created_at: new Date().toISOString(),
-    job_id: result.job_id,
+    job_id: result.job_id ?? "",
     file: basename(image.path),
     path: image.path,
     provider: result.provider,
@@ -35,7 +44,7 @@ export function sidecarRecord(
     model: result.model,
     prompt: req.prompt,
     prompt_sha256: createHash("sha256").update(req.prompt).digest("hex"),
-    requested: { ...result.requested, partial_images: req.partialImages },
+    requested: recordRequested(req),
     saved: {
       width: image.width,
       height: image.height,
@@ -55,6 +64,9 @@ export function sidecarRecord(
     revised_prompt: image.revised_prompt,
     responses_model: result.responses_model,
     response_ids: result.response_ids,
+    response_id: turn.response_id,
+    image_call_id: turn.image_call_id,
+    edit_of: req.editOf,
     request_ids: result.request_ids,
     retries: result.retries,
     usage: result.usage,
@@ -70,14 +82,13 @@ export async function writeRecords(
   result: GenerationResult,
   req: ValidatedRequest,
   workspace: Workspace,
-  offline: boolean,
-  logger: Logger,
+  options: { offline: boolean; logger: Logger; turns?: readonly ImageTurn[] },
 ): Promise<string[]> {
   const notes: string[] = [];
   const lost = (err: unknown, record: string, file: string) =>
-    logger.error({ err, job: result.job_id, file, record }, "a record of a saved image could not be written");
-  for (const image of result.images) {
-    const record = sidecarRecord(result, image, req, offline);
+    options.logger.error({ err, job: result.job_id, file, record }, "a record of a saved image could not be written");
+  for (const [i, image] of result.images.entries()) {
+    const record = sidecarRecord(result, image, req, options.offline, options.turns?.[i]);
     try {
       await workspace.writeSidecar(record.file, record);
     } catch (err) {
@@ -112,7 +123,7 @@ export async function writeJobRecord(
 ): Promise<string | null> {
   const record: JobRecord = {
     record_version: RECORD_VERSION,
-    job_id: result.job_id,
+    job_id: result.job_id ?? "",
     status: result.status === "completed" ? "completed" : "failed",
     finished_at: new Date().toISOString(),
     provider: result.provider,

@@ -3,6 +3,7 @@
 // fails writes its record too (every attempt, its request id, whether it may have been billed).
 
 import { costFromUsage } from "../../contract/cost.js";
+import { completedNext, failureNext } from "../../contract/next.js";
 import { endpointPath, imagesApiBody, requestedOf, type ValidatedRequest } from "../../contract/request.js";
 import { generationResult, type ResultIdentity } from "../../contract/results.js";
 import type { GenerationResult, ImageReport, RetryRecord } from "../../contract/schemas.js";
@@ -13,7 +14,7 @@ import type { Upstream, UpstreamOutcome } from "../../upstream/index.js";
 import type { ImageCall } from "../../upstream/types.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import type { PreparedInputs } from "./prepare.js";
-import { writeJobRecord, writeRecords } from "./record.js";
+import { type ImageTurn, writeJobRecord, writeRecords } from "./record.js";
 import { type DecodedImage, PartialImages, saveAndMeasure, usableImages } from "./save.js";
 
 /** The error code of an answer that held no usable image (auto answers it with a master). */
@@ -36,6 +37,8 @@ export interface GenerationJobInput {
   warmPreview?: boolean;
   /** What every image and record of this run states: native unless a strategy says otherwise. */
   decision?: string;
+  /** Responses route: a follow-up turn of the answer that made the edited image (edit_of). */
+  followUp?: { previousResponseId: string } | undefined;
 }
 
 /** What the job learns about its attempts while they run. */
@@ -45,7 +48,7 @@ interface Attempts {
   sent: number;
 }
 
-function imageCall(req: ValidatedRequest, inputs: PreparedInputs): ImageCall {
+function imageCall({ req, inputs, followUp }: GenerationJobInput): ImageCall {
   const edit =
     inputs.references.length > 0 ? { images: inputs.references, ...(inputs.mask ? { mask: inputs.mask } : {}) } : null;
   return {
@@ -54,6 +57,7 @@ function imageCall(req: ValidatedRequest, inputs: PreparedInputs): ImageCall {
     body: imagesApiBody(req),
     partialImages: req.partialImages,
     ...(edit ? { edit } : {}),
+    ...(followUp ? { followUp } : {}),
   };
 }
 
@@ -80,7 +84,7 @@ async function callUpstream(
   const { req, provider } = input;
   const sizeLabel = req.wireSize === req.size.size ? req.wireSize : `${req.wireSize} (${req.size.size})`;
   ctx.report(`sending ${sizeLabel} ${req.quality} to ${provider}`);
-  return deps.upstream.generate(imageCall(req, input.inputs), req.n, {
+  return deps.upstream.generate(imageCall(input), req.n, {
     signal: ctx.signal,
     onSending: () => {
       attempts.sent++;
@@ -131,7 +135,8 @@ function outcomeCaveats(
 
 /**
  * Step 2: saves and measures each image. A save that fails loses that image (said in a caveat); everything after
- * the save (measuring, preview) is reported next to the image instead of failing it.
+ * the save (measuring, preview) is reported next to the image instead of failing it. Each saved image keeps its
+ * place among the images handed over (`origins`), to name the answer that made it.
  */
 async function saveAll(
   input: GenerationJobInput,
@@ -139,7 +144,7 @@ async function saveAll(
   decoded: DecodedImage[],
   base: string,
   caveats: string[],
-): Promise<ImageReport[]> {
+): Promise<{ images: ImageReport[]; origins: number[] }> {
   const { req, provider } = input;
   const options = {
     workspace: deps.workspace,
@@ -149,6 +154,7 @@ async function saveAll(
     warmPreview: input.warmPreview ?? false,
   };
   const images: ImageReport[] = [];
+  const origins: number[] = [];
   for (const [i, image] of decoded.entries()) {
     let report: ImageReport;
     try {
@@ -162,8 +168,23 @@ async function saveAll(
       caveats.push(`${report.mismatch} Delivered by ${provider}; the file is kept, but it is not what was asked for.`);
     }
     images.push(report);
+    origins.push(image.at);
   }
-  return images;
+  return { images, origins };
+}
+
+/**
+ * The Responses answer and image call that made each saved image (what a later follow-up turn continues): known when
+ * every image came from its own answer (the Responses tool makes one image per call).
+ */
+function turnsOf(outcome: UpstreamOutcome, origins: number[]): ImageTurn[] {
+  const count = outcome.images.length;
+  const byResponse = outcome.responseIds.length === count;
+  const byCall = outcome.callIds.length === count;
+  return origins.map((at) => ({
+    response_id: byResponse ? (outcome.responseIds[at] ?? null) : null,
+    image_call_id: byCall ? (outcome.callIds[at] ?? null) : null,
+  }));
 }
 
 /** A job that failed after sending: a failed result with every attempt, written to the job record, then thrown. */
@@ -193,7 +214,12 @@ async function failed(
     cost_estimate_usd: input.req.cost.usd,
     failure: { reason, request_id: requestId, may_have_been_billed: mayHaveBeenBilled },
     elapsed_ms: elapsedMs,
-    next: "Nothing was saved. Fix what the message names, or try again later; the job record is in jobs.jsonl.",
+    next: failureNext({
+      message: reason,
+      status: typed instanceof UpstreamError ? typed.details.status : undefined,
+      code: typed instanceof UpstreamError ? typed.details.code : undefined,
+      mayHaveBeenBilled: billed > 0,
+    }),
   });
   const count = { attempts: attempts.sent, mayHaveBeenBilled: billed };
   const note = await writeJobRecord(result, deps.workspace, count, deps.logger);
@@ -225,7 +251,7 @@ export async function runGeneration(
     // From here on the images are paid for: nothing discards them; the job completes and stays collectable.
     const { decoded, problems } = usableImages(outcome.images);
     const caveats = outcomeCaveats(input, outcome, problems, deps.offline);
-    const images = await saveAll(input, deps, decoded, base, caveats);
+    const { images, origins } = await saveAll(input, deps, decoded, base, caveats);
     if (images.length === 0) {
       const why = [...problems, ...caveats.filter((c) => c.startsWith("Image "))].join("; ");
       const err = new UpstreamError(`no usable image in the answer: ${why || "the answer held no images"}`, {
@@ -253,7 +279,12 @@ export async function runGeneration(
       assistant_text: outcome.assistantText,
       decision: input.decision ?? "native",
     });
-    const notes = await writeRecords(result, req, workspace, deps.offline, deps.logger);
+    result.next = completedNext(result);
+    const notes = await writeRecords(result, req, workspace, {
+      offline: deps.offline,
+      logger: deps.logger,
+      turns: turnsOf(outcome, origins),
+    });
     const billed = attempts.retries.filter((r) => r.may_have_been_billed).length;
     const count = { attempts: attempts.sent, mayHaveBeenBilled: billed };
     const jobNote = await writeJobRecord(result, workspace, count, deps.logger);

@@ -18,6 +18,8 @@ export interface DecodedImage {
   bytes: Buffer;
   format: string;
   revisedPrompt: string | null;
+  /** Its place among the images the upstream handed over (to find the answer that made it). */
+  at: number;
 }
 
 export function imageUri(name: string): string {
@@ -35,10 +37,10 @@ export function usableImages(images: UpstreamImage[]): { decoded: DecodedImage[]
     }
     const format = sniffImage(image.bytes);
     if (!format) {
-      problems.push(`image ${i + 1} is not an image (no PNG, JPEG or WebP signature)`);
+      problems.push(`image ${i + 1} is not an image (no PNG, JPEG, WebP or GIF signature)`);
       continue;
     }
-    decoded.push({ bytes: image.bytes, format, revisedPrompt: image.revisedPrompt });
+    decoded.push({ bytes: image.bytes, format, revisedPrompt: image.revisedPrompt, at: i });
   }
   return { decoded, problems };
 }

@@ -24,15 +24,20 @@ export interface StrategyPlan {
   caveats: string[];
 }
 
-/** Prepares the native request and, for master and auto, the stable master of the same shape. */
+/**
+ * Prepares the native request and, for master and auto, the stable master of the same shape. A dry run (`estimate`)
+ * prepares the master for native too, so it can show every strategy's estimate side by side.
+ */
 export async function planStrategy(
   args: GenerateArgs,
   strategy: Strategy,
   prepare: (args: GenerateArgs) => Promise<PreparedGeneration>,
+  estimate = false,
 ): Promise<StrategyPlan> {
   const native = await prepare(args);
   const { req } = native;
-  if (strategy === "native") return { strategy, native, master: null, target: null, caveats: [] };
+  const plain: StrategyPlan = { strategy, native, master: null, target: null, caveats: [] };
+  if (strategy === "native" && (!estimate || req.width === null || req.height === null)) return plain;
   if (req.width === null || req.height === null) {
     throw new InputError(
       `strategy ${strategy} needs a WIDTHxHEIGHT size to upscale to, not auto: give one (e.g. 3840x2160), or use strategy native.`,
@@ -43,50 +48,50 @@ export async function planStrategy(
   const stable = stableMasterSize(req.width, req.height, req.model);
   if (!stable || (stable.width >= req.width && stable.height >= req.height)) {
     const why = `${formatSize(req.width, req.height)} is already a stable size for ${req.model.id}: it is generated natively; there is nothing to upscale.`;
-    return { strategy, native, master: null, target, caveats: [why] };
+    return { ...plain, target, caveats: strategy === "native" ? [] : [why] };
   }
   const master = await prepare({ ...args, size: formatSize(stable.width, stable.height) });
-  return { strategy, native, master, target, caveats: [] };
+  return { ...plain, master, target };
 }
 
-/** The dry run's estimates of native and master, side by side. */
+/** The dry run's estimates of every strategy, side by side (null for size auto: only native can make it). */
 export function strategyEstimates(plan: StrategyPlan): StrategyEstimate[] | null {
   const { req } = plan.native;
   if (req.width === null || req.height === null) return null;
   const size = formatSize(req.width, req.height);
-  const estimates: StrategyEstimate[] = [
+  const native: StrategyEstimate = {
+    strategy: "native",
+    generated_size: size,
+    final_size: size,
+    experimental: req.size.experimental,
+    cost_estimate_usd: req.cost.usd,
+    note: "one paid call at the requested size",
+  };
+  const master = plan.master?.req;
+  if (!master || master.width === null || master.height === null) {
+    const same = `${size} is already a stable size: it is generated natively, exactly as with strategy native`;
+    return [native, { ...native, strategy: "master", note: same }, { ...native, strategy: "auto", note: same }];
+  }
+  const masterSize = formatSize(master.width, master.height);
+  return [
+    native,
     {
-      strategy: "native",
+      strategy: "master",
+      generated_size: masterSize,
+      final_size: size,
+      experimental: master.size.experimental,
+      cost_estimate_usd: master.cost.usd,
+      note: `one paid call at the stable ${masterSize} master, then a free local upscale to ${size}; both files kept`,
+    },
+    {
+      strategy: "auto",
       generated_size: size,
       final_size: size,
       experimental: req.size.experimental,
       cost_estimate_usd: req.cost.usd,
-      note: "one paid call at the requested size",
+      note: `native first; if it fails, the ${masterSize} master adds $${master.cost.usd.toFixed(4)}; a smaller delivery is upscaled for free`,
     },
   ];
-  const master = plan.master?.req;
-  if (master && master.width !== null && master.height !== null) {
-    const masterSize = formatSize(master.width, master.height);
-    estimates.push(
-      {
-        strategy: "master",
-        generated_size: masterSize,
-        final_size: size,
-        experimental: master.size.experimental,
-        cost_estimate_usd: master.cost.usd,
-        note: `one paid call at the stable ${masterSize} master, then a free local upscale to ${size}; both files kept`,
-      },
-      {
-        strategy: "auto",
-        generated_size: size,
-        final_size: size,
-        experimental: req.size.experimental,
-        cost_estimate_usd: req.cost.usd,
-        note: `native first; if it fails, the ${masterSize} master adds ${master.cost.usd === null ? "its cost" : `$${master.cost.usd.toFixed(4)}`}; a smaller delivery is upscaled for free`,
-      },
-    );
-  }
-  return estimates;
 }
 
 export type JobBase = Omit<GenerationJobInput, "req" | "inputs" | "decision">;

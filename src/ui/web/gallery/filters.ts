@@ -47,7 +47,9 @@ export function imageFacts(e: Entry): ImageFacts {
     verified: e.verified === true,
     mismatch: e.mismatch ?? null,
     experimental: e.experimental === true,
-    upscaled: e.upscaled === true || /upscale/.test(e.decision ?? ""),
+    // A file is upscaled when its record says where it was upscaled from; a master's decision names the upscale
+    // it fed ("master+upscale"), but the master itself is native.
+    upscaled: e.upscaled === true || (typeof e.upscale === "object" && e.upscale !== null),
     likely_upscaled: e.likely_upscaled === true,
     effective_resolution: e.effective_resolution as ImageFacts["effective_resolution"],
     decision: e.decision,

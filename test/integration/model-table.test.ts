@@ -1,0 +1,140 @@
+// The model table as it is now (SPEC section 9, the rows' sources): transparency per model, gpt-image-2.6's own
+// parameters and formats, and a price for every model — each through the real MCP client against the simulator,
+// counting what reached the upstream.
+import sharp from "sharp";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { GenerationResult } from "../../src/contract/results.js";
+import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
+
+const asResult = (r: unknown) => (r as { structuredContent: GenerationResult }).structuredContent;
+
+let h: SimHarness;
+beforeAll(async () => {
+  h = await connectWithSimulator();
+});
+afterAll(async () => h.close());
+beforeEach(() => h.sim.reset());
+
+describe("transparent backgrounds, per model", () => {
+  it.each(["gpt-image-2", "gpt-image-2-2026-04-21"])(
+    "refuses transparent on %s before any call, naming the models that make it",
+    async (model) => {
+      const result = await h.call("generate_image", { prompt: "a sticker", model, background: "transparent" });
+      expect(result.isError).toBe(true);
+      const text = textOf(result);
+      expect(text).toMatch(new RegExp(`${model} cannot make transparent backgrounds`));
+      expect(text).toMatch(/ended .*preview on 2026-09-30/);
+      for (const supported of [
+        "gpt-image-1.5",
+        "gpt-image-2.5-flare",
+        "gpt-image-2.5-sunburst",
+        "gpt-image-2.6-flare",
+        "gpt-image-2.6-sunburst",
+      ]) {
+        expect(text).toContain(supported);
+      }
+      expect(h.sim.stats.imageRequests).toBe(0);
+    },
+  );
+
+  it.each(["gpt-image-2.5-flare", "gpt-image-2.6-sunburst", "gpt-image-1.5"])(
+    "sends transparent on %s and saves an image with alpha",
+    async (model) => {
+      const out = asResult(
+        await h.call("generate_image", {
+          prompt: `a sticker on ${model}`,
+          model,
+          background: "transparent",
+          return_image: "none",
+        }),
+      );
+      expect(out.status).toBe("completed");
+      expect(out.images[0]?.has_alpha).toBe(true);
+      expect(h.sim.stats.imageRequests).toBe(1);
+    },
+  );
+});
+
+describe("gpt-image-2.6's own parameters and formats", () => {
+  it("sends complexity to gpt-image-2.6 and refuses it elsewhere, naming the models that take it", async () => {
+    const out = asResult(
+      await h.call("generate_image", {
+        prompt: "a busy market",
+        model: "gpt-image-2.6-flare",
+        complexity: "low",
+        return_image: "none",
+      }),
+    );
+    expect(out.status).toBe("completed");
+    expect(h.sim.stats.imageRequests).toBe(1);
+    const refused = await h.call("generate_image", { prompt: "a busy market", complexity: "low" });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/complexity is a parameter of gpt-image-2\.6-sunburst or gpt-image-2\.6-flare/);
+    expect(h.sim.stats.imageRequests).toBe(1);
+  });
+
+  it("saves a GIF from gpt-image-2.6, measured and verified like any image", async () => {
+    const out = asResult(
+      await h.call("generate_image", {
+        prompt: "a waving flag",
+        model: "gpt-image-2.6-sunburst",
+        output_format: "gif",
+        size: "1536x1024",
+        return_image: "none",
+      }),
+    );
+    expect(out.images[0]).toMatchObject({ format: "gif", width: 1536, height: 1024, verified: true });
+    expect(out.images[0]?.path).toMatch(/\.gif$/);
+    expect((await sharp(out.images[0]?.path).metadata()).format).toBe("gif");
+  });
+
+  it.each([
+    [
+      "gif on gpt-image-2",
+      { output_format: "gif" },
+      /not offered by gpt-image-2;.*a model that offers it: gpt-image-2\.6-sunburst or gpt-image-2\.6-flare/,
+    ],
+    ["svg on gpt-image-2.6", { model: "gpt-image-2.6-flare", output_format: "svg" }, /"svg" .*cannot|not something/],
+  ])("refuses %s with a sentence saying which model or format to use", async (_name, args, pattern) => {
+    const refused = await h.call("generate_image", { prompt: "a logo", ...args });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(pattern);
+    expect(h.sim.stats.imageRequests).toBe(0);
+  });
+});
+
+describe("every model that is not retired has a price", () => {
+  it.each([
+    "gpt-image-2.5-flare",
+    "gpt-image-2.5-sunburst",
+    "gpt-image-2.6-flare",
+    "gpt-image-2.6-sunburst",
+    "gpt-image-1.5",
+    "gpt-image-1-mini",
+  ])("%s: a dry run gives a numeric estimate whose basis names its source", async (model) => {
+    const dry = asResult(await h.call("generate_image", { prompt: "a fox", model, dry_run: true }));
+    expect(dry.cost_estimate_usd).toBeGreaterThan(0);
+    expect(dry.caveats.join(" ")).toMatch(/Cost basis: .*source: /);
+  });
+
+  it("estimates a model with no published price (a gateway's name) at the highest price, and says so", async () => {
+    const dry = asResult(await h.call("generate_image", { prompt: "a fox", model: "acme-image-9", dry_run: true }));
+    expect(dry.cost_estimate_usd).toBeGreaterThan(0.2107);
+    expect(dry.caveats.join(" ")).toMatch(/no published price for acme-image-9: estimated at the highest price/);
+  });
+});
+
+describe("the spend cap meets the new prices", () => {
+  let capped: SimHarness;
+  beforeAll(async () => {
+    capped = await connectWithSimulator({ maxSpendUsd: 0.01 });
+  });
+  afterAll(async () => capped.close());
+
+  it("under PIXELWRIGHT_MAX_SPEND_USD=0.01 a gpt-image-2.6-sunburst call sends nothing", async () => {
+    const refused = await capped.call("generate_image", { prompt: "a fox", model: "gpt-image-2.6-sunburst" });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/PIXELWRIGHT_MAX_SPEND_USD allows \$0\.01.*nothing was sent/);
+    expect(capped.sim.stats.imageRequests).toBe(0);
+  });
+});
