@@ -194,12 +194,20 @@ export function estimateCost(input: CostInput): CostEstimate {
 /** Billed cost from the usage an API answer carries, at the model's list prices (null without a published price). */
 export function costFromUsage(
   model: ActiveModel,
-  usage: { input_tokens_details?: { image_tokens?: number; text_tokens?: number }; output_tokens?: number },
+  usage: {
+    input_tokens?: number;
+    input_tokens_details?: { image_tokens?: number; text_tokens?: number };
+    output_tokens?: number;
+  },
 ): number | null {
   const row = model.price;
   if (!row) return null;
-  const text = usage.input_tokens_details?.text_tokens ?? 0;
-  const image = usage.input_tokens_details?.image_tokens ?? 0;
+  const details = usage.input_tokens_details;
+  const split = details?.text_tokens !== undefined || details?.image_tokens !== undefined;
+  const text = split ? (details?.text_tokens ?? 0) : 0;
+  // Input tokens without a text/image split (the Responses route's usage): billed at the image-input rate, an
+  // upper bound, rather than left out.
+  const image = split ? (details?.image_tokens ?? 0) : (usage.input_tokens ?? 0);
   const out = usage.output_tokens ?? 0;
   return round4(text * row.textInputPerToken + image * row.imageInputPerToken + out * row.imageOutputPerToken);
 }
