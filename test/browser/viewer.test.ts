@@ -2,6 +2,7 @@
 // with resources/read, a sandboxed iframe, and the ext-apps AppBridge forwarding the view's tool calls and resource
 // reads to a real pixelwright server (simulator upstream). Screenshots go to the artefacts folder.
 
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "../../src/server.js";
@@ -170,7 +171,17 @@ describe("the viewer in a real browser, hosted through the ext-apps AppBridge", 
     const path = (made.structuredContent as { images: Array<{ path: string }> }).images[0]?.path as string;
     const sidecar = path.replace(/\.png$/, ".json");
     const record = JSON.parse(readFileSync(sidecar, "utf8"));
-    writeFileSync(sidecar, JSON.stringify({ ...record, decision: "2k-master-plus-upscale" }));
+    // The record of a local upscale names its source: that, not the decision's wording, makes a file upscaled.
+    const upscale = {
+      source_path: "/elsewhere/master.png",
+      source_sha256: "0".repeat(64),
+      source_width: 2560,
+      source_height: 1440,
+      method: "lanczos3",
+      interpolation: "bicubic",
+      factor: 1.5,
+    };
+    writeFileSync(sidecar, JSON.stringify({ ...record, decision: "2k-master-plus-upscale", upscale }));
     const host = await openViewer(browser, createServer(sim.runtime));
     try {
       await host.run("verify_image", { path });
@@ -196,6 +207,29 @@ describe("the viewer in a real browser, hosted through the ext-apps AppBridge", 
         () => (globalThis as unknown as { pwHost: { tools: string[] } }).pwHost.tools,
       );
       expect(await host.frame.isVisible("#upscale")).toBe(tools.includes("upscale_image"));
+    } finally {
+      await host.close();
+    }
+  });
+
+  it("edits the image shown: generate_image with edit_of, the shown file sent as the edit's first reference", async () => {
+    const sim = await connectWithSimulator();
+    harnesses.push(sim);
+    const host = await openViewer(browser, createServer(sim.runtime));
+    try {
+      const made = await host.run("generate_image", { prompt: "a meadow", size: "1536x1024" });
+      const source = (made.structuredContent as { images: Array<{ path: string }> }).images[0]?.path as string;
+      const { frame } = host;
+      await frame.waitForSelector('#viewport[data-source="full"]', { timeout: 20_000 });
+      expect(await frame.isVisible("#edit-row")).toBe(true);
+      await frame.fill("#edit-prompt", "now make the sky orange");
+      await frame.click("#edit");
+      await expect.poll(() => frame.textContent('[data-testid="measured"]'), { timeout: 20_000 }).toBe("1024x1024");
+      const edit = sim.sim.stats.requests.find((r) => r.path.endsWith("/images/edits"));
+      const sha = createHash("sha256").update(readFileSync(source)).digest("hex");
+      expect(edit?.inputSha256).toEqual([sha]);
+      expect(await host.calls()).toContain("generate_image");
+      await host.screenshot("viewer-edited");
     } finally {
       await host.close();
     }

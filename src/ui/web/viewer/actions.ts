@@ -1,5 +1,6 @@
-// The actions that make sense in a chat: copy the path, open the production record, upscale to a valid size.
-// Upscaling calls upscale_image through the host, and is offered only when the server has that tool.
+// The actions that make sense in a chat: copy the path, open the production record, upscale to a valid size, and
+// edit the image shown ("make the sky orange": generate_image with edit_of, so the record keeps the chain of edits).
+// Each calls its tool through the host, and is offered only when the server has that tool.
 
 import type { App } from "@modelcontextprotocol/ext-apps";
 import { byId } from "../shared/dom.js";
@@ -22,6 +23,9 @@ export function setupActions(app: App, tools: string[], onResult: (r: ToolResult
   const pathBox = byId<HTMLInputElement>("path");
   const panel = byId("record-panel");
   const note = byId("action-note");
+  const editRow = byId("edit-row");
+  const editPrompt = byId<HTMLInputElement>("edit-prompt");
+  const edit = byId<HTMLButtonElement>("edit");
   let image: ImageFacts | null = null;
 
   copy.addEventListener("click", async () => {
@@ -75,6 +79,34 @@ export function setupActions(app: App, tools: string[], onResult: (r: ToolResult
     }
   });
 
+  // A button and the Enter key, not a form: hosts sandbox the view without allow-forms, so a submit never fires.
+  const runEdit = async () => {
+    const prompt = editPrompt.value.trim();
+    if (!image?.path || !prompt) {
+      note.textContent = "Describe the change to make first.";
+      return;
+    }
+    edit.disabled = true;
+    note.textContent = "Editing…";
+    try {
+      const result = (await app.callServerTool({
+        name: "generate_image",
+        arguments: { prompt, edit_of: image.path },
+      })) as ToolResultLike;
+      note.textContent = "";
+      editPrompt.value = "";
+      onResult(result);
+    } catch (err) {
+      note.textContent = `Edit failed: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      edit.disabled = false;
+    }
+  };
+  edit.addEventListener("click", () => void runEdit());
+  editPrompt.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") void runEdit();
+  });
+
   return {
     update(next) {
       image = next;
@@ -85,6 +117,7 @@ export function setupActions(app: App, tools: string[], onResult: (r: ToolResult
       const target = next.width && next.height ? upscaleTarget(next.width, next.height) : null;
       upscale.hidden = !tools.includes("upscale_image") || !target || !next.path;
       if (target) upscale.textContent = `Upscale to ${target.width}x${target.height}`;
+      editRow.hidden = !tools.includes("generate_image") || !next.path;
     },
   };
 }
