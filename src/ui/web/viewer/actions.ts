@@ -60,23 +60,31 @@ export function setupActions(app: App, tools: string[], onResult: (r: ToolResult
     panel.hidden = false;
   });
 
-  upscale.addEventListener("click", async () => {
-    const target = image?.width && image.height ? upscaleTarget(image.width, image.height) : null;
-    if (!image?.path || !target) return;
-    upscale.disabled = true;
-    note.textContent = `Upscaling to ${target.width}x${target.height}…`;
+  /** Calls a tool through the host with its button held down, and shows what it returns (or why it failed). */
+  const callTool = async (button: HTMLButtonElement, call: { name: string; arguments: object }, doing: string) => {
+    button.disabled = true;
+    note.textContent = doing;
     try {
       const result = (await app.callServerTool({
-        name: "upscale_image",
-        arguments: { path: image.path, size: `${target.width}x${target.height}` },
+        name: call.name,
+        arguments: call.arguments as Record<string, unknown>,
       })) as ToolResultLike;
       note.textContent = "";
       onResult(result);
+      return true;
     } catch (err) {
-      note.textContent = `Upscale failed: ${err instanceof Error ? err.message : String(err)}`;
+      note.textContent = `${doing.replace(/…$/, "")} failed: ${err instanceof Error ? err.message : String(err)}`;
+      return false;
     } finally {
-      upscale.disabled = false;
+      button.disabled = false;
     }
+  };
+
+  upscale.addEventListener("click", async () => {
+    const target = image?.width && image.height ? upscaleTarget(image.width, image.height) : null;
+    if (!image?.path || !target) return;
+    const size = `${target.width}x${target.height}`;
+    await callTool(upscale, { name: "upscale_image", arguments: { path: image.path, size } }, `Upscaling to ${size}…`);
   });
 
   // A button and the Enter key, not a form: hosts sandbox the view without allow-forms, so a submit never fires.
@@ -86,21 +94,8 @@ export function setupActions(app: App, tools: string[], onResult: (r: ToolResult
       note.textContent = "Describe the change to make first.";
       return;
     }
-    edit.disabled = true;
-    note.textContent = "Editing…";
-    try {
-      const result = (await app.callServerTool({
-        name: "generate_image",
-        arguments: { prompt, edit_of: image.path },
-      })) as ToolResultLike;
-      note.textContent = "";
-      editPrompt.value = "";
-      onResult(result);
-    } catch (err) {
-      note.textContent = `Edit failed: ${err instanceof Error ? err.message : String(err)}`;
-    } finally {
-      edit.disabled = false;
-    }
+    const call = { name: "generate_image", arguments: { prompt, edit_of: image.path } };
+    if (await callTool(edit, call, "Editing…")) editPrompt.value = "";
   };
   edit.addEventListener("click", () => void runEdit());
   editPrompt.addEventListener("keydown", (event) => {
