@@ -42,13 +42,22 @@ export async function makeGalleryWorkspace(h: SimHarness): Promise<GalleryFixtur
   h.sim.setGateway({ downscaleAbove: 1024 });
   for (let i = 0; i < 3; i++) files.push(await make(h, { prompt: `a silent downscale ${i}`, size: "1536x1024" }));
   h.sim.setGateway({ downscaleAbove: 0 });
-  // What upscale_image will write: a record whose decision says the file is a local upscale of a master.
+  // What upscale_image writes: a record that names the source the file was upscaled from (its upscale block).
   const manifest = join(h.workspace, "manifest.jsonl");
   const lines = readFileSync(manifest, "utf8")
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const marked = lines.map((l) => (l.file === upscaled ? { ...l, decision: "2k-master-plus-upscale" } : l));
+  const upscale = {
+    source_path: "<workspace>/master.png",
+    source_sha256: "0".repeat(64),
+    source_width: 1707,
+    source_height: 960,
+    method: "lanczos3",
+    interpolation: "bicubic",
+    factor: 1.5,
+  };
+  const marked = lines.map((l) => (l.file === upscaled ? { ...l, decision: "master+upscale", upscale } : l));
   writeFileSync(manifest, `${marked.map((l) => JSON.stringify(l)).join("\n")}\n`);
   return {
     files,
