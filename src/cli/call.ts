@@ -3,7 +3,8 @@
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import { didYouMean } from "../contract/suggest.js";
 import { InputError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 import { createServer } from "../server.js";
@@ -43,6 +44,26 @@ export function parseToolArguments(json: string | undefined): Record<string, unk
   return value as Record<string, unknown>;
 }
 
+/** The tool named, or a sentence with the closest name. */
+export function findTool(tools: Tool[], name: string): Tool {
+  const tool = tools.find((t) => t.name === name);
+  if (tool) return tool;
+  const names = tools.map((t) => t.name);
+  throw new InputError(`there is no tool '${name}'.${didYouMean(name, names)} The tools are ${names.join(", ")}.`);
+}
+
+/** An argument the tool does not take is refused here, before anything runs, with the closest one it does take. */
+export function checkArguments(tool: Tool, args: Record<string, unknown>): void {
+  const known = Object.keys(tool.inputSchema.properties ?? {});
+  for (const key of Object.keys(args)) {
+    if (known.includes(key)) continue;
+    throw new InputError(
+      `${tool.name} takes no argument '${key}'.${didYouMean(key, known)} pixelwright tools ${tool.name} lists them.`,
+      key,
+    );
+  }
+}
+
 export interface CallOptions {
   /** Receives the server's progress notifications (the client then sends a progress token with the call). */
   onprogress?: (update: { progress: number; total?: number; message?: string }) => void;
@@ -57,9 +78,7 @@ export async function callTool(
   const session = await connectInProcess(runtime);
   try {
     const { tools } = await session.client.listTools();
-    if (!tools.some((tool) => tool.name === name)) {
-      throw new InputError(`there is no tool '${name}'; the tools are ${tools.map((t) => t.name).join(", ")}.`);
-    }
+    checkArguments(findTool(tools, name), args);
     // A long generation may take minutes: the in-process client must not give up first.
     return (await session.client.callTool({ name, arguments: args }, undefined, {
       timeout: 60 * 60 * 1000,

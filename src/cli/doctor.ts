@@ -2,8 +2,7 @@
 // Exit 1 when any check fails. It generates no image, spends nothing, and never prints a secret.
 
 import { homedir } from "node:os";
-import { type Config, loadConfig, settingOrigins } from "../config.js";
-import { PixelwrightError } from "../errors.js";
+import { type Config, type ConfigReading, readConfig, SECRET_SETTINGS, settingOrigins } from "../config.js";
 import { createLogger } from "../log.js";
 import { writeStdout } from "../output.js";
 import { redactDeep, redactText, registerSecret, registerUrlSecret } from "../secrets.js";
@@ -29,6 +28,8 @@ export interface Setting {
   source: "default" | "env" | "flag";
 }
 
+type Flags = Record<string, string | boolean>;
+
 export interface DoctorReport {
   ok: boolean;
   version: string;
@@ -47,8 +48,6 @@ export interface DoctorOptions {
   clientTimeoutMs?: number;
 }
 
-const SECRET_KEYS = new Set<keyof Config>(["apiKey", "httpToken"]);
-
 /** A URL with its password (Redis) shown as …. */
 function maskUrl(value: string): string {
   try {
@@ -61,20 +60,29 @@ function maskUrl(value: string): string {
 }
 
 function showValue(key: keyof Config, value: unknown): string {
-  if (SECRET_KEYS.has(key)) return maskSecret(value as string | undefined);
   if (key === "redisUrl" && typeof value === "string") return maskUrl(value);
+  if (SECRET_SETTINGS.has(key)) return maskSecret(value as string | undefined);
   if (value === undefined) return "(not set)";
   if (Array.isArray(value)) return value.length ? value.join(", ") : "(none)";
   return String(value);
 }
 
-function settingsOf(config: Config, env: NodeJS.ProcessEnv, flags: Record<string, string | boolean>): Setting[] {
-  return settingOrigins(env, flags).map((o) => ({
-    env: o.env,
-    flag: o.flag,
-    value: showValue(o.key, config[o.key]),
-    source: o.source,
-  }));
+function settingsOf(
+  config: Config,
+  reading: ConfigReading["problems"],
+  env: NodeJS.ProcessEnv,
+  flags: Flags,
+): Setting[] {
+  return settingOrigins(env, flags).map((o) => {
+    const problem = reading.find((p) => p.key === o.key);
+    const value = showValue(o.key, config[o.key]);
+    return {
+      env: o.env,
+      flag: o.flag,
+      value: problem ? `${value} (in place of '${problem.value}', which could not be read)` : value,
+      source: o.source,
+    };
+  });
 }
 
 async function clientChecks(options: Required<Pick<DoctorOptions, "env" | "home" | "cwd" | "clientTimeoutMs">>) {
@@ -123,32 +131,31 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const flags = options.flags ?? {};
   const home = options.home ?? homedir();
   const checks: Check[] = await systemChecks();
-  let config: Config | null = null;
-  try {
-    config = loadConfig({ env, flags, home });
-  } catch (err) {
-    if (!(err instanceof PixelwrightError)) throw err;
+  // A setting that cannot be read is one failed check; the others keep running on the rest of the configuration.
+  const { config, problems } = readConfig({ env, flags, home });
+  registerSecret(config.apiKey ?? env.OPENAI_API_KEY);
+  registerSecret(config.httpToken ?? env.PIXELWRIGHT_HTTP_TOKEN);
+  registerUrlSecret(config.redisUrl ?? env.PIXELWRIGHT_REDIS_URL);
+  for (const problem of problems) {
     checks.push({
       group: "configuration",
-      name: "configuration",
+      name: problem.setting,
       status: "fail",
-      detail: err.message,
-      fix: "correct the setting named (environment variable or flag); pixelwright --help lists them",
+      detail: problem.reason,
+      fix:
+        problem.key === null
+          ? "rename or unset the variable"
+          : "correct or unset it (the checks below use its default); pixelwright --help lists the settings",
     });
   }
-  registerSecret(config?.apiKey ?? env.OPENAI_API_KEY);
-  registerSecret(config?.httpToken ?? env.PIXELWRIGHT_HTTP_TOKEN);
-  registerUrlSecret(config?.redisUrl);
-  const settings = config ? settingsOf(config, env, flags) : [];
-  if (config) {
-    const logger = createLogger("silent");
-    const [workspace, upstream, replicas] = await Promise.all([
-      workspaceChecks(config),
-      upstreamChecks(config, logger),
-      replicaChecks(config),
-    ]);
-    checks.push(...workspace, ...upstream, ...httpChecks(config, options.host ?? "127.0.0.1"), ...replicas);
-  }
+  const settings = settingsOf(config, problems, env, flags);
+  const logger = createLogger("silent");
+  const [workspace, upstream, replicas] = await Promise.all([
+    workspaceChecks(config),
+    upstreamChecks(config, logger),
+    replicaChecks(config),
+  ]);
+  checks.push(...workspace, ...upstream, ...httpChecks(config, options.host ?? "127.0.0.1"), ...replicas);
   checks.push(
     ...(await clientChecks({
       env,

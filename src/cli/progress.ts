@@ -37,20 +37,28 @@ export interface ProgressState {
   /** Partial images saved so far (streamed previews of the final image). */
   partials: number;
   partialsExpected: number | null;
+  /** The job the server named: the one thing a person needs to collect the result later, so never cut. */
+  jobId: string | null;
   updates: number;
 }
 
 const PARTIAL = /^partial image (\d+) of (\d+) received/;
 const SERVER_ELAPSED = / — \d+ s elapsed,/;
+const JOB_ID = /\s*\(job_id ([^)\s]+)\)\s*$/;
 
 export function initialState(): ProgressState {
-  return { phase: "starting", detail: "", partials: 0, partialsExpected: null, updates: 0 };
+  return { phase: "starting", detail: "", partials: 0, partialsExpected: null, jobId: null, updates: 0 };
 }
 
 /** Folds one notification into the state. */
 export function applyUpdate(state: ProgressState, update: ProgressUpdate): ProgressState {
-  const message = (update.message ?? "").trim();
+  let message = (update.message ?? "").trim();
   const next = { ...state, updates: state.updates + 1 };
+  const job = JOB_ID.exec(message);
+  if (job) {
+    next.jobId = job[1] ?? null;
+    message = message.replace(JOB_ID, "");
+  }
   const partial = PARTIAL.exec(message);
   if (partial) {
     next.partials = Math.max(state.partials, Number(partial[1]));
@@ -69,20 +77,35 @@ export function formatElapsed(ms: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
 }
 
-/** The one line shown for a state: "[12 s] running · rendering 3840x2160 high — usually 60-180 s · 1 partial image saved". */
-export function formatLine(state: ProgressState, elapsedMs: number): string {
-  const parts = [`[${formatElapsed(elapsedMs)}] ${state.phase}`];
-  if (state.detail) parts.push(state.detail);
+/**
+ * The one line shown for a state: "[12 s] running · rendering 3840x2160 high — usually 60-180 s · job_3f2a9c… · 1
+ * partial image saved". Given the terminal's width, only the server's sentence is cut: the time, the phase, the
+ * job id and the partial count always show.
+ */
+export function formatLine(state: ProgressState, elapsedMs: number, columns?: number): string {
+  const head = `[${formatElapsed(elapsedMs)}] ${state.phase}`;
+  const tail: string[] = [];
+  if (state.jobId) tail.push(state.jobId);
   if (state.partials > 0) {
     const of = state.partialsExpected ? ` of ${state.partialsExpected}` : "";
-    parts.push(`${state.partials}${of} partial image${state.partials === 1 && !of ? "" : "s"} saved`);
+    tail.push(`${state.partials}${of} partial image${state.partials === 1 && !of ? "" : "s"} saved`);
   }
-  return parts.join(" · ");
+  const line = (detail: string) => [head, detail, ...tail].filter(Boolean).join(" · ");
+  const width = lineWidth(columns);
+  const full = line(state.detail);
+  if (!width || full.length <= width || !state.detail) return fitToWidth(full, columns);
+  const room = width - line("").length - " · ".length;
+  return fitToWidth(line(room > 1 ? `${state.detail.slice(0, room - 1)}…` : ""), columns);
+}
+
+/** The usable width of a terminal line (one column is kept free so the cursor never wraps), or 0 if unknown. */
+function lineWidth(columns: number | undefined): number {
+  return columns && columns > 10 ? columns - 1 : 0;
 }
 
 /** Cuts a line to the terminal's width, so redrawing with \r never leaves a wrapped tail behind. */
 export function fitToWidth(line: string, columns: number | undefined): string {
-  const width = columns && columns > 10 ? columns - 1 : 0;
+  const width = lineWidth(columns);
   if (!width || line.length <= width) return line;
   return `${line.slice(0, width - 1)}…`;
 }
@@ -117,7 +140,7 @@ export function createProgressDisplay(options: ProgressOptions): ProgressDisplay
   let plainTimer: ReturnType<typeof setTimeout> | undefined;
 
   const drawTty = () => {
-    const line = fitToWidth(formatLine(state, now() - started), options.stream.columns);
+    const line = formatLine(state, now() - started, options.stream.columns);
     options.stream.write(`\r\x1b[2K${line}`);
     shown = true;
   };

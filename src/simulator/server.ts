@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ConfigError } from "../errors.js";
+import { listenOn } from "../listen.js";
 import {
   createState,
   type Exchange,
@@ -124,10 +125,7 @@ function answer(state: SimState, req: IncomingMessage, res: ServerResponse): voi
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const state = createState(options);
   const server: Server = createServer((req, res) => answer(state, req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
+  await listenOn(server, options.port ?? 0, options.host ?? "127.0.0.1");
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   state.baseUrl = `http://${host}:${address.port}`;

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { listenOn } from "../listen.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../runtime.js";
 import { Gallery } from "../usecases/gallery.js";
@@ -15,13 +16,6 @@ export interface GalleryHandle {
   port: number;
   server: Server;
   close(): Promise<void>;
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
 }
 
 export async function serveGallery(runtime: Runtime, logger: Logger, port = 0): Promise<GalleryHandle> {
@@ -48,7 +42,7 @@ export async function serveGallery(runtime: Runtime, logger: Logger, port = 0): 
       },
     );
   });
-  await listen(server, port);
+  await listenOn(server, port, "127.0.0.1");
   const bound = (server.address() as AddressInfo).port;
   allowedHosts = new Set([`127.0.0.1:${bound}`, `localhost:${bound}`]);
   return {

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { isIP } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { ConfigError } from "../errors.js";
+import { listenOn } from "../listen.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../runtime.js";
 import { createServer } from "../server.js";
@@ -110,22 +111,6 @@ export function checkExposure(options: HttpOptions): void {
   }
 }
 
-/** Listens, or says in one sentence why not (a port in use is a configuration problem, not a crash). */
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "EADDRINUSE") {
-        reject(new ConfigError(`port ${port} on ${host} is already in use: stop the other server or pick --port.`));
-      } else if (err.code === "EACCES") {
-        reject(new ConfigError(`not allowed to listen on ${host}:${port}: pick a port above 1023 with --port.`));
-      } else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
-        reject(new ConfigError(`cannot listen on ${host}: it is not an address of this machine (--host).`));
-      } else reject(err);
-    });
-    server.listen(port, host, () => resolve());
-  });
-}
-
 export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpOptions): Promise<HttpHandle> {
   checkExposure(options);
   const tokenDigest = options.token ? digest(options.token) : null;
@@ -225,7 +210,7 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
 
-  await listen(server, options.port, options.host);
+  await listenOn(server, options.port, options.host);
   const address = server.address() as AddressInfo;
   const port = address.port;
   const hostForUrl = isIP(options.host) === 6 ? `[${options.host}]` : options.host;

@@ -95,6 +95,27 @@ describe("pixelwright doctor", () => {
     expect(stdout).toMatch(/OPENAI_API_KEY +sk-…7Q2z {2}\(environment\)/);
   });
 
+  it("a setting it cannot read: ✗ naming the setting and the value, and every other check still runs", {
+    timeout: 60_000,
+  }, async () => {
+    const { code, stdout } = await doctor({
+      OPENAI_API_KEY: KEY,
+      OPENAI_BASE_URL: sim.baseURL,
+      PIXELWRIGHT_WAIT_SECONDS: "soon",
+      PIXELWRIGHT_MAX_RETIRES: "3",
+    });
+    expect(stdout).toMatch(
+      /^ {2}✗ PIXELWRIGHT_WAIT_SECONDS \/ --wait-seconds: could not read 'soon': it takes a whole number from 0 to 600\./m,
+    );
+    expect(stdout).toMatch(/^ {2}✗ PIXELWRIGHT_MAX_RETIRES: not a setting\. Did you mean PIXELWRIGHT_MAX_RETRIES\?/m);
+    expect(stdout).not.toMatch(/NaN|expected number/);
+    expect(line(stdout, "base URL")).toMatch(/^ {2}✓ base URL: /);
+    expect(line(stdout, "writable")).toMatch(/^ {2}✓ writable: /);
+    expect(line(stdout, "token")).toMatch(/^ {2}✓ token: /);
+    expect(stdout).toMatch(/2 checks failed\./);
+    expect(code).toBe(1);
+  });
+
   it("a base URL that answers HTML: ✗ with the fix, exit 1", { timeout: 60_000 }, async () => {
     const { code, stdout } = await doctor({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: htmlURL });
     expect(line(stdout, "base URL")).toMatch(

@@ -45,4 +45,14 @@ describe("pixelwright gallery", () => {
     expect(page.body).not.toContain(workspace);
     expect(page.headers["content-security-policy"]).toMatch(/default-src 'none'/);
   });
+
+  it("on a port already in use: one line saying so, no stack trace, exit 2", async () => {
+    const port = new URL(url).port;
+    const { code, stderr } = await runCli(["gallery", "--port", port], { PIXELWRIGHT_WORKSPACE: workspace });
+    expect(stderr).toMatch(
+      new RegExp(`^pixelwright: configuration error: port ${port} on 127\\.0\\.0\\.1 is already in use`, "m"),
+    );
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(code).toBe(2);
+  });
 });

@@ -35,6 +35,19 @@ describe("the progress line", () => {
     );
   });
 
+  it("cuts the server's sentence to fit the terminal, never the job id or the partial count", () => {
+    let state = applyUpdate(initialState(), {
+      progress: 1,
+      message: `rendering 3840x2160 high — 12 s elapsed, usually 60-180 s ${"(a long provider note) ".repeat(5)}(job_id job_7c1e0b9a2f444c1e)`,
+    });
+    state = applyUpdate(state, { progress: 2, message: "partial image 1 of 2 received" });
+    const line = formatLine(state, 12_000, 120);
+    expect(line.length).toBeLessThanOrEqual(119);
+    expect(line).toMatch(/^\[12 s\] running · rendering 3840x2160 high — usually .*… · /);
+    expect(line).toMatch(/ · job_7c1e0b9a2f444c1e · 1 of 2 partial images saved$/);
+    expect(formatLine(state, 12_000)).toContain("(a long provider note) (a long provider note)");
+  });
+
   it("is cut to the terminal width so redrawing never wraps", () => {
     expect(fitToWidth("x".repeat(200), 80)).toHaveLength(79);
     expect(fitToWidth("short", 80)).toBe("short");

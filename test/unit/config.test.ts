@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultWorkspace, loadConfig } from "../../src/config.js";
+import { defaultWorkspace, loadConfig, readConfig, settingSources, settingTakes } from "../../src/config.js";
 import { ConfigError } from "../../src/errors.js";
 
 describe("configuration", () => {
@@ -43,6 +43,49 @@ describe("configuration", () => {
     expect(() => loadConfig({ env: { PIXELWRIGHT_PROFILE: "openai-compatible", OPENAI_API_KEY: "k" } })).toThrow(
       /needs OPENAI_BASE_URL/,
     );
+  });
+
+  it("says which setting could not be read, the value given and what it takes, in words", () => {
+    expect(() => loadConfig({ env: { PIXELWRIGHT_WAIT_SECONDS: "soon" } })).toThrow(
+      "PIXELWRIGHT_WAIT_SECONDS / --wait-seconds: could not read 'soon': it takes a whole number from 0 to 600.",
+    );
+    expect(() => loadConfig({ env: { PIXELWRIGHT_WAIT_SECONDS: "soon" } })).not.toThrow(/NaN|expected number/);
+    expect(() => loadConfig({ env: { PIXELWRIGHT_LOG_LEVEL: "inof" } })).toThrow(
+      /could not read 'inof'.*Did you mean 'info'\?/,
+    );
+    expect(() => loadConfig({ env: { PIXELWRIGHT_PROFILE: "laozang" } })).toThrow(/Did you mean 'laozhang'\?/);
+  });
+
+  it("never shows the value of a secret setting it could not read", () => {
+    expect(() => loadConfig({ env: { PIXELWRIGHT_REDIS_URL: "http://user:hunter2-secret@redis:6379" } })).toThrow(
+      /PIXELWRIGHT_REDIS_URL: could not read '\(hidden\)': it takes a redis:\/\/ or rediss:\/\/ URL/,
+    );
+  });
+
+  it("reads every other setting when one cannot be read, keeping that one's default", () => {
+    const { config, problems } = readConfig({
+      env: { PIXELWRIGHT_WAIT_SECONDS: "soon", PIXELWRIGHT_MAX_RETRIES: "eleven", PIXELWRIGHT_MODEL: "gpt-image-1.5" },
+    });
+    expect(problems.map((p) => [p.key, p.value])).toEqual([
+      ["waitSeconds", "soon"],
+      ["maxRetries", "eleven"],
+    ]);
+    expect(config).toMatchObject({ waitSeconds: 50, maxRetries: 2, model: "gpt-image-1.5" });
+  });
+
+  it("refuses a variable that is a misspelt setting, naming the setting meant", () => {
+    expect(() => loadConfig({ env: { PIXELWRIGHT_WORKSPAC: "/tmp/x" } })).toThrow(
+      "PIXELWRIGHT_WORKSPAC: not a setting. Did you mean PIXELWRIGHT_WORKSPACE?",
+    );
+    // The simulator's knobs and names far from any setting are someone else's.
+    expect(() => loadConfig({ env: { PIXELWRIGHT_SIM_LATENCY_MS: "5", PIXELWRIGHT_CHROMIUM: "/x" } })).not.toThrow();
+  });
+
+  it("describes what every setting takes", () => {
+    for (const { key } of settingSources()) expect(settingTakes(key)).toMatch(/^(a|an|one of|1 or 0) /);
+    expect(settingTakes("maxSpendUsd")).toBe("a number above 0");
+    expect(settingTakes("confirmAboveUsd")).toBe("a number, 0 or more");
+    expect(settingTakes("baseURL")).toBe("an http:// or https:// URL ending in /v1");
   });
 
   it("keeps the workspace out of the working directory", () => {
