@@ -4,16 +4,15 @@
 // the bundle; on older Node it only imports the bundle. What loads only on demand stays in chunks of its own
 // (the simulator, the HTTP transport, setup), and `openai`, `sharp`, `bullmq` and `ioredis` are never bundled: they load from
 // node_modules on first use (or when warmed after the handshake). Shared code goes into dist/cli-chunk-*.js, beside
-// cli.js, so every `import.meta.url` keeps pointing into dist/. Source maps: dist/cli.js.map and one per chunk
-// (run with `node --enable-source-maps dist/cli.js` for stack traces in src/). Runs after tsc (npm run build), which
-// still emits the per-module files tests, the bench and embedders import.
+// cli.js, so every `import.meta.url` keeps pointing into dist/. Source maps only when asked (PIXELWRIGHT_SOURCEMAPS=1
+// npm run build; then `node --enable-source-maps dist/cli.js` gives stack traces in src/). Runs after tsc (npm run
+// build, scripts/build.mjs), which still emits the per-module files tests, the bench and embedders import.
 
 import { readdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { build } from "esbuild";
+import { common, root, sourcemaps } from "./esbuild-shared.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 
 // Chunks from an earlier build carry other hashes: remove them so dist/ holds one consistent bundle.
@@ -21,37 +20,20 @@ for (const name of await readdir(dist).catch(() => [])) {
   if (/^cli[-.].+\.js(\.map)?$|^cli\.js\.map$/.test(name)) await rm(join(dist, name));
 }
 
-// zod re-exports every locale (358 KB on the start path); the server speaks English (zod's default) only.
-const englishOnly = {
-  name: "zod-english-only",
-  setup(b) {
-    b.onResolve({ filter: /locales\/index\.js$/ }, (args) =>
-      args.importer.includes(`${"node_modules"}/zod/`) ? { path: "zod-locales", namespace: "pw-stub" } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "pw-stub" }, () => ({
-      contents: `export { default as en } from ${JSON.stringify(join(root, "node_modules/zod/v4/locales/en.js"))};`,
-      resolveDir: root,
-    }));
-  },
-};
-
 const result = await build({
+  ...common,
   entryPoints: { "cli-main": join(root, "src/cli.ts") },
   outdir: dist,
-  bundle: true,
   splitting: true,
-  format: "esm",
   platform: "node",
   target: "node22.13",
   chunkNames: "cli-[name]-[hash]",
   // Heavy, native, or reading files beside their own code (bullmq's Lua scripts): loaded from node_modules when first
   // needed, never bundled.
   external: ["openai", "openai/*", "sharp", "bullmq", "ioredis"],
-  sourcemap: true,
+  sourcemap: sourcemaps,
   sourcesContent: false,
   metafile: true,
-  plugins: [englishOnly],
-  logLevel: "warning",
   // CommonJS dependencies (pino and its helpers) call require(); an ES module has none of its own.
   banner: {
     js: "import { createRequire as __pixelwrightRequire } from 'node:module'; const require = __pixelwrightRequire(import.meta.url);",

@@ -4,11 +4,10 @@
 
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { build } from "esbuild";
+import { common, root } from "./esbuild-shared.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const web = join(root, "src/ui/web");
 const out = join(root, "dist/ui");
 
@@ -17,34 +16,17 @@ const PAGES = {
   gallery: { img: "'self'", connect: "'none'" },
 };
 
-// zod re-exports every locale (260 KB); the views need English messages only (zod's default).
-const englishOnly = {
-  name: "zod-english-only",
-  setup(b) {
-    b.onResolve({ filter: /locales\/index\.js$/ }, (args) =>
-      args.importer.includes(`${"node_modules"}/zod/`) ? { path: "zod-locales", namespace: "pw-stub" } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "pw-stub" }, () => ({
-      contents: `export { default as en } from ${JSON.stringify(join(root, "node_modules/zod/v4/locales/en.js"))};`,
-      resolveDir: root,
-    }));
-  },
-};
-
 const hash = (text) => `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
 
 async function page(name, sources) {
   const bundled = await build({
+    ...common,
     entryPoints: [join(web, name, "main.ts")],
-    bundle: true,
     write: false,
-    format: "esm",
     platform: "browser",
     target: "es2022",
     minify: true,
     legalComments: "none",
-    logLevel: "warning",
-    plugins: [englishOnly],
   });
   const script = bundled.outputFiles[0].text.trim();
   if (/<\/script/i.test(script) || /<!--/.test(script))

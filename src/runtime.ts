@@ -8,6 +8,7 @@ import { loadSharp } from "./imaging/sharp.js";
 import { Limiter } from "./jobs/limiter.js";
 import { JobRegistry } from "./jobs/registry.js";
 import type { Logger } from "./log.js";
+import { loadRedis } from "./redis-load.js";
 import { registerSecret } from "./secrets.js";
 import type { Simulator, SimulatorOptions } from "./simulator/server.js";
 import { getClient } from "./upstream/client.js";
@@ -61,7 +62,7 @@ async function connectCluster(
   work: () => ImageService,
 ): Promise<GenerationCluster | null> {
   if (!config.redisUrl) return null;
-  const { connectRedisCluster } = await import("./jobs/redis.js");
+  const { connectRedisCluster } = await loadRedis();
   const cluster: GenerationCluster = await connectRedisCluster({
     url: config.redisUrl,
     logger,

@@ -3,6 +3,7 @@
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { writeStderr } from "../output.js";
+import { loadRedis } from "../redis-load.js";
 import { createRuntime } from "../runtime.js";
 import { type CommandLine, portOf } from "./args.js";
 
@@ -10,8 +11,10 @@ export async function runHttp(line: CommandLine, config: Config, logger: Logger)
   const { checkExposure, serveHttp } = await import("../transports/http.js");
   const port = portOf(line, 8808);
   const host = line.host ?? "127.0.0.1";
-  // Refuse before anything starts (no simulator, no workspace) when the bind would be open to the network.
+  // Refuse before anything starts (no simulator, no workspace) when the bind would be open to the network, or when
+  // replicas are asked for without the optional Redis packages.
   checkExposure({ host, port, token: config.httpToken });
+  if (config.redisUrl) await loadRedis();
   const runtime = await createRuntime(config, logger, { shared: true });
   const handle = await serveHttp(runtime, logger, {
     host,

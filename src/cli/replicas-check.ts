@@ -1,6 +1,8 @@
 // `pixelwright doctor` with PIXELWRIGHT_REDIS_URL: does the Redis the replicas share answer?
 
 import type { Config } from "../config.js";
+import { ConfigError } from "../errors.js";
+import { loadRedis, redisInstallCommand } from "../redis-load.js";
 import type { Check } from "./doctor-checks.js";
 
 const check = (status: Check["status"], detail: string, fix: string | null = null): Check => ({
@@ -14,7 +16,14 @@ const check = (status: Check["status"], detail: string, fix: string | null = nul
 /** With PIXELWRIGHT_REDIS_URL: does Redis answer a PING? (The replicas share jobs and limits through it.) */
 export async function replicaChecks(config: Config): Promise<Check[]> {
   if (!config.redisUrl) return [];
-  const { pingRedis } = await import("../jobs/redis.js");
+  let pingRedis: Awaited<ReturnType<typeof loadRedis>>["pingRedis"];
+  try {
+    ({ pingRedis } = await loadRedis());
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const fix = `install them: ${redisInstallCommand()}; or unset PIXELWRIGHT_REDIS_URL to run as a single server`;
+    return [check("fail", "the optional Redis packages (bullmq, ioredis) are not installed", fix)];
+  }
   try {
     await pingRedis(config.redisUrl);
     return [check("ok", "Redis answers PING (PIXELWRIGHT_REDIS_URL)")];
