@@ -2,7 +2,7 @@
 // each surface with the exchange (request, response, record, abort signal) it is answering.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Fault, type GatewayModes, NO_GATEWAY_MODES } from "./faults.js";
+import { type Fault, type GatewayModes, NO_GATEWAY_MODES } from "./knobs.js";
 
 export interface SimulatorOptions {
   host?: string;

@@ -2,8 +2,8 @@
 // images it hosts for url-only answers (/files/<id>).
 
 import { type Exchange, resetState, type SimState } from "./context.js";
-import { type GatewayModes, parseFaults, parseVariants } from "./faults.js";
 import { JSON_LIMIT, readBody, sendJson } from "./http.js";
+import { type GatewayModes, parseFaults, parseVariants } from "./knobs.js";
 
 /** GET /files/<id>: an image handed out by url, until it expires. */
 export function serveHosted(state: SimState, { res, url }: Exchange): void {

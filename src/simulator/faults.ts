@@ -1,87 +1,11 @@
-// The simulator's misbehaviour knobs: a queue of faults consumed one per request, set by environment
-// (PIXELWRIGHT_SIM_FAULTS="500,429,reset"), by the control endpoint, or per request with a header; the provider
-// variants (a dialect of the wire, also standing as a gateway mode); and the answers of the faults that replace a
-// whole answer.
+// The faults in action: the next fault of a request (a header wins over the queue), and the answers of the faults
+// that replace a whole answer. Their names and the gateway modes are in knobs.ts.
 
-import { ConfigError } from "../errors.js";
 import type { Exchange, SimState } from "./context.js";
 import { reject, sleep, untilAborted } from "./http.js";
+import { type Fault, isFault } from "./knobs.js";
 import { openSse } from "./sse.js";
 import { answerHeaders, sendAnswer, type Wire } from "./wire.js";
-
-/** Provider variants that are a standing dialect: one-off as a fault, or for every answer as a gateway mode. */
-export const VARIANTS = ["sse_done", "sse_cr", "sse_crlf", "b64_unpadded", "b64_escaped", "gzip"] as const;
-export type Variant = (typeof VARIANTS)[number];
-
-export const FAULTS = [
-  "500",
-  "503",
-  "429",
-  "quota",
-  "reset",
-  "hang",
-  "truncate",
-  "bad_base64",
-  "not_image",
-  "wrong_size",
-  "moderation",
-  "no_image",
-  "stall_after_headers",
-  "stall_mid_stream",
-  "error_in_200",
-  "error_in_200_server",
-  ...VARIANTS,
-] as const;
-export type Fault = (typeof FAULTS)[number];
-
-export function isFault(value: string): value is Fault {
-  return (FAULTS as readonly string[]).includes(value);
-}
-
-/** "a, b ,c" (or a list) -> names; unknown names are an error, so a typo never silently passes. */
-function parseNames<T extends string>(spec: string | string[] | undefined, known: readonly T[], what: string): T[] {
-  const out: T[] = [];
-  for (const raw of Array.isArray(spec) ? spec : (spec ?? "").split(",")) {
-    const name = String(raw).trim();
-    if (name === "") continue;
-    if (!(known as readonly string[]).includes(name))
-      throw new ConfigError(`unknown simulator ${what} '${name}'; known: ${known.join(", ")}`);
-    out.push(name as T);
-  }
-  return out;
-}
-
-/** "500, 429 ,reset" -> ["500","429","reset"]. */
-export function parseFaults(spec: string | string[] | undefined): Fault[] {
-  return parseNames(spec, FAULTS, "fault");
-}
-
-/** "sse_done,gzip" -> ["sse_done","gzip"]: the dialects a gateway speaks on every answer. */
-export function parseVariants(spec: string | string[] | undefined): Variant[] {
-  return parseNames(spec, VARIANTS, "variant");
-}
-
-/** Gateway behaviours the simulator can imitate (SPEC section 3). */
-export interface GatewayModes {
-  /** Answer with data[].url instead of b64_json. */
-  urlOnly: boolean;
-  /** Deliver images whose long edge is at most this many pixels (a silent downscale), 0 for never. */
-  downscaleAbove: number;
-  /** Ignore the requested size and deliver this one instead. */
-  ignoreSizeWith: string | null;
-  /** Ignore n: always one image. */
-  ignoreN: boolean;
-  /** Provider variants spoken on every answer. */
-  variants: readonly Variant[];
-}
-
-export const NO_GATEWAY_MODES: GatewayModes = {
-  urlOnly: false,
-  downscaleAbove: 0,
-  ignoreSizeWith: null,
-  ignoreN: false,
-  variants: [],
-};
 
 /** The next fault (a request header wins over the queue), after the configured latency. */
 export async function takeFault(state: SimState, ex: Exchange): Promise<Fault | undefined> {

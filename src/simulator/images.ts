@@ -3,8 +3,9 @@
 
 import { createHash } from "node:crypto";
 import type { Exchange, SimState } from "./context.js";
-import { answerFault, type Fault, takeFault } from "./faults.js";
+import { answerFault, takeFault } from "./faults.js";
 import { JSON_LIMIT, MULTIPART_LIMIT, parseJsonBody, parseMultipart, readBody, reject, sleep } from "./http.js";
+import type { Fault } from "./knobs.js";
 import { dimsOf, imageEntry, produce, renderPartial, usageFor } from "./pictures.js";
 import { openSse } from "./sse.js";
 import { type SimRequest, validateImageRequest } from "./validate.js";

@@ -6,7 +6,7 @@ import { billedQuality, priceOf, tokensPerImage, usageOf } from "../contract/cos
 import { declaredSize, HEADER_BYTES } from "../imaging/admit.js";
 import { renderPlaceholder, resizeTo } from "../imaging/render.js";
 import type { SimState } from "./context.js";
-import type { Fault } from "./faults.js";
+import type { Fault } from "./knobs.js";
 import type { SimRequest } from "./validate.js";
 import { encodeB64, type Wire } from "./wire.js";
 

@@ -4,8 +4,9 @@
 import { randomBytes } from "node:crypto";
 import { DEFAULT_RESPONSES_MODEL } from "../contract/models.js";
 import { type Exchange, rememberTurn, type SimState, type StoredTurn } from "./context.js";
-import { answerFault, type Fault, takeFault } from "./faults.js";
+import { answerFault, takeFault } from "./faults.js";
 import { MULTIPART_LIMIT, parseJsonBody, readBody, reject, sleep } from "./http.js";
+import type { Fault } from "./knobs.js";
 import { dimsOf, imageEntry, produce, renderPartial, usageFor } from "./pictures.js";
 import { openSse } from "./sse.js";
 import { type SimRequest, validateImageRequest } from "./validate.js";

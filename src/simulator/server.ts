@@ -16,9 +16,9 @@ import {
   type SimulatorOptions,
 } from "./context.js";
 import { handleControl, serveHosted } from "./control.js";
-import { parseFaults, parseVariants } from "./faults.js";
 import { apiError, isRejection, reject, requestId, sendJson } from "./http.js";
 import { handleImages } from "./images.js";
+import { parseFaults, parseVariants } from "./knobs.js";
 import { handleModels } from "./models.js";
 import { handleResponses } from "./responses.js";
 

@@ -5,8 +5,8 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import { gzipSync } from "node:zlib";
 import type { Exchange, SimState } from "./context.js";
-import type { Fault, Variant } from "./faults.js";
 import { untilAborted } from "./http.js";
+import type { Fault, Variant } from "./knobs.js";
 
 export interface Wire {
   /** SSE line ending. */

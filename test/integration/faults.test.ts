@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
-import type { Fault } from "../../src/simulator/faults.js";
+import type { Fault } from "../../src/simulator/knobs.js";
 import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
 
 let h: SimHarness;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
 import type { VerifyResult } from "../../src/contract/schemas.js";
-import type { Fault } from "../../src/simulator/faults.js";
+import type { Fault } from "../../src/simulator/knobs.js";
 import { type Entry, imageFacts, matches, NO_FILTER } from "../../src/ui/web/gallery/filters.js";
 import { truthOf } from "../../src/ui/web/shared/truth.js";
 import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";

@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
-import { VARIANTS } from "../../src/simulator/faults.js";
+import { VARIANTS } from "../../src/simulator/knobs.js";
 import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
 
 const asResult = (r: unknown) => (r as { structuredContent: GenerationResult }).structuredContent;

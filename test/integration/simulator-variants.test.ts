@@ -5,7 +5,7 @@ import { type IncomingHttpHeaders, request } from "node:http";
 import { gunzipSync } from "node:zlib";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Fault } from "../../src/simulator/faults.js";
+import type { Fault } from "../../src/simulator/knobs.js";
 import {
   type Simulator,
   type SimulatorOptions,

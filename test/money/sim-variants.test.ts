@@ -2,7 +2,7 @@
 // official openai SDK and our readers. Each counts the upstream calls: a variant the formats allow costs one call.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/schemas.js";
-import type { Fault } from "../../src/simulator/faults.js";
+import type { Fault } from "../../src/simulator/knobs.js";
 import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
 
 let h: SimHarness;
