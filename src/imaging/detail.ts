@@ -7,6 +7,7 @@
 //    detailed tiles (Chebyshev rings: a resize acts on each axis) drops past the cutoff the peak implies.
 // Both must agree before an image is called likely upscaled. A heuristic: it says so in its result.
 
+import { InternalError } from "../errors.js";
 import { MAX_INPUT_PIXELS } from "./admit.js";
 import { undecodable } from "./inspect.js";
 import { loadSharp } from "./sharp.js";
@@ -88,7 +89,7 @@ export async function greyLuminance(input: string | Buffer, what = "the image"):
     .catch((err: unknown) => {
       throw undecodable(err, what);
     });
-  if (info.channels !== 1) throw new RangeError(`expected one grey channel, got ${info.channels}`);
+  if (info.channels !== 1) throw new InternalError(`expected one grey channel, got ${info.channels}`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 

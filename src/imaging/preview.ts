@@ -4,6 +4,7 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { mimeType } from "../contract/formats.js";
+import { InternalError } from "../errors.js";
 import { MAX_INPUT_PIXELS } from "./admit.js";
 import { loadSharp } from "./sharp.js";
 
@@ -105,7 +106,7 @@ async function encodePreview(
     pixels = smaller.data;
     info = smaller.info;
   }
-  throw new Error("could not encode a preview under the size budget");
+  throw new InternalError("could not encode a preview under the size budget");
 }
 
 /** The saved file itself, when it is small enough to inline; null when it is not. */

@@ -1,5 +1,6 @@
 // Gallery thumbnails: WebP, long edge 320 px, each under 30 KB (the quality steps down until it fits).
 
+import { InternalError } from "../errors.js";
 import { MAX_INPUT_PIXELS } from "./admit.js";
 import { loadSharp } from "./sharp.js";
 
@@ -22,7 +23,7 @@ export async function makeThumbnail(source: string | Buffer): Promise<Buffer> {
     }
     // Noise that will not compress: fewer pixels.
     edge = Math.round(edge * 0.75);
-    if (edge < 16) throw new Error("could not make a thumbnail under the size budget");
+    if (edge < 16) throw new InternalError("could not make a thumbnail under the size budget");
     pixels = await sharp(pixels.data, {
       raw: { width: pixels.info.width, height: pixels.info.height, channels: pixels.info.channels },
     })

@@ -11,6 +11,7 @@ import {
   type ListToolsResult,
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
+import { InternalError } from "../errors.js";
 import type { AnyTool, ToolExtra, ToolOutput } from "./define.js";
 import { portableInputSchema, portableOutputSchema, withoutNulls } from "./portable.js";
 import { supportsTasks, type TaskBook } from "./tasks.js";
@@ -41,7 +42,7 @@ export function portable(result: CallToolResult): CallToolResult {
 function installed(server: McpServer, method: string): Handler {
   const handlers = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers;
   const handler = handlers?.get(method);
-  if (!handler) throw new Error(`the MCP SDK has no ${method} handler to wrap; check the SDK version`);
+  if (!handler) throw new InternalError(`the MCP SDK has no ${method} handler to wrap; check the SDK version`);
   return handler;
 }
 

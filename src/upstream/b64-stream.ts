@@ -5,6 +5,8 @@
 // Tolerant as the formats are: a value may escape any character (`\u002B`, `\/`), base64 may come with or without
 // padding and wrapped in whitespace; only what no reading of the formats can turn into bytes is refused.
 
+import { cutOff } from "./errors.js";
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 /** The keys whose string values are base64 images: the Images API's; the Responses API names its own. */
@@ -242,7 +244,7 @@ export class B64JsonExtractor {
 
   /** The JSON text around the images (with placeholders) and the images; throws when the text ended inside one. */
   finish(): { text: string; images: (Buffer | null)[] } {
-    if (this.state === State.InImage) throw new Error("the answer ended inside an image (truncated body)");
+    if (this.state === State.InImage) throw cutOff("the answer ended inside an image (truncated body)");
     return { text: Buffer.concat(this.kept).toString("utf8"), images: this.images };
   }
 
@@ -265,7 +267,7 @@ export class B64JsonExtractor {
       const data = images.map((_, n) => ({ b64_json: `@image:${n}` }));
       return { json: { data }, images, problem: "the JSON around the images was malformed; the images were kept" };
     }
-    throw new Error("the answer is not valid JSON (truncated or malformed body)");
+    throw cutOff("the answer is not valid JSON (truncated or malformed body)");
   }
 }
 

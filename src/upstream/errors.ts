@@ -124,15 +124,18 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
     };
   }
   // A body cut off mid-way, or JSON that does not parse: the network failed after the headers.
-  const message = redactText((err as Error)?.message ?? String(err));
-  return {
-    error: new UpstreamError(
-      `the response was cut off or malformed (${message}); it may have been billed`,
-      { retryable: true, provider, mayHaveBeenBilled: true, requestId: redactMaybe(answerId) },
-      { cause: err },
-    ),
-    reason: "truncated or malformed response",
-  };
+  const cut = cutOff(redactText((err as Error)?.message ?? String(err)), { cause: err });
+  const details = { ...cut.details, provider, requestId: redactMaybe(answerId) };
+  return { error: new UpstreamError(cut.message, details, { cause: err }), reason: "truncated or malformed response" };
+}
+
+/** A body that ended early or does not parse: the work may have been done (and billed), so it is retryable. */
+export function cutOff(what: string, options?: { cause?: unknown }): UpstreamError {
+  return new UpstreamError(
+    `the response was cut off or malformed (${what}); it may have been billed`,
+    { retryable: true, mayHaveBeenBilled: true },
+    options,
+  );
 }
 
 const TRANSIENT = /rate.?limit|server_error|overloaded|unavailable|timeout|temporar|try again/i;

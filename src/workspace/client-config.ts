@@ -124,11 +124,13 @@ function mergeToml(path: string, text: string | null, table: string, entry: Serv
   const rest = withoutTable(source, table).trimEnd();
   const next = `${rest ? `${rest}\n\n` : ""}${tomlTable(table, entry)}\n`;
   // The splice must parse and hold exactly our entry; otherwise refuse rather than write a broken file.
+  let merged: unknown;
   try {
-    if (!sameJson(lookup(parseToml(next) as Record<string, unknown>, table), wanted)) throw new Error("merge mismatch");
+    merged = lookup(parseToml(next) as Record<string, unknown>, table);
   } catch (err) {
     refuse(path, err);
   }
+  if (!sameJson(merged, wanted)) refuse(path, { message: "the merged file would not hold exactly this entry" });
   return next;
 }
 

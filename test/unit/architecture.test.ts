@@ -56,6 +56,19 @@ function target(from: string, specifier: string): string | null {
 const FS_WRITES =
   /\b(writeFile|writeFileSync|appendFile|appendFileSync|rename|renameSync|link|linkSync|unlink|unlinkSync|mkdir|mkdirSync|mkdtemp|rm|rmSync|rmdir|copyFile|cp|createWriteStream|symlink|truncate|chmod|utimes)\b/;
 
+/** `import * as fs`, `import fs`, `import fs, {…}` or `import("node:fs")`: what is used cannot be seen. */
+const FS_WHOLE =
+  /import\s+(?!type\b)(?:\*\s*as\s+\w+|\w+\s*(?:,\s*\{[^}]*\})?)\s+from\s*["']node:fs(?:\/promises)?["']|import\(\s*["']node:fs(?:\/promises)?["']\s*\)/;
+/** `throw new X(` and `reject(new X(`: the class of what is thrown. */
+const THROWN = /(?:\bthrow|\breject\()\s*new\s+([A-Za-z_$][\w$]*)/g;
+/** Classes thrown where a library requires its own, named with why. */
+const BOUNDARY_ADAPTERS: Record<string, string> = {
+  McpError: "the MCP SDK answers a request handler's McpError as that JSON-RPC error",
+};
+const ERROR_CLASSES = new Set(
+  [...readFileSync(join(SRC, "errors.ts"), "utf8").matchAll(/^export (?:abstract )?class (\w+)/gm)].map((m) => m[1]),
+);
+
 /** Floors and the floors they must never import (the arrows point down: tools → usecases → engines → contract). */
 const FORBIDDEN: Record<string, readonly string[]> = {
   contract: ["upstream", "jobs", "usecases", "workspace", "imaging", "tools", "transports", "simulator", "server"],
@@ -102,10 +115,78 @@ function houseRuleBreaches(files: SourceFile[]): Breach[] {
       breach(file.path, "writes files: only workspace/ writes to disk");
     if (file.path !== "errors.ts" && /class\s+\w+\s+extends\s+Error\b/.test(file.text))
       breach(file.path, "extends Error: every error class lives in errors.ts");
+    if (here !== "workspace" && FS_WHOLE.test(file.text))
+      breach(file.path, "imports node:fs whole (namespace, default or import()): import what it uses by name");
+    if (!file.path.startsWith("ui/web/")) {
+      for (const [, name = ""] of file.text.matchAll(THROWN)) {
+        if (!ERROR_CLASSES.has(name) && !Object.hasOwn(BOUNDARY_ADAPTERS, name))
+          breach(file.path, `throws ${name}: throw a class of errors.ts`);
+      }
+    }
     const lines = file.text.split("\n").length;
     if (lines > 400) breach(file.path, `${lines} lines: a room over 400 lines is doing more than one thing`);
   }
   return out;
+}
+
+/** Every import circle among the files (type imports and import() included): the files on it, in order. */
+function importCircles(files: SourceFile[]): string[][] {
+  const edges = new Map(
+    files.map((f) => [f.path, f.imports.map((spec) => target(f.path, spec)).filter((t): t is string => t !== null)]),
+  );
+  const circles: string[][] = [];
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (file: string) => {
+    state.set(file, "open");
+    path.push(file);
+    for (const next of edges.get(file) ?? []) {
+      if (!edges.has(next)) continue;
+      if (state.get(next) === "open") circles.push([...path.slice(path.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    path.pop();
+    state.set(file, "done");
+  };
+  for (const file of edges.keys()) if (!state.has(file)) visit(file);
+  return circles;
+}
+
+/** The rooms of ARCHITECTURE.md's map: each room's name (its first column) and everything written in it. */
+function mapRooms(markdown: string): Array<{ name: string; text: string }> {
+  const block = /## The floors[\s\S]*?```\n([\s\S]*?)```/.exec(markdown)?.[1] ?? "";
+  const rooms: Array<{ name: string; text: string }> = [];
+  for (const line of block.split("\n")) {
+    const name = line.slice(0, 24).trim();
+    const last = rooms.at(-1);
+    if (name && (!last || !line.startsWith(" ") || last.text === "")) rooms.push({ name, text: line });
+    else if (last) last.text += `\n${line}`;
+  }
+  return rooms;
+}
+
+/** Files under src/ that the map does not name in their room (a root file: in a room's name). */
+function unmapped(paths: string[], markdown: string): string[] {
+  const rooms = mapRooms(markdown);
+  const named = (text: string, file: string) =>
+    new RegExp(`(?<![\\w.-])${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`).test(text);
+  return paths.filter((path) => {
+    const slash = path.indexOf("/");
+    if (slash === -1)
+      return !rooms.some((room) =>
+        named(
+          room.text
+            .split("\n")
+            .map((l) => l.slice(0, 24))
+            .join(" "),
+          path,
+        ),
+      );
+    const folder = `${path.slice(0, slash)}/`;
+    const room = rooms.find((r) => r.name.split(/,\s*/).includes(folder) || r.name.startsWith(folder));
+    const base = path.slice(path.lastIndexOf("/") + 1);
+    return !room || !named(room.text, base);
+  });
 }
 
 describe("the house rules", () => {
@@ -118,6 +199,39 @@ describe("the house rules", () => {
 
   it("holds for every file under src/", () => {
     expect(houseRuleBreaches(files)).toEqual([]);
+  });
+
+  it("has no import circle", () => {
+    expect(importCircles(files)).toEqual([]);
+  });
+
+  it("finds a circle when there is one", () => {
+    const a = { path: "simulator/a.ts", text: "", imports: ["./b.js"] };
+    const b = { path: "simulator/b.ts", text: "", imports: ["./c.js"] };
+    const c = { path: "simulator/c.ts", text: "", imports: ["./a.js"] };
+    expect(importCircles([a, b, c])).toEqual([
+      ["simulator/a.ts", "simulator/b.ts", "simulator/c.ts", "simulator/a.ts"],
+    ]);
+  });
+
+  it("is mapped: ARCHITECTURE.md names every file under src/ in its room", () => {
+    const markdown = readFileSync(join(ROOT, "ARCHITECTURE.md"), "utf8");
+    expect(mapRooms(markdown).length).toBeGreaterThan(10);
+    expect(
+      unmapped(
+        files.map((f) => f.path),
+        markdown,
+      ),
+    ).toEqual([]);
+  });
+
+  it("finds a file the map leaves out", () => {
+    const markdown =
+      "## The floors\n\n```\njobs/                   registry.ts (the engine)\nerrors.ts               errors\n```\n";
+    expect(unmapped(["jobs/registry.ts", "jobs/limiter.ts", "errors.ts", "log.ts"], markdown)).toEqual([
+      "jobs/limiter.ts",
+      "log.ts",
+    ]);
   });
 
   it.each([
@@ -143,6 +257,12 @@ describe("the house rules", () => {
       /upstream\/ must not import jobs\//,
     ],
     ["an error class outside errors.ts", "imaging/x.ts", "export class Oops extends Error {}", /errors\.ts/],
+    ["a plain Error thrown", "imaging/x.ts", 'throw new Error("oops");', /throws Error/],
+    ["a RangeError thrown", "contract/x.ts", "if (x) throw new RangeError(`bad ${x}`);", /throws RangeError/],
+    ["a promise rejected with a TypeError", "upstream/x.ts", 'reject(new TypeError("no"));', /throws TypeError/],
+    ["node:fs imported as a namespace", "usecases/x.ts", 'import * as fs from "node:fs";', /node:fs whole/],
+    ["node:fs/promises as a default", "imaging/x.ts", 'import fsp from "node:fs/promises";', /node:fs whole/],
+    ["node:fs imported with import()", "tools/x.ts", 'const fs = await import("node:fs");', /node:fs whole/],
     ["a room over 400 lines", "jobs/x.ts", "\n".repeat(401), /over 400 lines/],
     ["bullmq imported outside jobs/redis.ts", "jobs/x.ts", 'const b = await import("bullmq");', /only jobs\/redis/],
     ["Redis loaded eagerly", "runtime.ts", 'import { connectRedisCluster } from "./jobs/redis.js";', /lazily/],
