@@ -2,10 +2,13 @@
 // The bin: read the command line, load the settings, run the one command asked for. Each command's body lives in
 // cli/; this file only dispatches and turns a thrown error into one line and an exit code.
 
-import { type CommandLine, parseCommandLine } from "./cli/args.js";
+import { type CommandLine, parseCommandLine, portOf } from "./cli/args.js";
 import { callArguments, callLogLevel, runCallCommand } from "./cli/call-command.js";
 import { helpText } from "./cli/help.js";
+import { runHttp } from "./cli/http.js";
 import { readableLogStream } from "./cli/log-lines.js";
+import { runSimulator } from "./cli/simulator.js";
+import { runToolsCommand } from "./cli/tools.js";
 import { type Config, loadConfig } from "./config.js";
 import { ConfigError, PixelwrightError } from "./errors.js";
 import { createLogger, type Logger, type LogLevel } from "./log.js";
@@ -63,16 +66,13 @@ async function run(line: CommandLine): Promise<number> {
       const call = callArguments(line.rest);
       return withRuntime(line, (runtime) => runCallCommand(runtime, { ...call, json: line.json, quiet: line.quiet }));
     }
-    case "tools": {
-      const { runToolsCommand } = await import("./cli/tools.js");
+    case "tools":
       return withRuntime(line, (runtime) => runToolsCommand(runtime, line.rest[0], line.json));
-    }
     case "doctor": {
       const { runDoctorCommand } = await import("./cli/doctor.js");
       return runDoctorCommand({ flags: line.flags, json: line.json, ...(line.host ? { host: line.host } : {}) });
     }
     case "http": {
-      const { runHttp } = await import("./cli/http.js");
       const config = settings(line);
       await runHttp(line, config, loggerFor(line, config));
       return KEEP_RUNNING;
@@ -80,11 +80,10 @@ async function run(line: CommandLine): Promise<number> {
     case "gallery": {
       const { runGallery } = await import("./cli/gallery.js");
       const config = settings(line);
-      await runGallery(line, config, loggerFor(line, config));
+      await runGallery(portOf(line, 0), config, loggerFor(line, config));
       return KEEP_RUNNING;
     }
     case "simulator": {
-      const { runSimulator } = await import("./cli/simulator.js");
       const config = settings(line);
       await runSimulator(line, loggerFor(line, config));
       return KEEP_RUNNING;

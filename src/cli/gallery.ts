@@ -7,10 +7,8 @@ import { writeStderr, writeStdout } from "../output.js";
 import { createRuntime } from "../runtime.js";
 import { registerSecret } from "../secrets.js";
 import { serveGallery } from "../transports/gallery-server.js";
-import { type CommandLine, portOf } from "./args.js";
 
-export async function runGallery(line: CommandLine, config: Config, logger: Logger): Promise<void> {
-  const port = portOf(line, 0);
+export async function runGallery(port: number, config: Config, logger: Logger): Promise<void> {
   const runtime = await createRuntime(config, logger);
   const handle = await serveGallery(runtime, logger, port).catch(async (err: unknown) => {
     await runtime.close();

@@ -258,7 +258,7 @@ describe("the house rules", () => {
     ],
     ["an error class outside errors.ts", "imaging/x.ts", "export class Oops extends Error {}", /errors\.ts/],
     ["a plain Error thrown", "imaging/x.ts", 'throw new Error("oops");', /throws Error/],
-    ["a RangeError thrown", "contract/x.ts", "if (x) throw new RangeError(`bad ${x}`);", /throws RangeError/],
+    ["a RangeError thrown", "contract/x.ts", 'if (x) throw new RangeError("bad size");', /throws RangeError/],
     ["a promise rejected with a TypeError", "upstream/x.ts", 'reject(new TypeError("no"));', /throws TypeError/],
     ["node:fs imported as a namespace", "usecases/x.ts", 'import * as fs from "node:fs";', /node:fs whole/],
     ["node:fs/promises as a default", "imaging/x.ts", 'import fsp from "node:fs/promises";', /node:fs whole/],
