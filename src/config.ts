@@ -46,7 +46,9 @@ export const ConfigSchema = z.object({
   downloadTimeoutSeconds: int(1, 3600).describe(
     "the total deadline of one image download (verify_image url, gateway url answers)",
   ),
-  maxRetries: int(0, 10).describe("retries of a request that failed before anything was billed"),
+  maxRetries: int(0, 10).describe(
+    "retries on 429, 5xx, timeouts and connection errors, never on a refusal (a retried call may be billed twice)",
+  ),
   maxSpendUsd: z.coerce
     .number()
     .positive()

@@ -119,7 +119,7 @@ async function clientChecks(options: Required<Pick<DoctorOptions, "env" | "home"
       group: "clients",
       name: "MCP clients",
       status: "skip",
-      detail: "no MCP client configuration on this machine names pixelwright (see the README's Use section)",
+      detail: "no MCP client configuration on this machine names pixelwright (see 'Connect your client' in the README)",
       fix: null,
     });
   }

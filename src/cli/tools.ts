@@ -30,7 +30,10 @@ export function typeOf(schema: unknown): string {
     return `list of ${typeOf(schema.items)}${most}`;
   }
   if (type === "integer" || type === "number") {
-    const { minimum: min, maximum: max } = schema;
+    // zod writes a plain integer's bounds as ±(2^53 - 1): no bound a person needs to read.
+    const bound = (v: unknown) => (typeof v === "number" && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined);
+    const min = bound(schema.minimum);
+    const max = bound(schema.maximum);
     if (min !== undefined && max !== undefined) return `${type} ${min}-${max}`;
     if (min !== undefined) return `${type} ≥ ${min}`;
     if (max !== undefined) return `${type} ≤ ${max}`;
