@@ -6,11 +6,17 @@ import type { Fault } from "../../src/simulator/knobs.js";
 import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
 
 let h: SimHarness;
-beforeAll(async () => {
-  h = await connectWithSimulator({ timeoutSeconds: 30, streamIdleSeconds: 1, maxRetries: 2 });
-});
-afterAll(async () => h.close());
-beforeEach(() => h.sim.reset());
+/**
+ * One harness per describe: the stall tests end an answer after `streamIdleSeconds` of silence; every other test
+ * keeps the default idle deadline, so a healthy answer that pauses on a busy machine is never cut and retried.
+ */
+function harness(config: Partial<Parameters<typeof connectWithSimulator>[0]> = {}) {
+  beforeAll(async () => {
+    h = await connectWithSimulator({ timeoutSeconds: 30, maxRetries: 2, ...config });
+  });
+  afterAll(async () => h.close());
+  beforeEach(() => h.sim.reset());
+}
 
 async function generate(fault: Fault, args: Record<string, unknown>) {
   h.sim.enqueueFaults(fault);
@@ -28,6 +34,7 @@ const SHAPES = [
 ] as const;
 
 describe("variants the formats allow: one call, one verified image", () => {
+  harness();
   const cases = ROUTES.flatMap(([route, r]) =>
     (["sse_done", "sse_cr", "sse_crlf", "b64_unpadded", "b64_escaped", "gzip"] as const).flatMap((fault) =>
       SHAPES.filter(([shape]) => shape === "stream" || !fault.startsWith("sse")).map(
@@ -44,6 +51,7 @@ describe("variants the formats allow: one call, one verified image", () => {
 });
 
 describe("errors in a 200", () => {
+  harness();
   it.each(ROUTES)("a quota error on the %s route is the provider's own message, not retried", async (_route, args) => {
     const { out, text } = await generate("error_in_200", { prompt: "no quota", ...args });
     expect(out.status).toBe("failed");
@@ -61,6 +69,8 @@ describe("errors in a 200", () => {
 });
 
 describe("stalls", () => {
+  // Long enough that the healthy retry's pauses (rendering on a busy machine) never reach it.
+  harness({ streamIdleSeconds: 3 });
   it.each([
     ["stall_after_headers", {}],
     ["stall_mid_stream", { partial_images: 1 }],
@@ -70,7 +80,7 @@ describe("stalls", () => {
       const { out } = await generate(fault, { prompt: `stall ${fault}`, ...args });
       expect(out.status).toBe("completed");
       expect(out.retries[0]).toMatchObject({ may_have_been_billed: true });
-      expect(out.retries[0]?.reason).toMatch(/no bytes for 1 s/);
+      expect(out.retries[0]?.reason).toMatch(/no bytes for 3 s/);
       expect(h.sim.stats.imageRequests).toBe(2);
     },
   );
