@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
@@ -12,11 +13,19 @@ const KEY = "sk-e2e-secret-key-do-not-leak-42";
 let sim: Simulator;
 let server: HttpServerProcess;
 const workspace = tempWorkspace();
+/** A read root with a real PNG in it: a local server may read it, a remote caller never. */
+const readRoot = tempWorkspace();
 
 beforeAll(async () => {
+  const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#468" } })
+    .png()
+    .toBuffer();
+  writeFileSync(join(readRoot, "outside.png"), png);
+  writeFileSync(join(workspace, "inside.png"), png);
   sim = await startSimulator({ apiKey: KEY });
   server = await spawnHttp({
     PIXELWRIGHT_WORKSPACE: workspace,
+    PIXELWRIGHT_READ_ROOTS: readRoot,
     PIXELWRIGHT_HTTP_TOKEN: TOKEN,
     OPENAI_API_KEY: KEY,
     OPENAI_BASE_URL: sim.baseURL,
@@ -70,14 +79,16 @@ describe("Streamable HTTP with the SDK client and the token", () => {
     }
   });
 
-  it("limits file inputs to the workspace for remote callers", async () => {
+  it("limits file inputs to the workspace for remote callers, read roots included", async () => {
     const client = await httpClient(server.url, TOKEN);
     try {
-      const result = (await client.callTool({
-        name: "verify_image",
-        arguments: { path: "/etc/hostname" },
-      })) as CallToolResult;
-      expect(result.isError).toBe(true);
+      const verify = async (path: string) =>
+        (await client.callTool({ name: "verify_image", arguments: { path, return_image: "none" } })) as CallToolResult;
+      // The same image inside the workspace is read and measured: the refusal is about where, not what.
+      expect((await verify("inside.png")).structuredContent).toMatchObject({ images: [{ width: 64, height: 48 }] });
+      const refused = await verify(join(readRoot, "outside.png"));
+      expect(refused.isError).toBe(true);
+      expect(JSON.stringify(refused.content)).toMatch(/outside the folders this server may read/);
     } finally {
       await client.close();
     }
