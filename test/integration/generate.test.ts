@@ -1,6 +1,5 @@
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
@@ -12,7 +11,9 @@ let h: SimHarness;
 let outside: string;
 beforeAll(async () => {
   h = await connectWithSimulator();
-  outside = mkdtempSync(join(tmpdir(), "pixelwright-outside-"));
+  // Beside the workspace, so `../outside/secret.png` from the workspace reaches it.
+  outside = join(dirname(h.workspace), "outside");
+  mkdirSync(outside);
   const png = (w: number, h2: number, alpha: boolean) =>
     sharp({ create: { width: w, height: h2, channels: alpha ? 4 : 3, background: { r: 9, g: 9, b: 9, alpha: 0 } } })
       .png()
@@ -66,13 +67,15 @@ describe("local refusal: invalid requests never reach the upstream", () => {
     expect(h.sim.stats.imageRequests).toBe(0);
   });
 
+  // Each names a real 1024x1024 PNG outside the workspace (or nothing at all): without the jail, these would be read.
   it.each([
-    ["../ escape", "../../etc/passwd"],
-    ["an absolute path elsewhere", "/etc/hostname"],
-    ["a symlink out of the workspace", "link-out.png"],
+    ["../ escape", () => "../outside/secret.png"],
+    ["an absolute path elsewhere", () => join(outside, "secret.png")],
+    ["a symlink out of the workspace", () => "link-out.png"],
     // Refused as outside before the disk is touched: whether a file exists out there is not revealed.
-    ["a missing file outside", "../../no/such/file.png"],
-  ])("refuses %s for reference images and verify_image, as outside the jail", async (_name, path) => {
+    ["a missing file outside", () => "../../no/such/file.png"],
+  ])("refuses %s for reference images and verify_image, as outside the jail", async (_name, pathOf) => {
+    const path = pathOf();
     const generate = await h.call("generate_image", { prompt: "a cat", reference_images: [path] });
     expect(generate.isError).toBe(true);
     expect(textOf(generate)).toMatch(/outside the folders this server may read/);
