@@ -7,8 +7,18 @@ import { slugify, Workspace } from "../../src/workspace/workspace.js";
 
 let root: string;
 let ws: Workspace;
+/** A real PNG (1x1) beside the workspace, outside it: what a path that escapes the jail would reach. */
+let outside: string;
+const PNG_1X1 = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  "base64",
+);
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), "pw-ws-unit-"));
+  const parent = mkdtempSync(join(tmpdir(), "pw-ws-unit-"));
+  root = join(parent, "workspace");
+  mkdirSync(root);
+  outside = join(parent, "outside.png");
+  writeFileSync(outside, PNG_1X1);
   ws = new Workspace(root);
 });
 
@@ -72,9 +82,14 @@ describe("the path jail", () => {
     await expect(openPath(ws, join(root, "in.png"))).resolves.toMatch(/in\.png$/);
   });
 
-  it.each(["../outside.png", "/etc/hostname", "sub/../../outside.png"])("refuses %s", async (path) => {
-    writeFileSync(join(root, "..", "outside.png"), "x");
-    await expect(openPath(ws, path)).rejects.toThrow(InputError);
+  it.each([
+    ["a ../ escape", () => "../outside.png"],
+    ["an absolute path elsewhere", () => outside],
+    ["an escape through a subfolder", () => "sub/../../outside.png"],
+  ])("refuses %s to a real image outside the workspace, saying why", async (_name, pathOf) => {
+    const refused = openPath(ws, pathOf());
+    await expect(refused).rejects.toThrow(InputError);
+    await expect(refused).rejects.toThrow(/outside the folders this server may read/);
   });
 
   it("refuses a symlink that points out, and a directory", async () => {
