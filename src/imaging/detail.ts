@@ -237,19 +237,9 @@ export function strongestPeriod(profile: Float64Array, lo = 0.18, exclude: (f: n
   const first = Math.ceil(lo * len);
   const last = Math.floor(len / 2);
   for (let k = first; k <= last; k++) {
-    const w = (2 * Math.PI * k) / len;
-    // Goertzel: one frequency bin in O(len) without a table.
-    const coeff = 2 * Math.cos(w);
-    let s1 = 0;
-    let s2 = 0;
-    for (let i = 0; i < len; i++) {
-      const s0 = (profile[i] as number) + coeff * s1 - s2;
-      s2 = s1;
-      s1 = s0;
-    }
-    const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-    powers.push(power);
     const f = k / len;
+    const power = powerAt(profile, f);
+    powers.push(power);
     if (power > bestPower && !exclude(f)) {
       bestPower = power;
       best = { frequency: f, strength: 0 };
@@ -259,7 +249,7 @@ export function strongestPeriod(profile: Float64Array, lo = 0.18, exclude: (f: n
   return { frequency: best.frequency, strength: median > 0 ? bestPower / median : 0 };
 }
 
-/** Power of a profile at one frequency over the median power of the band lo..0.5 (as `strongestPeriod` measures). */
+/** Power of a profile at one frequency (cycles per pixel): Goertzel, one DFT bin in O(len) without a table. */
 function powerAt(profile: Float64Array, frequency: number): number {
   const len = profile.length;
   const coeff = 2 * Math.cos(2 * Math.PI * frequency);
