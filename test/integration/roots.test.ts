@@ -28,9 +28,11 @@ async function png(path: string): Promise<string> {
 async function clientWithRoots(roots: string[]) {
   const client = new Client({ name: "roots-client", version: "0" }, { capabilities: { roots: { listChanged: true } } });
   let current = roots;
-  client.setRequestHandler(ListRootsRequestSchema, async () => ({
-    roots: current.map((folder) => ({ uri: pathToFileURL(folder).href, name: folder })),
-  }));
+  let asked = 0;
+  client.setRequestHandler(ListRootsRequestSchema, async () => {
+    asked++;
+    return { roots: current.map((folder) => ({ uri: pathToFileURL(folder).href, name: folder })) };
+  });
   const server = createServer(h.runtime);
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(b);
@@ -39,10 +41,12 @@ async function clientWithRoots(roots: string[]) {
     client,
     call: async (name: string, args: Record<string, unknown>) =>
       (await client.callTool({ name, arguments: args })) as CallToolResult,
+    /** Changes the roots and returns once the server has asked for them again (its next call waits for the answer). */
     async setRoots(next: string[]) {
       current = next;
+      const before = asked;
       await client.sendRootsListChanged();
-      await new Promise((r) => setTimeout(r, 50));
+      await expect.poll(() => asked, { timeout: 30_000 }).toBeGreaterThan(before);
     },
     close: async () => {
       await client.close();
@@ -95,7 +99,7 @@ describe("client roots", () => {
     const ref = await png(join(elsewhere, "later.png"));
     const c = await clientWithRoots([project]);
     try {
-      expect((await c.call("verify_image", { path: ref })).isError).toBe(true);
+      expect(textOf(await c.call("verify_image", { path: ref }))).toMatch(/outside the folders this server may read/);
       await c.setRoots([project, elsewhere]);
       const after = await c.call("verify_image", { path: ref });
       expect(after.isError, textOf(after)).toBeFalsy();
@@ -109,7 +113,9 @@ describe("client roots", () => {
     symlinkSync(target, join(project, "link.png"));
     const c = await clientWithRoots([project]);
     try {
-      expect((await c.call("verify_image", { path: join(project, "link.png") })).isError).toBe(true);
+      const r = await c.call("verify_image", { path: join(project, "link.png") });
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(/outside the folders this server may read/);
     } finally {
       await c.close();
     }
@@ -119,6 +125,7 @@ describe("client roots", () => {
     const ref = await png(join(project, "no-roots.png"));
     const r = await h.call("verify_image", { path: ref });
     expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/outside the folders this server may read/);
   });
 
   it("a remote (HTTP) connection ignores the client's roots", async () => {
@@ -132,6 +139,7 @@ describe("client roots", () => {
     try {
       const r = (await client.callTool({ name: "verify_image", arguments: { path: ref } })) as CallToolResult;
       expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(/outside the folders this server may read/);
     } finally {
       await client.close();
       await server.close();
