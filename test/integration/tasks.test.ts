@@ -35,14 +35,6 @@ async function createTask(args: Record<string, unknown>, name = "generate_image"
 const structured = (r: unknown) => (r as CallToolResult).structuredContent as unknown as GenerationResult;
 const tasks = () => h.client.experimental.tasks;
 
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe("generate_image as a task", () => {
   it("is listed with task support optional; the other tools are not", async () => {
     const { tools } = await h.client.listTools();
@@ -51,7 +43,7 @@ describe("generate_image as a task", () => {
   });
 
   it("create -> get -> result: the task comes back at once, working with a progress message, then the completed result", async () => {
-    h.sim.setLatency(1500);
+    h.sim.setLatency(3000);
     const task = await createTask({ prompt: "a task", size: "1536x1024", return_image: "none" });
     expect(task.status).toBe("working");
     expect(task.taskId).toMatch(/^job_/);
@@ -91,13 +83,11 @@ describe("generate_image as a task", () => {
   });
 
   it("cancel: the task is cancelled at once; the request already sent finishes and its image is kept", async () => {
-    h.sim.setLatency(1200);
+    // The provider holds the answer long enough for the cancel to come while it is in flight, on a busy machine too.
+    h.sim.setLatency(4000);
     const before = h.files().filter((f) => f.endsWith(".png")).length;
     const task = await createTask({ prompt: "cancel me", return_image: "none" });
-    await until(
-      async () => h.sim.stats.imageRequests,
-      (n) => n === 1,
-    );
+    await expect.poll(() => h.sim.stats.imageRequests, { timeout: 30_000 }).toBe(1);
     const cancelled = await tasks().cancelTask(task.taskId);
     expect(cancelled.status).toBe("cancelled");
     expect((await tasks().getTask(task.taskId)).status).toBe("cancelled");
@@ -112,7 +102,7 @@ describe("generate_image as a task", () => {
   it("cancel before the request is sent: the job is dropped and nothing is paid", async () => {
     const one = await connectWithSimulator({ maxConcurrency: 1, timeoutSeconds: 30 });
     try {
-      one.sim.setLatency(1500);
+      one.sim.setLatency(4000);
       const request = (prompt: string) =>
         one.client.request(
           {
@@ -123,14 +113,13 @@ describe("generate_image as a task", () => {
         );
       const first = (await request("holds the only slot")).task;
       const queued = (await request("waits for the slot")).task;
-      await until(
-        async () => one.sim.stats.imageRequests,
-        (n) => n === 1,
-      );
+      await expect.poll(() => one.sim.stats.imageRequests, { timeout: 30_000 }).toBe(1);
       const cancelled = await one.client.experimental.tasks.cancelTask(queued.taskId);
       expect(cancelled.status).toBe("cancelled");
+      // Its job ends, never sent, so the slot the first one frees cannot send it.
+      await expect.poll(() => one.runtime.jobs.get(queued.taskId)?.status, { timeout: 30_000 }).toBe("cancelled");
+      expect(one.runtime.jobs.get(queued.taskId)?.sent).toBe(false);
       await one.client.experimental.tasks.getTaskResult(first.taskId, CallToolResultSchema, { timeout: 30_000 });
-      await new Promise((r) => setTimeout(r, 300));
       expect(one.sim.stats.imageRequests).toBe(1);
       const collected = await one.call("verify_image", { job_id: queued.taskId, return_image: "none" });
       expect(collected.structuredContent).toMatchObject({ job_status: "failed" });
