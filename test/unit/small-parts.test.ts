@@ -54,20 +54,29 @@ describe("the limiter", () => {
     const limiter = new Limiter(2);
     let active = 0;
     let peak = 0;
-    const order: number[] = [];
-    await Promise.all(
-      [0, 1, 2, 3, 4].map((i) =>
+    const started: number[] = [];
+    // Each task holds its slot until the test lets it go: the work ends on the test's signal, not after a delay.
+    const release: Array<() => void> = [];
+    const gates = [0, 1, 2, 3, 4].map((i) => new Promise<void>((r) => (release[i] = r)));
+    const all = Promise.all(
+      gates.map((gate, i) =>
         limiter.run(async () => {
           active++;
           peak = Math.max(peak, active);
-          await new Promise((r) => setTimeout(r, 20));
-          order.push(i);
+          started.push(i);
+          await gate;
           active--;
         }),
       ),
     );
+    for (let i = 0; i < 5; i++) {
+      await expect.poll(() => started.includes(i)).toBe(true);
+      expect(active).toBeLessThanOrEqual(2);
+      release[i]?.();
+    }
+    await all;
     expect(peak).toBe(2);
-    expect(order).toEqual([0, 1, 2, 3, 4]);
+    expect(started).toEqual([0, 1, 2, 3, 4]);
   });
 
   it("drops a waiter whose signal aborts", async () => {
