@@ -160,7 +160,7 @@ async function onAnother(options: SimulatorOptions, fn: () => Promise<void>): Pr
 
 /** The request record the simulator keeps, once the simulator has finished with it. */
 async function settled(index = 0) {
-  while (sim.stats.inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+  await expect.poll(() => sim.stats.inFlight, { timeout: 30_000 }).toBe(0);
   return sim.stats.requests[index];
 }
 
