@@ -146,7 +146,8 @@ describe("the simulator speaks the Images API wire contract", () => {
 
 describe("fan-out for upstreams that give one image per call", () => {
   it("sends n single-image requests in parallel within the concurrency limit", async () => {
-    sim.setLatency(300);
+    // Long enough that the second request starts while the first is still at the provider, on a busy machine too.
+    sim.setLatency(1500);
     const upstream = createUpstream({
       endpoint: { provider: "test", baseURL: sim.baseURL, apiKey: "sim-key", timeoutMs: 10_000 },
       logger: createLogger("silent"),
