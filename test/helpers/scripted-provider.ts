@@ -5,7 +5,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import sharp from "sharp";
@@ -82,26 +81,6 @@ export interface Connected {
   call(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
   files(): string[];
   close(): Promise<void>;
-}
-
-/** A logger at debug level writing into memory: the log exactly as stderr would carry it, line by line. */
-export function memoryLog(): { logger: Logger; text(): string; lines(): Array<Record<string, unknown>> } {
-  let text = "";
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return {
-    logger: createLogger("debug", sink),
-    text: () => text,
-    lines: () =>
-      text
-        .split("\n")
-        .filter((line) => line.trim())
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
 }
 
 /** The real server (real openai SDK upstream) pointed at a base URL, with a private workspace. */

@@ -5,15 +5,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectInProcess } from "../../src/cli/call.js";
 import { type Config, loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/log.js";
 import { createRuntime } from "../../src/runtime.js";
 import { clearSecrets } from "../../src/secrets.js";
+import { memoryLog } from "../helpers/memory-log.js";
 
 const KEY = "sk-proj-H0st1leEch0K3yAbCdEfGhIjKlMnOpQrStUv";
 const FRAGMENTS = [KEY, KEY.slice(8, 16), KEY.slice(20, 28), KEY.slice(-8)];
@@ -79,15 +78,9 @@ async function connect(baseURL: string, extra: Partial<Config> = {}) {
   const parent = mkdtempSync(join(tmpdir(), "pixelwright-hostile-"));
   const workspace = join(parent, "workspace");
   mkdirSync(workspace);
-  let log = "";
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      log += chunk.toString();
-      done();
-    },
-  });
+  const log = memoryLog();
   const config = loadConfig({ env: { PIXELWRIGHT_WORKSPACE: workspace, OPENAI_API_KEY: KEY } });
-  const runtime = await createRuntime({ ...config, baseURL, maxRetries: 0, ...extra }, createLogger("debug", sink));
+  const runtime = await createRuntime({ ...config, baseURL, maxRetries: 0, ...extra }, log.logger);
   const { client, close } = await connectInProcess(runtime);
   cleanup.push(async () => {
     await close();
@@ -101,7 +94,7 @@ async function connect(baseURL: string, extra: Partial<Config> = {}) {
       .filter((f) => !f.endsWith(".png"))
       .map((f) => readFileSync(join(workspace, f), "utf8"))
       .join("\n");
-  return { call, stored, log: () => log };
+  return { call, stored, log: () => log.text() };
 }
 
 function expectNoKey(text: string): void {

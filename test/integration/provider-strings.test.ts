@@ -8,7 +8,8 @@ import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearSecrets } from "../../src/secrets.js";
-import { HEADERS, memoryLog, okJson, png, scriptedSessions } from "../helpers/scripted-provider.js";
+import { memoryLog } from "../helpers/memory-log.js";
+import { HEADERS, okJson, png, scriptedSessions } from "../helpers/scripted-provider.js";
 
 const OPENAI_KEY = "sk-proj-Pr0v1derStr1ngsK3yAbCdEfGhIjKlMnOpQr";
 /** A gateway's key has no known shape: only the registered secret and its fragments can catch it. */

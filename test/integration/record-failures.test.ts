@@ -5,8 +5,9 @@ import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it, vi } from "vitest";
+import { memoryLog } from "../helpers/memory-log.js";
 import type { Connected } from "../helpers/scripted-provider.js";
-import { HEADERS, memoryLog, okJson, png, scriptedSessions } from "../helpers/scripted-provider.js";
+import { HEADERS, okJson, png, scriptedSessions } from "../helpers/scripted-provider.js";
 
 const sessions = scriptedSessions();
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");

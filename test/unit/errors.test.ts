@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import {
   AbortedError,
@@ -12,7 +11,7 @@ import {
   toToolError,
   UpstreamError,
 } from "../../src/errors.js";
-import { createLogger } from "../../src/log.js";
+import { memoryLog } from "../helpers/memory-log.js";
 
 const textOf = (result: ReturnType<typeof toToolError>) =>
   result.content.map((c) => (c.type === "text" ? c.text : "")).join("");
@@ -41,23 +40,14 @@ describe("the closed error set", () => {
   });
 
   it("reports an unexpected error by incident id only, and logs it in full under that id", () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const result = toToolError(
-      new TypeError("Cannot read properties of undefined (reading 'x')"),
-      createLogger("info", sink),
-    );
+    const log = memoryLog("info");
+    const result = toToolError(new TypeError("Cannot read properties of undefined (reading 'x')"), log.logger);
     const text = textOf(result);
     const id = /incident (inc_[0-9a-f]{12})/.exec(text)?.[1];
     expect(id).toBeDefined();
     expect(text).not.toMatch(/Cannot read properties/);
-    expect(lines.join("")).toContain(id as string);
-    expect(lines.join("")).toContain("Cannot read properties");
+    expect(log.text()).toContain(id as string);
+    expect(log.text()).toContain("Cannot read properties");
   });
 
   it("wraps anything that is not a PixelwrightError as an InternalError with the original as its cause", () => {

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { InputError, toToolError, UpstreamError } from "../../src/errors.js";
 import { clearSecrets, registerSecret } from "../../src/secrets.js";
-import { memoryLog } from "../helpers/scripted-provider.js";
+import { memoryLog } from "../helpers/memory-log.js";
 
 afterEach(() => clearSecrets());
 

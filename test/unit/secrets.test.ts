@@ -1,7 +1,6 @@
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log.js";
 import { clearSecrets, redactDeep, redactText, registerSecret } from "../../src/secrets.js";
+import { memoryLog } from "../helpers/memory-log.js";
 
 const KEY = "sk-proj-Q7vR2mXk9LpT4wYz8NcB3hJd6FgA1sEu";
 const TOKEN = "f3c9a1b7e2d84f60a5b1c3d7e9f20486";
@@ -100,20 +99,13 @@ describe("redaction of text that comes from outside", () => {
 describe("log lines", () => {
   it("scrub the key from nested fields and error messages", () => {
     registerSecret(KEY);
-    let out = "";
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        out += chunk.toString();
-        done();
-      },
-    });
-    const logger = createLogger("info", sink);
-    logger.warn(
+    const log = memoryLog("info");
+    log.logger.warn(
       { headers: { "x-request-id": `req_${KEY}` }, err: new Error(`upstream said ${KEY.slice(4, 20)}`) },
       "upstream",
     );
-    expect(out).not.toContain(KEY.slice(8, 16));
-    expect(out).not.toContain(KEY.slice(4, 12));
-    expect(out).toContain("[redacted]");
+    expect(log.text()).not.toContain(KEY.slice(8, 16));
+    expect(log.text()).not.toContain(KEY.slice(4, 12));
+    expect(log.text()).toContain("[redacted]");
   });
 });

@@ -1,10 +1,9 @@
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { decodeBase64Strict, sniffImage } from "../../src/contract/formats.js";
 import { judge } from "../../src/contract/verdict.js";
 import { Limiter } from "../../src/jobs/limiter.js";
-import { createLogger } from "../../src/log.js";
 import { redactText, registerSecret, registerUrlSecret } from "../../src/secrets.js";
+import { memoryLog } from "../helpers/memory-log.js";
 
 describe("verdict", () => {
   it.each([
@@ -108,16 +107,12 @@ describe("secrets never reach logs", () => {
   });
 
   it("scrubs them from pino output, in messages and fields", () => {
-    let out = "";
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        out += chunk.toString();
-        done();
-      },
-    });
-    const logger = createLogger("info", sink);
-    logger.info({ apiKey: "sk-live-secret-value", detail: "echo sk-live-secret-value" }, "using sk-live-secret-value");
-    expect(out).not.toContain("secret-value");
-    expect(out).toContain("[redacted]");
+    const log = memoryLog("info");
+    log.logger.info(
+      { apiKey: "sk-live-secret-value", detail: "echo sk-live-secret-value" },
+      "using sk-live-secret-value",
+    );
+    expect(log.text()).not.toContain("secret-value");
+    expect(log.text()).toContain("[redacted]");
   });
 });
