@@ -192,93 +192,60 @@ export function profileCheck(config: Config): Check {
   return check("upstream", "profile", "ok", `profile ${profile.name} fits ${host}`);
 }
 
+/** The upstream group's checks: the base URL, the key and the model, each one line. */
+const upstream = (name: "base URL" | "key" | "model" | "profile", status: CheckStatus, detail: string, fix?: string) =>
+  check("upstream", name, status, detail, fix ?? null);
+
 function probeChecks(probe: ModelsProbe, base: string, config: Config, gateway: boolean): Check[] {
   const fixKey = "set OPENAI_API_KEY to a key issued for this base URL (a gateway needs its own key, not OpenAI's)";
   const fixBase = `set OPENAI_BASE_URL to the API root, which usually ends in /v1 (e.g. https://gateway.example/v1)`;
+  const key = maskSecret(config.apiKey);
+  const answers = upstream("base URL", "ok", `${base} answers like an OpenAI API`);
   switch (probe.kind) {
     case "listed": {
       const listed = probe.models.includes(config.model);
       const images = probe.models.filter((m) => /image/i.test(m));
+      const fixModel =
+        images.length > 0
+          ? `set PIXELWRIGHT_MODEL to one it lists: ${images.slice(0, 6).join(", ")}`
+          : gateway
+            ? "ask the gateway which image models it routes"
+            : "GPT image models need a verified organization: verify it in the OpenAI dashboard, or use another key";
+      const unlisted = `${config.model} is not among the ${probe.models.length} models this key lists`;
       return [
-        check("upstream", "base URL", "ok", `${base} answers like an OpenAI API (${probe.models.length} models)`),
-        check("upstream", "key", "ok", `the key ${maskSecret(config.apiKey)} is accepted`),
+        upstream("base URL", "ok", `${base} answers like an OpenAI API (${probe.models.length} models)`),
+        upstream("key", "ok", `the key ${key} is accepted`),
         listed
-          ? check("upstream", "model", "ok", `${config.model} is available to this key`)
-          : check(
-              "upstream",
-              "model",
-              gateway ? "warn" : "fail",
-              `${config.model} is not among the ${probe.models.length} models this key lists${gateway ? " (gateways may route models they do not list)" : ""}`,
-              images.length > 0
-                ? `set PIXELWRIGHT_MODEL to one it lists: ${images.slice(0, 6).join(", ")}`
-                : gateway
-                  ? "ask the gateway which image models it routes"
-                  : "GPT image models need a verified organization: verify it in the OpenAI dashboard, or use another key",
-            ),
+          ? upstream("model", "ok", `${config.model} is available to this key`)
+          : gateway
+            ? upstream("model", "warn", `${unlisted} (gateways may route models they do not list)`, fixModel)
+            : upstream("model", "fail", unlisted, fixModel),
       ];
     }
     case "html":
-      return [
-        check(
-          "upstream",
-          "base URL",
-          "fail",
-          `${base} answers a web page (HTML, ${probe.status}), not the API`,
-          fixBase,
-        ),
-      ];
-    case "not-openai":
-      return [
-        check(
-          "upstream",
-          "base URL",
-          "fail",
-          `${base}/models answers ${probe.status} ${probe.contentType}, not an OpenAI model list`,
-          fixBase,
-        ),
-      ];
-    case "unreachable":
-      return [
-        check(
-          "upstream",
-          "base URL",
-          "fail",
-          `${base} cannot be reached: ${probe.message}`,
-          `check the URL, the network and any proxy; ${fixBase}`,
-        ),
-      ];
+      return [upstream("base URL", "fail", `${base} answers a web page (HTML, ${probe.status}), not the API`, fixBase)];
+    case "not-openai": {
+      const what = `${probe.status} ${probe.contentType}, not an OpenAI model list`;
+      return [upstream("base URL", "fail", `${base}/models answers ${what}`, fixBase)];
+    }
+    case "unreachable": {
+      const fix = `check the URL, the network and any proxy; ${fixBase}`;
+      return [upstream("base URL", "fail", `${base} cannot be reached: ${probe.message}`, fix)];
+    }
     case "key-refused":
-      return [
-        check("upstream", "base URL", "ok", `${base} answers like an OpenAI API`),
-        check(
-          "upstream",
-          "key",
-          "fail",
-          `the key ${maskSecret(config.apiKey)} is refused (401): ${probe.message}`,
-          fixKey,
-        ),
-      ];
-    case "forbidden":
-      return [
-        check("upstream", "base URL", "ok", `${base} answers like an OpenAI API`),
-        check(
-          "upstream",
-          "key",
-          "fail",
-          `the key ${maskSecret(config.apiKey)} may not list models (403): ${probe.message}`,
-          "check the key's permissions (models: read), and OPENAI_ORG_ID / OPENAI_PROJECT_ID if set",
-        ),
-      ];
+      return [answers, upstream("key", "fail", `the key ${key} is refused (401): ${probe.message}`, fixKey)];
+    case "forbidden": {
+      const fix = "check the key's permissions (models: read), and OPENAI_ORG_ID / OPENAI_PROJECT_ID if set";
+      return [answers, upstream("key", "fail", `the key ${key} may not list models (403): ${probe.message}`, fix)];
+    }
     case "no-model-list":
       return [
-        check("upstream", "base URL", "ok", `${base} answers in OpenAI's error shape`),
-        check("upstream", "key", "skip", "cannot be checked for free: this server does not list models"),
-        check("upstream", "model", "skip", `${config.model} cannot be checked: the server has no /models list`),
+        upstream("base URL", "ok", `${base} answers in OpenAI's error shape`),
+        upstream("key", "skip", "cannot be checked for free: this server does not list models"),
+        upstream("model", "skip", `${config.model} cannot be checked: the server has no /models list`),
       ];
     case "http-error":
-      return [
-        check("upstream", "base URL", "fail", `${base}/models answers ${probe.status}: ${probe.message}`, fixBase),
-      ];
+      return [upstream("base URL", "fail", `${base}/models answers ${probe.status}: ${probe.message}`, fixBase)];
   }
 }
 
