@@ -2,7 +2,7 @@
 // Every error class lives here; anything else that reaches the boundary is an internal error with an incident id.
 
 import { randomBytes } from "node:crypto";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Logger } from "./log.js";
 import { redactText } from "./secrets.js";
 
@@ -105,6 +105,22 @@ export class InternalError extends PixelwrightError {
   constructor(message: string, options?: { cause?: unknown; incidentId?: string }) {
     super(message, options);
     this.incidentId = options?.incidentId ?? `inc_${randomBytes(6).toString("hex")}`;
+  }
+}
+
+/**
+ * A request needs the client's answer before it can go on (a spend confirmation, the client's roots): the call
+ * answers with an input-required result carrying `request` under `key`, and runs again with the answer. Never shown
+ * as an error; nothing was sent.
+ */
+export class InputNeeded extends PixelwrightError {
+  readonly kind = "input" as const;
+  constructor(
+    readonly key: string,
+    readonly request: { method: string; params?: Record<string, unknown> },
+    message: string,
+  ) {
+    super(message);
   }
 }
 

@@ -1,22 +1,31 @@
 import { randomBytes } from "node:crypto";
-import { registerAppTool } from "@modelcontextprotocol/ext-apps/server";
-import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { z } from "zod";
+import { EXTENSION_ID as APPS_EXTENSION } from "@modelcontextprotocol/ext-apps/server";
+import {
+  type CacheHint,
+  McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+  ResourceTemplate,
+} from "@modelcontextprotocol/server";
 import { mimeType } from "./contract/formats.js";
 import { toToolError } from "./errors.js";
-import type { Logger } from "./log.js";
+import { SERVER_ICONS } from "./icon.js";
 import type { Runtime } from "./runtime.js";
-import { callResult, installToolCalls, portable, TASK_CAPABILITIES } from "./tools/calls.js";
+import { callResult, installToolCalls, type ToolSet, toolSet } from "./tools/calls.js";
 import { fitsInMessage, tooLargeForMessage } from "./tools/content.js";
-import { type AnyTool, KIND_ANNOTATIONS, type ToolExtra } from "./tools/define.js";
 import { allTools } from "./tools/index.js";
 import { followRoots } from "./tools/roots.js";
+import { jobsForTasks } from "./tools/task-jobs.js";
+import {
+  installExtensionTaskMethods,
+  installLegacyTaskMethods,
+  LEGACY_TASK_CAPABILITIES,
+  TASKS_EXTENSION,
+} from "./tools/task-methods.js";
 import { TaskBook } from "./tools/tasks.js";
-import { registerRecords, registerViewer, VIEWER_TOOL_META, VIEWER_TOOLS } from "./ui/viewer-resource.js";
+import { registerRecords, registerViewer } from "./ui/viewer-resource.js";
 import { imageUri } from "./usecases/generate/save.js";
-import type { SpendConfirmer } from "./usecases/spend-guard.js";
 import { VERSION } from "./version.js";
 
 export const INSTRUCTIONS = [
@@ -25,92 +34,71 @@ export const INSTRUCTIONS = [
   "Report the first sentence of each result to the user: it states the measured size of the saved file, and says loudly when it differs from what was asked.",
 ].join(" ");
 
-function register(server: McpServer, tool: AnyTool, logger: Logger): void {
-  const config = {
-    title: tool.title,
-    description: tool.description,
-    // Closed, as tools/list advertises (additionalProperties: false): a misspelt argument is refused, not ignored.
-    inputSchema: z.strictObject(tool.input),
-    outputSchema: tool.output,
-    annotations: { title: tool.title, ...KIND_ANNOTATIONS[tool.kind] },
-  };
-  // The image tools name the MCP App viewer; hosts without MCP Apps ignore _meta and get the same result.
-  if (VIEWER_TOOLS.includes(tool.name))
-    registerAppTool(server, tool.name, { ...config, _meta: VIEWER_TOOL_META }, handle);
-  else server.registerTool(tool.name, config, handle);
+/** The tool list and the templates change only with the server's version: any client may keep them an hour. */
+const STABLE: CacheHint = { ttlMs: 3_600_000, cacheScope: "public" };
+const CACHE_HINTS = { "tools/list": STABLE, "resources/templates/list": STABLE, "server/discover": STABLE };
 
-  async function handle(args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> {
-    try {
-      return callResult(await tool.handler(args, extra));
-    } catch (err) {
-      return toToolError(err, logger);
-    }
-  }
+/** What every connection of one process shares: the tools (built once) and the task book. */
+interface ProcessParts {
+  tools: ToolSet;
+  book: TaskBook;
 }
 
-const books = new WeakMap<Runtime, TaskBook>();
+const parts = new WeakMap<Runtime, ProcessParts>();
 
-/** The process-wide task book: tasks are jobs, and jobs belong to the runtime. */
-function taskBookOf(runtime: Runtime): TaskBook {
-  let book = books.get(runtime);
-  if (!book) {
-    book = new TaskBook(
-      runtime.jobs,
-      (out) => portable(callResult(out)),
-      (err) => toToolError(err, runtime.logger),
-    );
-    books.set(runtime, book);
+function partsOf(runtime: Runtime): ProcessParts {
+  let found = parts.get(runtime);
+  if (!found) {
+    const book = new TaskBook(jobsForTasks(runtime.jobs), callResult, (err) => toToolError(err, runtime.logger));
+    found = { tools: toolSet(allTools(runtime)), book };
+    parts.set(runtime, found);
   }
-  return book;
+  return found;
 }
 
 export interface ConnectionOptions {
+  /** The protocol era this server instance serves: 2025-11-25 and earlier (legacy) or 2026-07-28 (modern). */
+  era?: "legacy" | "modern";
   /** A remote (HTTP) connection: tool inputs may name files in the workspace only. */
   remote?: boolean;
   /** The largest message the transport may send (stdio: 8 MiB); a resource that would not fit is refused. */
   maxMessageBytes?: number;
 }
 
-/** Asks the person about a cost through MCP elicitation (a form: accept or decline), when the client supports it. */
-function askAboutSpend(server: McpServer): SpendConfirmer {
-  return async (message) => {
-    if (!server.server.getClientCapabilities()?.elicitation?.form) return "unsupported";
-    try {
-      const answer = await server.server.elicitInput({
-        mode: "form",
-        message,
-        requestedSchema: {
-          type: "object",
-          properties: { confirm: { type: "boolean", title: "Generate and pay", default: true } },
-        },
-      });
-      return answer.action === "accept" && answer.content?.confirm !== false ? "accept" : "decline";
-    } catch {
-      // The question could not be asked (the client failed or went away): refused, with how to proceed.
-      return "unsupported";
-    }
-  };
-}
-
-/** One McpServer per connection, all sharing the process-wide runtime. */
+/** One McpServer per connection (stdio) or request (HTTP), all sharing the process-wide runtime. */
 export function createServer(runtime: Runtime, connection: ConnectionOptions = {}): McpServer {
-  const book = taskBookOf(runtime);
-  // Over HTTP every POST is a new server: tasks belong to the HTTP callers together; otherwise to this connection.
-  const scope = connection.remote ? "http" : `connection-${randomBytes(6).toString("hex")}`;
+  const { tools, book } = partsOf(runtime);
+  const era = connection.era ?? "legacy";
+  const remote = connection.remote === true;
+  // Over HTTP every request is a new server: tasks belong to the HTTP callers together; otherwise to this connection.
+  const scope = remote ? "http" : `connection-${randomBytes(16).toString("hex")}`;
   const server = new McpServer(
-    { name: "pixelwright", title: "pixelwright", version: VERSION },
+    { name: "pixelwright", title: "pixelwright", version: VERSION, icons: SERVER_ICONS },
     {
       instructions: INSTRUCTIONS,
-      capabilities: { logging: {}, tasks: TASK_CAPABILITIES },
-      taskStore: book.store(scope),
+      capabilities: {
+        tools: {},
+        resources: {},
+        // 2025-11-25 negotiates tasks and logging as capabilities; 2026-07-28 has the Tasks extension and no logging.
+        ...(era === "legacy" ? { logging: {}, tasks: LEGACY_TASK_CAPABILITIES } : {}),
+        extensions: { [APPS_EXTENSION]: {}, ...(era === "modern" ? { [TASKS_EXTENSION]: {} } : {}) },
+      },
+      cacheHints: CACHE_HINTS,
     },
   );
-  const remote = connection.remote === true;
-  const tools = allTools(runtime, remote, followRoots(server, remote, runtime.logger), askAboutSpend(server));
-  for (const tool of tools) register(server, tool, runtime.logger);
-  installToolCalls(server, tools, book, scope);
+  const connectionRoots = era === "legacy" && !remote ? followRoots(server, runtime.logger) : undefined;
+  installToolCalls(server, tools, {
+    era,
+    remote,
+    book,
+    scope,
+    logger: runtime.logger,
+    ...(connectionRoots ? { connectionRoots } : {}),
+  });
+  if (era === "legacy") installLegacyTaskMethods(server, book, scope);
+  else installExtensionTaskMethods(server, book, scope);
   registerImageResources(server, runtime, connection.maxMessageBytes);
-  registerViewer(server, () => tools.map((t) => t.name));
+  registerViewer(server, () => tools.tools.map((t) => t.name));
   registerRecords(server, runtime.workspace);
   return server;
 }
@@ -137,10 +125,13 @@ function registerImageResources(server: McpServer, runtime: Runtime, maxMessageB
       const name = decodeURIComponent(String(variables.name ?? ""));
       const size = await workspace.imageSize(name);
       if (size && maxMessageBytes !== undefined && !fitsInMessage(size.bytes, maxMessageBytes)) {
-        throw new McpError(ErrorCode.InvalidRequest, tooLargeForMessage(size.path, size.bytes, maxMessageBytes));
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
+          tooLargeForMessage(size.path, size.bytes, maxMessageBytes),
+        );
       }
       const file = await workspace.readImage(name);
-      if (!file) throw new McpError(ErrorCode.InvalidParams, `No image named '${name}' in the workspace.`);
+      if (!file) throw new ResourceNotFoundError(uri.href, `No image named '${name}' in the workspace.`);
       return { contents: [{ uri: uri.href, mimeType: file.mimeType, blob: file.bytes.toString("base64") }] };
     },
   );

@@ -2,7 +2,7 @@
 // result on stdout (a few readable lines on a terminal, the structured JSON for scripts) and an exit code that says
 // whether it worked.
 
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import { InputError } from "../errors.js";
 import type { LogLevel } from "../log.js";
 import { writeStderr, writeStdout } from "../output.js";

@@ -1,9 +1,8 @@
 // `pixelwright call <tool> <json>`: run one tool in-process through a real MCP client over an in-memory transport,
 // so the CLI exercises exactly the code path an agent does.
 
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult, Client, InMemoryTransport, type Tool } from "@modelcontextprotocol/client";
+import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { didYouMean } from "../contract/suggest.js";
 import { InputError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
@@ -15,17 +14,28 @@ export interface InProcessClient {
   close(): Promise<void>;
 }
 
-export async function connectInProcess(runtime: Runtime): Promise<InProcessClient> {
-  const server = createServer(runtime);
+export interface InProcessOptions {
+  /** The protocol era to speak: 2025-11-25 (legacy, the default) or 2026-07-28 (modern). */
+  era?: "legacy" | "modern";
+  /** Client options (capabilities, e.g. elicitation) for tests that play a host. */
+  client?: ConstructorParameters<typeof Client>[1];
+}
+
+/** A real MCP client connected in-process, through the same entry the stdio server uses (serveStdio). */
+export async function connectInProcess(runtime: Runtime, options: InProcessOptions = {}): Promise<InProcessClient> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "pixelwright-cli", version: VERSION });
-  await server.connect(serverSide);
+  const era = options.era ?? "legacy";
+  const served = serveStdio(({ era: pinned }) => createServer(runtime, { era: pinned }), { transport: serverSide });
+  const client = new Client(
+    { name: "pixelwright-cli", version: VERSION },
+    { ...options.client, ...(era === "modern" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {}) },
+  );
   await client.connect(clientSide);
   return {
     client,
     async close() {
       await client.close();
-      await server.close();
+      await served.close();
     },
   };
 }
@@ -80,10 +90,13 @@ export async function callTool(
     const { tools } = await session.client.listTools();
     checkArguments(findTool(tools, name), args);
     // A long generation may take minutes: the in-process client must not give up first.
-    return (await session.client.callTool({ name, arguments: args }, undefined, {
-      timeout: 60 * 60 * 1000,
-      ...(options.onprogress ? { onprogress: options.onprogress } : {}),
-    })) as CallToolResult;
+    return await session.client.callTool(
+      { name, arguments: args },
+      {
+        timeout: 60 * 60 * 1000,
+        ...(options.onprogress ? { onprogress: options.onprogress } : {}),
+      },
+    );
   } finally {
     await session.close();
   }

@@ -1,7 +1,7 @@
 // `pixelwright tools [name]`: the tools this server offers, or one tool's arguments, read from the same tools/list
 // an agent receives (the portable JSON Schemas), so what it prints cannot drift from what the server takes.
 
-import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Tool } from "@modelcontextprotocol/client";
 import { writeStdout } from "../output.js";
 import type { Runtime } from "../runtime.js";
 import { connectInProcess, findTool } from "./call.js";

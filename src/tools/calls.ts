@@ -1,83 +1,155 @@
-// tools/list and tools/call as they go out. The McpServer registers the tools; this layer, installed after it, sends
-// portable schemas (tools/portable.ts), results without null fields, declares task support for the tools that
-// have it, and answers task-augmented calls from the task book (tools/tasks.ts).
+// tools/list and tools/call, served by pixelwright itself on the SDK's request handlers. What a tool is (its
+// portable schemas, its validators, its listing) is built once per process in a ToolSet; a connection or an HTTP
+// request only installs two handlers over it. tools/call parses the arguments (closed objects: a misspelt argument
+// is refused), builds the request's ToolExtra (cancellation, progress, read access, the spend question), runs the
+// tool, checks its output against the same zod schema that tools/list advertises, and sends structuredContent
+// without null fields. A task-augmented call (2025-11-25 `params.task`, or a 2026-07-28 client declaring the Tasks
+// extension) answers from the task book instead; a question for the client becomes an input-required result.
 
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
-  CallToolRequestSchema,
   type CallToolResult,
-  ErrorCode,
-  ListToolsRequestSchema,
-  type ListToolsResult,
-  McpError,
-} from "@modelcontextprotocol/sdk/types.js";
-import { InternalError } from "../errors.js";
-import type { AnyTool, ToolExtra, ToolOutput } from "./define.js";
+  type ClientCapabilities,
+  type McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ServerContext,
+  type Tool,
+} from "@modelcontextprotocol/server";
+import { z } from "zod";
+import { InputError, InputNeeded, InternalError, toToolError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { VIEWER_TOOL_META, VIEWER_TOOLS } from "../ui/viewer-resource.js";
+import { answersOf, ask, clientCapabilities, rootsFromRequest, spendConfirmer } from "./asking.js";
+import { type AnyTool, KIND_ANNOTATIONS, type ToolExtra, type ToolOutput } from "./define.js";
 import { portableInputSchema, portableOutputSchema, withoutNulls } from "./portable.js";
+import type { AccessOf } from "./roots.js";
+import { declaresTasks, extensionTask, legacyTask } from "./task-methods.js";
 import { supportsTasks, type TaskBook } from "./tasks.js";
 
-type Handler = (request: unknown, extra: ToolExtra) => Promise<unknown>;
-
 /**
- * The CallToolResult of a tool's output: one sentence and the JSON as text, the same JSON as structuredContent.
- * structuredContent keeps its null fields until the McpServer has checked it against the zod schema; `portable`
- * then leaves them out, as the text already does.
+ * The CallToolResult of a tool's output: one sentence and the JSON as text, the same JSON as structuredContent
+ * (without null fields: the portable output schemas make them optional).
  */
 export function callResult(out: ToolOutput<unknown>): CallToolResult {
+  const structured = withoutNulls(out.structured) as Record<string, unknown>;
   return {
-    structuredContent: out.structured as Record<string, unknown>,
-    content: [
-      { type: "text", text: `${out.summary}\n${JSON.stringify(withoutNulls(out.structured))}` },
-      ...(out.content ?? []),
-    ],
+    structuredContent: structured,
+    content: [{ type: "text", text: `${out.summary}\n${JSON.stringify(structured)}` }, ...(out.content ?? [])],
   };
 }
 
-/** A result as sent: structuredContent without null fields (the portable output schemas make them optional). */
-export function portable(result: CallToolResult): CallToolResult {
-  return result.structuredContent ? { ...result, structuredContent: withoutNulls(result.structuredContent) } : result;
+/** Every tool of a process, as tools/list sends it and tools/call checks it. */
+export interface ToolSet {
+  tools: AnyTool[];
+  listing: Tool[];
+  byName: ReadonlyMap<string, { tool: AnyTool; input: z.ZodObject }>;
 }
 
-/** The handler the McpServer installed for a method (the SDK keeps no public getter for it). */
-function installed(server: McpServer, method: string): Handler {
-  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers;
-  const handler = handlers?.get(method);
-  if (!handler) throw new InternalError(`the MCP SDK has no ${method} handler to wrap; check the SDK version`);
-  return handler;
-}
-
-export const TASK_CAPABILITIES = { list: {}, cancel: {}, requests: { tools: { call: {} } } };
-
-export function installToolCalls(server: McpServer, tools: AnyTool[], book: TaskBook, scope: string): void {
-  const list = installed(server, "tools/list");
-  const call = installed(server, "tools/call");
-  const byName = new Map(tools.map((t) => [t.name, t]));
-
-  server.server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
-    const result = (await list(request, extra)) as ListToolsResult;
+export function toolSet(tools: AnyTool[]): ToolSet {
+  const byName = new Map<string, { tool: AnyTool; input: z.ZodObject }>();
+  const listing = tools.map((tool): Tool => {
+    // Closed, as tools/list advertises (additionalProperties: false): a misspelt argument is refused, not ignored.
+    const input = z.strictObject(tool.input);
+    byName.set(tool.name, { tool, input });
+    const viewer = VIEWER_TOOLS.includes(tool.name);
     return {
-      ...result,
-      tools: result.tools.map((tool) => {
-        const own = byName.get(tool.name);
-        return {
-          ...tool,
-          inputSchema: portableInputSchema(tool.inputSchema) as typeof tool.inputSchema,
-          ...(tool.outputSchema
-            ? { outputSchema: portableOutputSchema(tool.outputSchema) as typeof tool.outputSchema }
-            : {}),
-          execution: { taskSupport: own && supportsTasks(own) ? "optional" : "forbidden" },
-        };
-      }),
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: portableInputSchema(jsonSchema(input, "input")) as Tool["inputSchema"],
+      outputSchema: portableOutputSchema(jsonSchema(tool.output, "output")) as Tool["outputSchema"],
+      annotations: { title: tool.title, ...KIND_ANNOTATIONS[tool.kind] },
+      execution: { taskSupport: supportsTasks(tool) ? "optional" : "forbidden" },
+      // The image tools name the MCP App viewer; hosts without MCP Apps ignore _meta and get the same result.
+      ...(viewer ? { _meta: VIEWER_TOOL_META } : {}),
     };
   });
+  return { tools, listing, byName };
+}
 
-  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const { name, task } = request.params;
-    if (!task) return portable((await call(request, extra)) as CallToolResult);
-    const tool = byName.get(name);
-    if (!tool || !supportsTasks(tool)) {
-      throw new McpError(ErrorCode.InvalidParams, `${name} does not run as a task; call it without "task".`);
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  return z.toJSONSchema(schema, { target: "draft-2020-12", io }) as Record<string, unknown>;
+}
+
+export interface CallOptions {
+  era: "legacy" | "modern";
+  /** A remote (HTTP) caller reads the workspace only. */
+  remote: boolean;
+  book: TaskBook;
+  /** Whose tasks these are: a stdio connection, or every HTTP caller together. */
+  scope: string;
+  /** A 2025-11-25 connection's roots, followed since initialize. */
+  connectionRoots?: AccessOf;
+  logger: Logger;
+}
+
+export function installToolCalls(server: McpServer, set: ToolSet, options: CallOptions): void {
+  const s = server.server;
+  const atInitialize = () => s.getClientCapabilities();
+  s.setRequestHandler("tools/list", async () => ({ tools: set.listing }));
+  s.setRequestHandler("tools/call", async (request, ctx) => {
+    const { name } = request.params;
+    const entry = set.byName.get(name);
+    if (!entry) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
+    const { tool } = entry;
+    const answers = answersOf(ctx);
+    const capabilities = clientCapabilities(ctx, atInitialize);
+    const extra = toolExtra(ctx, options, answers, capabilities);
+    const legacyTaskParams =
+      options.era === "legacy" ? (request.params as { task?: { ttl?: number } }).task : undefined;
+    const asTask = options.era === "legacy" ? legacyTaskParams !== undefined : declaresTasks(ctx);
+    try {
+      if (asTask && supportsTasks(tool)) {
+        const state = await options.book.create(
+          options.scope,
+          tool,
+          request.params.arguments,
+          legacyTaskParams?.ttl,
+          extra,
+        );
+        // The SDK checks every tools/call answer as a tool result: an empty content list keeps a task answer valid.
+        if (options.era === "legacy") return { task: legacyTask(state), content: [] };
+        return { resultType: "task", ...extensionTask(state, false), content: [] };
+      }
+      if (legacyTaskParams !== undefined) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          `${name} does not run as a task; call it without "task".`,
+        );
+      }
+      const parsed = entry.input.safeParse(request.params.arguments ?? {});
+      if (!parsed.success) throw new InputError(`invalid arguments for ${name}: ${z.prettifyError(parsed.error)}`);
+      const out = await tool.handler(parsed.data, extra);
+      const checked = tool.output.safeParse(out.structured);
+      if (!checked.success) {
+        throw new InternalError(`${name} produced a result outside its output schema: ${checked.error.message}`);
+      }
+      return callResult(out);
+    } catch (err) {
+      if (err instanceof InputNeeded) return ask(err, answers);
+      if (err instanceof ProtocolError) throw err;
+      return toToolError(err, options.logger);
     }
-    return book.create(scope, tool, request.params.arguments, task, extra);
   });
+}
+
+/** The tool's view of one request. */
+function toolExtra(
+  ctx: ServerContext,
+  options: CallOptions,
+  answers: ReturnType<typeof answersOf>,
+  capabilities: ClientCapabilities | undefined,
+): ToolExtra {
+  const access: AccessOf = options.remote
+    ? async () => true
+    : options.era === "modern"
+      ? rootsFromRequest(answers, capabilities)
+      : (options.connectionRoots ?? (async () => false));
+  return {
+    signal: ctx.mcpReq.signal,
+    _meta: ctx.mcpReq._meta as ToolExtra["_meta"],
+    sendNotification: (notification) => ctx.mcpReq.notify(notification as Parameters<typeof ctx.mcpReq.notify>[0]),
+    access,
+    confirm: spendConfirmer(answers, capabilities),
+  };
 }

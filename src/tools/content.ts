@@ -1,7 +1,7 @@
 // What goes back to the agent besides the JSON: bounded previews (or the full file when it is small), and a
 // resource link per image so clients can fetch the full file on demand. Sized for the strictest client.
 
-import type { ContentBlock } from "@modelcontextprotocol/sdk/types.js";
+import type { ContentBlock } from "@modelcontextprotocol/server";
 import { mimeType } from "../contract/formats.js";
 import type { ImageReport } from "../contract/schemas.js";
 import { FULL_MAX_BASE64, inlineFull, makePreview, PREVIEW_MAX_BASE64 } from "../imaging/preview.js";

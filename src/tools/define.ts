@@ -1,14 +1,10 @@
 // A tool is data: name, semantic kind, schemas and a handler. The kind alone decides the annotations, so no tool
 // can claim to be read-only while spending money.
 
-import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type {
-  ContentBlock,
-  ServerNotification,
-  ServerRequest,
-  ToolAnnotations,
-} from "@modelcontextprotocol/sdk/types.js";
+import type { ContentBlock, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
+import type { SpendConfirmer } from "../usecases/spend-guard.js";
+import type { AccessOf } from "./roots.js";
 
 /**
  * pure: no I/O, free. generate: spends money upstream and writes files. inspect: reads files, jobs or a URL, writes
@@ -24,7 +20,21 @@ export const KIND_ANNOTATIONS: Readonly<Record<ToolKind, ToolAnnotations>> = {
   local: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/**
+ * What a tool handler gets besides its arguments, for one request: its cancellation, its progress channel, the
+ * folders it may read and how to ask the person about a cost. Built by tools/calls.ts from the SDK's request context,
+ * so the tools are defined once per process and know nothing of the protocol era.
+ */
+export interface ToolExtra {
+  signal: AbortSignal;
+  /** The request's `_meta` (progressToken). */
+  _meta?: { progressToken?: string | number | undefined } | undefined;
+  sendNotification(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
+  /** The read access for files this request names (workspace only, or the client's roots too). */
+  access: AccessOf;
+  /** Asks the person about a cost; absent when nobody can be asked. */
+  confirm?: SpendConfirmer | undefined;
+}
 
 export interface ToolOutput<O> {
   /** The structured result (never base64). */

@@ -4,11 +4,9 @@ import { PRESETS } from "../contract/presets.js";
 import { headline } from "../contract/results.js";
 import { type GenerationResult, GenerationResultSchema, STRATEGIES } from "../contract/schemas.js";
 import type { Runtime } from "../runtime.js";
-import type { SpendConfirmer } from "../usecases/spend-guard.js";
 import { imageContent, type ReturnImage } from "./content.js";
 import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
-import type { AccessOf } from "./roots.js";
 
 /** The arguments of generate_image (and of its task). */
 function generateInput(config: Config) {
@@ -104,7 +102,7 @@ function generateInput(config: Config) {
 
 type GenerateInput = z.infer<z.ZodObject<ReturnType<typeof generateInput>>>;
 
-export function generateImageTool(runtime: Runtime, access: AccessOf, confirm?: SpendConfirmer) {
+export function generateImageTool(runtime: Runtime) {
   const { config, images } = runtime;
   return defineTool({
     name: "generate_image",
@@ -128,14 +126,14 @@ export function generateImageTool(runtime: Runtime, access: AccessOf, confirm?: 
       const onProgress = progressReporter(extra);
       const result = await images.generate(request, {
         confirmSpend: confirm_spend,
-        ...(confirm ? { confirm } : {}),
+        ...(extra.confirm ? { confirm: extra.confirm } : {}),
         waitSeconds: wait_seconds ?? config.waitSeconds,
         signal: extra.signal,
         filename,
         dryRun: dry_run,
         fresh,
         strategy,
-        workspaceOnly: await access(),
+        workspaceOnly: await extra.access(),
         warmPreview: (return_image ?? "preview") === "preview",
         ...(onProgress ? { onProgress } : {}),
       });
@@ -143,7 +141,7 @@ export function generateImageTool(runtime: Runtime, access: AccessOf, confirm?: 
     },
     task: {
       // A task starts the job and returns at once; the job outlives the request that created it.
-      start: async (args) => {
+      start: async (args, extra) => {
         const {
           wait_seconds: _wait,
           return_image,
@@ -156,13 +154,13 @@ export function generateImageTool(runtime: Runtime, access: AccessOf, confirm?: 
         } = args as GenerateInput;
         const result = await images.generate(request, {
           confirmSpend: confirm_spend,
-          ...(confirm ? { confirm } : {}),
+          ...(extra.confirm ? { confirm: extra.confirm } : {}),
           waitSeconds: 0,
           filename,
           dryRun: dry_run,
           fresh,
           strategy,
-          workspaceOnly: await access(),
+          workspaceOnly: await extra.access(),
           warmPreview: (return_image ?? "preview") === "preview",
         });
         if (result.status === "running" && result.job_id) return { jobId: result.job_id };

@@ -1,10 +1,11 @@
-// The client's roots (roots/list): folders the user opened in the client. When the client advertises roots, they
-// become read roots for this connection's reference_images, mask and verify_image paths, under the same jail
-// rules, and are asked again on notifications/roots/list_changed. Remote (HTTP) connections never use them.
+// The client's roots: folders the user opened in the client. When the client advertises roots, they become read
+// roots for a request's reference_images, mask and verify_image paths, under the same jail rules. A 2025-11-25
+// connection is asked with roots/list once initialized and again on notifications/roots/list_changed; a 2026-07-28
+// request carries them as the answer to an input-required question (tools/asking.ts). Remote (HTTP) connections
+// never use them.
 
 import { fileURLToPath } from "node:url";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
 import type { ReadAccess } from "../workspace/workspace.js";
 
@@ -24,9 +25,8 @@ export function rootFolders(uris: readonly string[]): string[] {
   return folders;
 }
 
-/** Follows the client's roots for one connection; the returned function gives the read access for a request. */
-export function followRoots(server: McpServer, remote: boolean, logger: Logger): AccessOf {
-  if (remote) return async () => true;
+/** Follows a 2025-11-25 connection's roots; the returned function gives the read access for a request. */
+export function followRoots(server: McpServer, logger: Logger): AccessOf {
   let roots: readonly string[] = [];
   let pending: Promise<void> = Promise.resolve();
   const refresh = () => {
@@ -40,7 +40,7 @@ export function followRoots(server: McpServer, remote: boolean, logger: Logger):
       .catch((err: unknown) => logger.warn({ err }, "roots/list failed; client roots not used"));
   };
   server.server.oninitialized = refresh;
-  server.server.setNotificationHandler(RootsListChangedNotificationSchema, async () => refresh());
+  server.server.setNotificationHandler("notifications/roots/list_changed", async () => refresh());
   return async () => {
     await pending;
     return roots.length > 0 ? { clientRoots: roots } : false;

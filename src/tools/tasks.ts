@@ -1,25 +1,54 @@
-// MCP tasks (spec 2025-11-25) on top of the job engine: a task-augmented tools/call starts the work and answers
-// with the task at once; the task id is the job id, so verify_image collects it too. tasks/get reports the job's
-// state and progress sentence, tasks/result gives exactly what the call would have returned, tasks/cancel follows
-// the rule of a cancelled call (a request already sent finishes and is kept; an unsent one is dropped), and
-// tasks/list lists the tasks of this connection (over HTTP, of every caller of this server: they share the token).
+// MCP tasks over the job engine, one book for both protocol eras (the wire shapes are in task-methods.ts): a
+// task-augmented tools/call starts the work and answers with the task at once; the task id is the job id, so
+// verify_image collects it too. A task's state is read through TaskJobs (get by id, cancel if unsent), never the
+// engine's internals, so the shared job book can back it. A task's result is exactly what the call would have
+// returned; a cancel follows the rule of a cancelled call (a request already sent finishes and is kept; an unsent
+// one is dropped). Tasks belong to a scope: a stdio connection, or every HTTP caller together (one shared token is
+// one user).
 
 import { randomBytes } from "node:crypto";
-import type { CreateTaskOptions, TaskStore } from "@modelcontextprotocol/sdk/experimental/tasks/interfaces.js";
-import type { CallToolResult, Result, Task } from "@modelcontextprotocol/sdk/types.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { GenerationResult } from "../contract/schemas.js";
-import type { Job, JobRegistry } from "../jobs/registry.js";
-import { progressMessage } from "../usecases/wait.js";
+import { InputError, InputNeeded, InternalError } from "../errors.js";
 import type { AnyTool, TaskSupport, ToolExtra, ToolOutput } from "./define.js";
 
 const DEFAULT_TTL_MS = 60 * 60 * 1000;
 const MAX_TTL_MS = 24 * 60 * 60 * 1000;
-const POLL_INTERVAL_MS = 2000;
+export const POLL_INTERVAL_MS = 2000;
+
+export type TaskStatus = "working" | "input_required" | "completed" | "failed" | "cancelled";
+
+/** A job as a task sees it. */
+export interface TaskJob {
+  status: "queued" | "running" | "completed" | "failed" | "cancelled";
+  /** The progress sentence while it runs, the end reason once it ended. */
+  message: string | null;
+  finishedAt: number | null;
+}
+
+/** The job state a task reads: the in-process registry today, the shared job book tomorrow. */
+export interface TaskJobs {
+  get(jobId: string): TaskJob | undefined;
+  /** Drops a job whose paid request was not sent yet and that nobody else waits for; a sent one goes on. */
+  cancelUnsent(jobId: string, reason: string): void;
+  /** Resolves when the job ends; undefined when this process does not hold it. */
+  settled(jobId: string): Promise<void> | undefined;
+}
 
 export type Presenter = (output: ToolOutput<unknown>) => CallToolResult;
 export type ErrorPresenter = (err: unknown) => CallToolResult;
+
+/** A task's state for the wire. `result` is set once the call's answer is final; `error` when it could not be made. */
+export interface TaskState {
+  taskId: string;
+  status: TaskStatus;
+  statusMessage?: string;
+  ttlMs: number;
+  createdAt: string;
+  lastUpdatedAt: string;
+  result?: CallToolResult;
+  error?: { code: number; message: string };
+}
 
 interface TaskRecord {
   taskId: string;
@@ -43,7 +72,7 @@ export class TaskBook {
   private readonly records = new Map<string, TaskRecord>();
 
   constructor(
-    private readonly jobs: JobRegistry<GenerationResult>,
+    private readonly jobs: TaskJobs,
     private readonly present: Presenter,
     private readonly presentError: ErrorPresenter,
   ) {}
@@ -53,16 +82,14 @@ export class TaskBook {
     scope: string,
     tool: AnyTool & { task: TaskSupport },
     rawArgs: unknown,
-    options: CreateTaskOptions,
+    ttlMs: number | undefined,
     extra: ToolExtra,
-  ): Promise<{ task: Task }> {
+  ): Promise<TaskState> {
     const parsed = z.strictObject(tool.input).safeParse(rawArgs ?? {});
-    if (!parsed.success) {
-      throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${tool.name}: ${parsed.error.message}`);
-    }
+    if (!parsed.success) throw new InputError(`invalid arguments for ${tool.name}: ${parsed.error.message}`);
     const args = parsed.data as Record<string, unknown>;
     const now = Date.now();
-    const ttl = Math.min(MAX_TTL_MS, Math.max(1000, options.ttl ?? DEFAULT_TTL_MS));
+    const ttl = Math.round(Math.min(MAX_TTL_MS, Math.max(1000, ttlMs ?? DEFAULT_TTL_MS)));
     const base = { scope, createdAt: now, lastUpdatedAt: now, ttl, tool, args, cancelled: null, pending: null };
     let record: TaskRecord;
     try {
@@ -72,12 +99,13 @@ export class TaskBook {
         record = { ...base, taskId: newTaskId(), jobId: null, result: this.present(started.done) };
       else record = this.background({ ...base, taskId: newTaskId(), jobId: null, result: null }, started.pending);
     } catch (err) {
+      if (err instanceof InputNeeded) throw err; // a question for the client, not a failure
       // Refused before anything was sent: the task exists and has failed with the call's error result.
       record = { ...base, taskId: newTaskId(), jobId: null, result: this.presentError(err) };
     }
     this.sweep();
     this.records.set(record.taskId, record);
-    return { task: await this.taskOf(record) };
+    return this.stateOf(record, false);
   }
 
   /** A task over work that is not a job: its result is kept when the work settles. */
@@ -95,70 +123,77 @@ export class TaskBook {
     return record;
   }
 
-  /** The TaskStore the SDK's tasks/get, tasks/result, tasks/list and tasks/cancel handlers use, for one scope. */
-  store(scope: string): TaskStore {
-    const find = (taskId: string) => {
-      const record = this.records.get(taskId);
-      return record && record.scope === scope ? record : undefined;
-    };
-    return {
-      createTask: async () => {
-        throw new McpError(ErrorCode.InvalidRequest, "tasks are created by a task-augmented tools/call");
-      },
-      getTask: async (taskId) => {
-        const record = find(taskId);
-        return record ? this.taskOf(record) : null;
-      },
-      storeTaskResult: async (taskId, _status, result: Result) => {
-        const record = find(taskId);
-        if (record) record.result = result as CallToolResult;
-      },
-      getTaskResult: async (taskId) => {
-        const record = find(taskId);
-        if (!record) throw new McpError(ErrorCode.InvalidParams, `Task not found: ${taskId}`);
-        return this.resultOf(record);
-      },
-      updateTaskStatus: async (taskId, status, statusMessage) => {
-        const record = find(taskId);
-        if (record && status === "cancelled") this.cancel(record, statusMessage);
-      },
-      listTasks: async () => {
-        this.sweep();
-        const mine = [...this.records.values()].filter((r) => r.scope === scope);
-        const tasks = await Promise.all(mine.map((r) => this.taskOf(r)));
-        return { tasks };
-      },
-    };
+  private find(scope: string, taskId: string): TaskRecord | undefined {
+    const record = this.records.get(taskId);
+    return record && record.scope === scope ? record : undefined;
   }
 
-  private job(record: TaskRecord): Job<GenerationResult> | undefined {
-    return record.jobId ? this.jobs.get(record.jobId) : undefined;
+  /** The task's state; with `withResult`, the final result inline once there is one (2026-07-28 tasks/get). */
+  async get(scope: string, taskId: string, withResult: boolean): Promise<TaskState | undefined> {
+    const record = this.find(scope, taskId);
+    return record ? this.stateOf(record, withResult) : undefined;
   }
 
-  private async statusOf(record: TaskRecord): Promise<{ status: Task["status"]; statusMessage?: string }> {
+  /** The call's answer, waiting for the work to end (2025-11-25 tasks/result). */
+  async result(scope: string, taskId: string): Promise<CallToolResult | undefined> {
+    const record = this.find(scope, taskId);
+    if (!record) return undefined;
+    for (;;) {
+      const state = await this.stateOf(record, true);
+      if (state.result) return state.result;
+      if (state.error) return this.presentError(new InternalError(state.error.message));
+      // A job another replica runs has no local event to wait for: ask again after the advertised poll interval.
+      await (record.pending ??
+        (record.jobId ? this.jobs.settled(record.jobId) : undefined) ??
+        new Promise((r) => setTimeout(r, POLL_INTERVAL_MS)));
+    }
+  }
+
+  async list(scope: string): Promise<TaskState[]> {
+    this.sweep();
+    const mine = [...this.records.values()].filter((r) => r.scope === scope);
+    return Promise.all(mine.map((r) => this.stateOf(r, false)));
+  }
+
+  /**
+   * The rule of a cancelled call (usecases/wait.ts): a job whose paid request was sent detaches (it finishes,
+   * saves and stays collectable); one still unsent that nobody else shares is dropped. False for an unknown task.
+   */
+  cancel(scope: string, taskId: string, message = "cancelled by the client"): boolean {
+    const record = this.find(scope, taskId);
+    if (!record) return false;
+    if (record.cancelled || record.result) return true;
+    record.cancelled = message;
+    record.lastUpdatedAt = Date.now();
+    if (record.jobId) this.jobs.cancelUnsent(record.jobId, "the task was cancelled before its request was sent");
+    return true;
+  }
+
+  private async statusOf(record: TaskRecord): Promise<{ status: TaskStatus; statusMessage?: string }> {
     if (record.cancelled) return { status: "cancelled", statusMessage: record.cancelled };
     if (record.result) {
       const failed = record.result.isError === true || structuredStatus(record.result) === "failed";
       return { status: failed ? "failed" : "completed" };
     }
     if (record.pending) return { status: "working", statusMessage: `${record.tool.name} is running` };
-    const job = this.job(record);
+    const job = record.jobId ? this.jobs.get(record.jobId) : undefined;
     if (!job) return this.remoteStatus(record);
+    const message = job.message ? { statusMessage: job.message } : {};
     switch (job.status) {
       case "queued":
       case "running":
-        return { status: "working", statusMessage: progressMessage(job) };
+        return { status: "working", ...message };
       case "completed":
-        return { status: "completed", statusMessage: job.progress.message };
+        return { status: "completed", ...message };
       case "failed":
-        return { status: "failed", statusMessage: job.endReason ?? "failed" };
+        return { status: "failed", ...message };
       case "cancelled":
-        return { status: "cancelled", statusMessage: job.endReason ?? "cancelled" };
+        return { status: "cancelled", ...message };
     }
   }
 
   /** A job this process does not hold (shared by replicas, or pruned): its state as the tool reports it. */
-  private async remoteStatus(record: TaskRecord): Promise<{ status: Task["status"]; statusMessage?: string }> {
+  private async remoteStatus(record: TaskRecord): Promise<{ status: TaskStatus; statusMessage?: string }> {
     const out = await record.tool.task.present(record.jobId as string, record.args);
     const { status, message } = out.structured as { status?: string; message?: string | null };
     if (status === "running") return { status: "working", ...(message ? { statusMessage: message } : {}) };
@@ -166,19 +201,25 @@ export class TaskBook {
     return { status: status === "failed" ? "failed" : "completed" };
   }
 
-  private async taskOf(record: TaskRecord): Promise<Task> {
+  private async stateOf(record: TaskRecord, withResult: boolean): Promise<TaskState> {
     const { status, statusMessage } = await this.statusOf(record);
-    const job = this.job(record);
+    const job = record.jobId ? this.jobs.get(record.jobId) : undefined;
     const updated = Math.max(record.lastUpdatedAt, job?.finishedAt ?? 0);
-    return {
+    const state: TaskState = {
       taskId: record.taskId,
       status,
       ...(statusMessage ? { statusMessage } : {}),
-      ttl: record.ttl,
+      ttlMs: record.ttl,
       createdAt: new Date(record.createdAt).toISOString(),
       lastUpdatedAt: new Date(updated).toISOString(),
-      pollInterval: POLL_INTERVAL_MS,
     };
+    if (!withResult || status === "working") return state;
+    try {
+      return { ...state, result: await this.resultOf(record) };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return { ...state, status: "failed", error: { code: -32603, message } };
+    }
   }
 
   private async resultOf(record: TaskRecord): Promise<CallToolResult> {
@@ -189,23 +230,10 @@ export class TaskBook {
       ? `The task was cancelled (${record.cancelled}); a request already sent finishes and is kept: call verify_image with job_id "${jobId}" to collect it.`
       : undefined;
     const result = this.present(await record.tool.task.present(jobId, record.args, note));
-    const job = this.job(record);
+    const job = this.jobs.get(jobId);
     // Only an ended job's result is final; a cancelled task's answer may still change as its job finishes.
     if (!record.cancelled && (!job || job.finishedAt !== null)) record.result = result;
     return result;
-  }
-
-  /**
-   * The rule of a cancelled call (usecases/wait.ts awaitJob): a job whose paid request was sent detaches (it
-   * finishes, saves and stays collectable); one still unsent that nobody else shares is dropped.
-   */
-  private cancel(record: TaskRecord, message = "cancelled by the client"): void {
-    record.cancelled = message;
-    record.lastUpdatedAt = Date.now();
-    const job = this.job(record);
-    if (job && job.finishedAt === null && !job.sent && job.attachments <= 1) {
-      this.jobs.cancel(job, "the task was cancelled before its request was sent");
-    }
   }
 
   /** Forgets tasks whose time to live has passed (their jobs stay collectable through verify_image). */
@@ -216,7 +244,7 @@ export class TaskBook {
 
 /**
  * Task support for a tool whose work is local and not a job (free to finish): the handler runs detached from the
- * request that created the task, and its output is the task's result.
+ * request that created it (no cancellation, no progress), and its output is the task's result.
  */
 export function inBackground(
   handler: (args: Record<string, unknown>, extra: ToolExtra) => Promise<ToolOutput<unknown>>,
@@ -232,13 +260,14 @@ export function inBackground(
       return { pending: handler(args, detached) };
     },
     present: async () => {
-      throw new McpError(ErrorCode.InternalError, "a background task has no job to present");
+      throw new InternalError("a background task has no job to present");
     },
   } satisfies TaskSupport;
 }
 
-function newTaskId(): string {
-  return `task_${randomBytes(8).toString("hex")}`;
+/** 128 random bits: a task id is its own capability to read the task. */
+export function newTaskId(): string {
+  return `task_${randomBytes(16).toString("hex")}`;
 }
 
 function structuredStatus(result: CallToolResult): unknown {

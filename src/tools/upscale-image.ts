@@ -14,7 +14,7 @@ interface UpscaleArgs {
   return_image?: "preview" | "none" | "full" | undefined;
 }
 
-export function upscaleImageTool(runtime: Runtime, access: AccessOf) {
+export function upscaleImageTool(runtime: Runtime) {
   const { images } = runtime;
   return defineTool({
     name: "upscale_image",
@@ -37,12 +37,12 @@ export function upscaleImageTool(runtime: Runtime, access: AccessOf) {
       return_image: z.enum(["preview", "none", "full"]).optional().describe("default preview"),
     },
     output: UpscaleResultSchema,
-    handler: async (args) => upscale(args),
+    handler: async (args, extra) => upscale(args, extra.access),
     // As an MCP task the upscale runs detached from the request that created it; its output is the task's result.
-    task: inBackground((args) => upscale(args as unknown as UpscaleArgs)),
+    task: inBackground((args, extra) => upscale(args as unknown as UpscaleArgs, extra.access)),
   });
 
-  async function upscale(args: UpscaleArgs) {
+  async function upscale(args: UpscaleArgs, access: AccessOf) {
     const result = await images.upscale({
       path: args.path,
       size: args.size,

@@ -6,7 +6,6 @@ import type { Runtime } from "../runtime.js";
 import { imageContent } from "./content.js";
 import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
-import type { AccessOf } from "./roots.js";
 
 /** One sentence on native or upscaled: stated by a record, or measured (and then called a heuristic). */
 function detailSentence(images: ImageReport[]): string {
@@ -25,7 +24,7 @@ function detailSentence(images: ImageReport[]): string {
   return parts.join("");
 }
 
-export function verifyImageTool(runtime: Runtime, access: AccessOf) {
+export function verifyImageTool(runtime: Runtime) {
   const { config, images } = runtime;
   return defineTool({
     name: "verify_image",
@@ -86,7 +85,12 @@ export function verifyImageTool(runtime: Runtime, access: AccessOf) {
       const { result: verified, bytes } =
         args.url !== undefined
           ? { result: await images.verifyUrl(args.url, args.expected_size, args.expected_format, extra.signal) }
-          : await images.verifyPath(args.path as string, args.expected_size, args.expected_format, await access());
+          : await images.verifyPath(
+              args.path as string,
+              args.expected_size,
+              args.expected_format,
+              await extra.access(),
+            );
       const image = verified.images[0];
       // A remote image is not on disk: it gets no preview or resource link, only its measurement. A file's preview
       // comes from the bytes that were measured, never from reading the name again.

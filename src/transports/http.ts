@@ -1,5 +1,7 @@
-// MCP over Streamable HTTP at /mcp, stateless: a fresh McpServer and transport per POST, all sharing the
-// process-wide runtime (jobs, workspace, concurrency limit). Hardened for a server that holds a paid API key and
+// MCP over Streamable HTTP at /mcp, stateless, for both protocol eras through the SDK's createMcpHandler: each POST
+// gets a server instance for its era (2026-07-28 by its _meta envelope, 2025-11-25 otherwise), cheap to make because
+// the tools, their schemas and validators are built once per process (server.ts), and all share the process-wide
+// runtime (jobs, workspace, concurrency limit). Hardened for a server that holds a paid API key and
 // writes to disk: bearer token in constant time, Host and Origin allow-lists, capped bodies, JSON errors only,
 // per-request deadlines, and a graceful stop.
 
@@ -7,7 +9,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isIP } from "node:net";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { createMcpHandler } from "@modelcontextprotocol/server";
 import { ConfigError } from "../errors.js";
 import { listenOn } from "../listen.js";
 import type { Logger } from "../log.js";
@@ -15,6 +17,7 @@ import type { Runtime } from "../runtime.js";
 import { createServer } from "../server.js";
 import { Gallery } from "../usecases/gallery.js";
 import { VERSION } from "../version.js";
+import { bridge } from "./fetch-bridge.js";
 import { handleGallery } from "./gallery.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -42,6 +45,16 @@ export interface HttpHandle {
 function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, "");
   return bare === "localhost" || bare === "::1" || (isIP(bare) === 4 && bare.startsWith("127."));
+}
+
+/**
+ * A page served from this very loopback address (Origin http://127.0.0.1:PORT when Host is 127.0.0.1:PORT) is not
+ * DNS rebinding: a rebinding page has its own name in Origin. Only loopback hosts qualify.
+ */
+function sameLoopbackOrigin(origin: string, host: string): boolean {
+  const expected = `http://${host}`;
+  if (origin.toLowerCase() !== expected) return false;
+  return isLoopback(host.replace(/:\d+$/, ""));
 }
 
 function digest(text: string): Buffer {
@@ -127,6 +140,11 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
     return timingSafeEqual(digest(presented), tokenDigest) && presented.length > 0;
   };
 
+  const mcp = createMcpHandler(({ era }) => createServer(runtime, { era, remote: true }), {
+    onerror: (err) => logger.debug({ err: err.message }, "MCP request refused or failed"),
+    maxRequestBodySize: MAX_BODY_BYTES,
+  });
+
   const handleMcp = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
     if (body === null) {
@@ -138,14 +156,7 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
     } catch {
       return sendJson(res, 400, rpcError(-32700, "Parse error: the body is not JSON."));
     }
-    const server = createServer(runtime, { remote: true });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on("close", () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, parsed);
+    await bridge(mcp.fetch, req, res, body, parsed);
   };
 
   const galleryRoutes = { gallery: new Gallery(runtime.workspace, logger), token: options.token, logger };
@@ -166,7 +177,7 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
       return sendJson(res, 403, rpcError(-32000, `Host '${host.slice(0, 100)}' is not allowed.`));
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) {
+    if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase()) && !sameLoopbackOrigin(origin, host)) {
       return sendJson(res, 403, rpcError(-32000, "Origin not allowed."));
     }
     if (url.pathname === "/healthz" && req.method === "GET") return health(runtime, url, res);
@@ -241,6 +252,7 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
       timer.unref();
     });
     await sharedClosed;
+    await mcp.close();
   };
   return { url: `http://${hostForUrl}:${port}/mcp`, port, server, close };
 }

@@ -2,17 +2,24 @@
 // the client goes away. The end of stdin is how one-shot clients (scripts, the Inspector CLI) say goodbye, and they
 // wait for the server to exit: calls stop, jobs whose paid request was sent finish within their deadlines, save and
 // record (a later process collects them with verify_image(job_id)), then the process exits. SIGTERM and SIGINT abort
-// at once.
+// at once. The SDK's serveStdio serves both protocol eras: the opening message (initialize or server/discover)
+// pins the connection's era, and the factory builds the server for it.
 
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { serveStdio as serveStdioEntry } from "@modelcontextprotocol/server/stdio";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../runtime.js";
 import { createServer } from "../server.js";
 import { STDIO_MAX_MESSAGE_BYTES } from "../tools/content.js";
 
 export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void> {
-  const server = createServer(runtime, { maxMessageBytes: STDIO_MAX_MESSAGE_BYTES });
-  const transport = new StdioServerTransport();
+  const server = serveStdioEntry(
+    ({ era }) => {
+      // The opening message has arrived; once it is answered, load what the first image call needs.
+      setImmediate(() => void runtime.warm());
+      return createServer(runtime, { era, maxMessageBytes: STDIO_MAX_MESSAGE_BYTES });
+    },
+    { onerror: (err) => logger.warn({ err }, "stdio transport error") },
+  );
   let closing = false;
   const shutdown = async (reason: string) => {
     if (closing) return;
@@ -49,12 +56,5 @@ export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void
   process.stdin.on("close", () => void finishPaidThenExit("stdin closed"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
-  // Once the handshake is done (never before: `initialize` answers first), load what the first image call needs.
-  const initialized = server.server.oninitialized;
-  server.server.oninitialized = () => {
-    initialized?.();
-    setImmediate(() => void runtime.warm());
-  };
-  await server.connect(transport);
   logger.info({ workspace: runtime.config.workspace }, "pixelwright serving MCP on stdio");
 }

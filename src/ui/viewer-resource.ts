@@ -1,9 +1,8 @@
 // The MCP App resource: ui://pixelwright/viewer.html, linked from the image tools through _meta.ui.resourceUri.
 // Hosts without MCP Apps never read it; their results are unchanged.
 
-import { RESOURCE_MIME_TYPE, registerAppResource } from "@modelcontextprotocol/ext-apps/server";
-import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY, registerAppResource } from "@modelcontextprotocol/ext-apps/server";
+import { type McpServer, ResourceNotFoundError, ResourceTemplate } from "@modelcontextprotocol/server";
 import type { Workspace } from "../workspace/workspace.js";
 import { renderPage } from "./assets.js";
 
@@ -15,8 +14,8 @@ export const VIEWER_FULL_MAX_BYTES = 5 * 1024 * 1024;
 /** The tools whose results the viewer shows (upscale_image when the server has it). */
 export const VIEWER_TOOLS: readonly string[] = ["generate_image", "verify_image", "upscale_image"];
 
-/** `_meta` for a tool whose results the viewer shows. */
-export const VIEWER_TOOL_META = { ui: { resourceUri: VIEWER_URI } } as const;
+/** `_meta` for a tool whose results the viewer shows (and the older hosts' flat key, as registerAppTool writes it). */
+export const VIEWER_TOOL_META = { ui: { resourceUri: VIEWER_URI }, [RESOURCE_URI_META_KEY]: VIEWER_URI };
 
 export function viewerHtml(tools: string[]): Promise<string> {
   return renderPage("viewer", { tools, fullMaxBytes: VIEWER_FULL_MAX_BYTES });
@@ -60,7 +59,7 @@ export function registerRecords(server: McpServer, workspace: Workspace): void {
       const name = decodeURIComponent(String(variables.name ?? ""));
       const path = await workspace.imagePath(name);
       const record = path ? await workspace.readSidecar(path) : null;
-      if (!record) throw new McpError(ErrorCode.InvalidParams, `No production record for '${name}' in the workspace.`);
+      if (!record) throw new ResourceNotFoundError(uri.href, `No production record for '${name}' in the workspace.`);
       return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(record, null, 2) }] };
     },
   );

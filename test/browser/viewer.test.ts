@@ -62,7 +62,9 @@ describe("the viewer in a real browser, hosted through the ext-apps AppBridge", 
       expect(await frame.textContent('[data-testid="requested"]')).toBe("requested 3840x2160");
       expect(await frame.locator("[data-badge=verified]").count()).toBe(1);
       expect(await frame.locator("[data-badge=experimental]").count()).toBe(1);
-      expect(await frame.textContent('[data-fact="provider"]')).toBe(String(result.structuredContent?.provider));
+      expect(await frame.textContent('[data-fact="provider"]')).toBe(
+        String((result.structuredContent as Record<string, unknown> | undefined)?.provider),
+      );
       expect(await frame.textContent('[data-fact="format"]')).toBe("PNG");
       await host.screenshot("viewer-4k-100pct");
       const path = (result.structuredContent as { images: Array<{ path: string }> }).images[0]?.path;
@@ -131,7 +133,7 @@ describe("the viewer in a real browser, hosted through the ext-apps AppBridge", 
         partial_images: 2,
         wait_seconds: 0,
       });
-      expect(first.structuredContent?.status).toBe("running");
+      expect((first.structuredContent as Record<string, unknown> | undefined)?.status).toBe("running");
       const { frame } = host;
       await frame.waitForSelector('#viewport[data-source="partial"]', { timeout: 20_000 });
       expect(await frame.isVisible("#job")).toBe(true);

@@ -5,8 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Client } from "@modelcontextprotocol/client";
 import sharp from "sharp";
 import { afterEach } from "vitest";
 import { connectInProcess } from "../../src/cli/call.js";
@@ -98,7 +97,7 @@ export async function connectTo(
   });
   const { client, close } = await connectInProcess(runtime);
   const call = async (name: string, args: Record<string, unknown>) =>
-    (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
+    (await client.callTool({ name, arguments: args }, { timeout: 120_000 })) as CallToolResult;
   return {
     client,
     runtime,

@@ -1,8 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Client } from "@modelcontextprotocol/client";
 import { afterEach } from "vitest";
 import { connectInProcess } from "../../src/cli/call.js";
 import { type Config, loadConfig } from "../../src/config.js";
@@ -49,7 +48,7 @@ export async function connectWithSimulator(
     sim,
     workspace,
     call: async (name, args) =>
-      (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult,
+      (await client.callTool({ name, arguments: args }, { timeout: 120_000 })) as CallToolResult,
     files: () => readdirSync(workspace).filter((f) => f !== "manifest.jsonl" && f !== "jobs.jsonl"),
     async close() {
       await close();

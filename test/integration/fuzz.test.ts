@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -68,7 +68,7 @@ function nested(depth: number): unknown {
 }
 
 async function call(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return (await h.client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 })) as CallToolResult;
+  return (await h.client.callTool({ name, arguments: args }, { timeout: 60_000 })) as CallToolResult;
 }
 
 function assertCleanOutcome(result: CallToolResult, schema: z.ZodType) {

@@ -146,7 +146,6 @@ describe("the Responses route", () => {
         name: "generate_image",
         arguments: { prompt: "streamed fox", route: "responses", partial_images: 2, return_image: "none" },
       },
-      undefined,
       { onprogress: (p) => messages.push(p.message ?? "") },
     );
     expect(asResult(result).status).toBe("completed");

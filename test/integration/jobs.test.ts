@@ -1,4 +1,4 @@
-import { type CallToolResult, type Progress, ProgressNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Progress } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
 import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
@@ -81,7 +81,6 @@ describe("progress", () => {
         name: "generate_image",
         arguments: { prompt: "heartbeat", size: "3840x2160", quality: "high", return_image: "none" },
       },
-      undefined,
       {
         timeout: 60_000,
         onprogress: (p) => updates.push({ ...p, upstreamAnswered: h.sim.stats.requests.some((r) => r.status !== 0) }),
@@ -101,7 +100,6 @@ describe("progress", () => {
     const messages: string[] = [];
     await h.client.callTool(
       { name: "generate_image", arguments: { prompt: "partials please", partial_images: 2, return_image: "none" } },
-      undefined,
       { onprogress: (p) => messages.push(p.message ?? "") },
     );
     expect(messages.filter((m) => /partial image \d of 2/.test(m))).toHaveLength(2);
@@ -112,7 +110,7 @@ describe("progress", () => {
     const quiet = await connectWithSimulator();
     try {
       const seen: string[] = [];
-      quiet.client.setNotificationHandler(ProgressNotificationSchema, (n) => {
+      quiet.client.setNotificationHandler("notifications/progress", (n) => {
         seen.push(String(n.params.message));
       });
       const result = asResult(
@@ -133,7 +131,6 @@ describe("cancellation", () => {
     const controller = new AbortController();
     const call = h.client.callTool(
       { name: "generate_image", arguments: { prompt: "cancel me after sending", return_image: "none" } },
-      undefined,
       {
         signal: controller.signal,
         onprogress: (p) => {
@@ -162,7 +159,6 @@ describe("cancellation", () => {
     let queuedId = "";
     const queued = h.client.callTool(
       { name: "generate_image", arguments: { prompt: "never sent", return_image: "none" } },
-      undefined,
       {
         signal: controller.signal,
         onprogress: (p) => {
@@ -184,18 +180,24 @@ describe("cancellation", () => {
     h.sim.setLatency(4000);
     const args = { prompt: "shared then cancelled", return_image: "none" };
     const controller = new AbortController();
-    const first = h.client.callTool({ name: "generate_image", arguments: args }, undefined, {
-      signal: controller.signal,
-    });
+    const first = h.client.callTool(
+      { name: "generate_image", arguments: args },
+      {
+        signal: controller.signal,
+      },
+    );
     await expect.poll(unanswered, { timeout: 30_000 }).toBe(1);
     // The second caller is attached once the shared job reports progress to it.
     let attached = false;
-    const second = h.client.callTool({ name: "generate_image", arguments: args }, undefined, {
-      timeout: 60_000,
-      onprogress: () => {
-        attached = true;
+    const second = h.client.callTool(
+      { name: "generate_image", arguments: args },
+      {
+        timeout: 60_000,
+        onprogress: () => {
+          attached = true;
+        },
       },
-    }) as Promise<CallToolResult>;
+    ) as Promise<CallToolResult>;
     await expect.poll(() => attached, { timeout: 30_000 }).toBe(true);
     controller.abort();
     await expect(first).rejects.toThrow();
@@ -228,7 +230,6 @@ describe("concurrency", () => {
     await expect.poll(unanswered, { timeout: 30_000 }).toBe(2);
     await h.client.callTool(
       { name: "generate_image", arguments: { prompt: "slot c", return_image: "none" } },
-      undefined,
       {
         onprogress: (p) => messages.push(p.message ?? ""),
       },

@@ -3,7 +3,7 @@
 import { mkdirSync, renameSync, rmSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { join } from "node:path";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import { describe, expect, it, vi } from "vitest";
 import { memoryLog } from "../helpers/memory-log.js";
 import type { Connected } from "../helpers/scripted-provider.js";

@@ -31,9 +31,12 @@ describe("shared jobs and callers who leave", () => {
     h.sim.setLatency(1500);
     const args = { prompt: "left alone", return_image: "none" };
     const controller = new AbortController();
-    const call = h.client.callTool({ name: "generate_image", arguments: args }, undefined, {
-      signal: controller.signal,
-    });
+    const call = h.client.callTool(
+      { name: "generate_image", arguments: args },
+      {
+        signal: controller.signal,
+      },
+    );
     await until(() => h.sim.stats.inFlight === 1, "the request to be in flight");
     controller.abort("user pressed stop");
     await expect(call).rejects.toThrow();
@@ -47,9 +50,12 @@ describe("shared jobs and callers who leave", () => {
     h.sim.setLatency(1500);
     const args = { prompt: "shared then left", return_image: "none" };
     const controller = new AbortController();
-    const first = h.client.callTool({ name: "generate_image", arguments: args }, undefined, {
-      signal: controller.signal,
-    });
+    const first = h.client.callTool(
+      { name: "generate_image", arguments: args },
+      {
+        signal: controller.signal,
+      },
+    );
     await until(() => h.sim.stats.inFlight === 1, "the request to be in flight");
     const second = h.call("generate_image", args);
     await new Promise((r) => setTimeout(r, 300));

@@ -39,7 +39,6 @@ describe("the Responses route reads images and partial images from the byte stre
           name: "generate_image",
           arguments: { prompt: `streamed ${variant}`, route: "responses", partial_images: 2, return_image: "none" },
         },
-        undefined,
         { onprogress: (p) => messages.push(p.message ?? "") },
       );
       const out = asResult(result);

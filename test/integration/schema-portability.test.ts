@@ -14,7 +14,7 @@
 //   `parametersJsonSchema` accepts it), so it is the one keyword listed as dropped rather than rejected — pixelwright
 //   sends it because OpenAI strict mode requires it.
 // - The MCP Inspector's schema lint: no type arrays containing "null", no empty additionalProperties.
-import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Tool } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/schemas.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
 import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
+import { connectV1 } from "../helpers/v1.js";
 
 let redis: RedisServer;
 let h: SimHarness;
@@ -20,13 +21,14 @@ afterAll(async () => {
 
 it("a task on a shared job is working while it runs, then gives the completed result", async () => {
   h.sim.setLatency(1500);
-  const { task } = await h.client.request(
+  const { client } = await connectV1(h.runtime);
+  const { task } = await client.request(
     { method: "tools/call", params: { name: "generate_image", arguments: { prompt: "shared task" }, task: {} } },
     CreateTaskResultSchema,
   );
   expect(task.status).toBe("working");
-  expect((await h.client.experimental.tasks.getTask(task.taskId)).status).toBe("working");
-  const result = (await h.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, {
+  expect((await client.experimental.tasks.getTask(task.taskId)).status).toBe("working");
+  const result = (await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, {
     timeout: 60_000,
   })) as CallToolResult;
   const done = result.structuredContent as unknown as GenerationResult;

@@ -1,23 +1,33 @@
 // MCP tasks (spec 2025-11-25) through the SDK client's experimental tasks API: a task-augmented generate_image
 // returns the task at once; tasks/get, tasks/result, tasks/cancel and tasks/list work on the same jobs as job_id.
 
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport as V1Transport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { GenerationResult } from "../../src/contract/results.js";
-import { callResult, installToolCalls, portable, TASK_CAPABILITIES } from "../../src/tools/calls.js";
+import { createLogger } from "../../src/log.js";
+import { callResult, installToolCalls, toolSet } from "../../src/tools/calls.js";
 import { defineTool } from "../../src/tools/define.js";
+import { jobsForTasks } from "../../src/tools/task-jobs.js";
+import { installLegacyTaskMethods, LEGACY_TASK_CAPABILITIES } from "../../src/tools/task-methods.js";
 import { inBackground, TaskBook } from "../../src/tools/tasks.js";
 import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
+import { connectV1, type V1Session } from "../helpers/v1.js";
 
 let h: SimHarness;
+/** The v1 SDK client's experimental tasks API speaks the 2025-11-25 tasks of today's hosts. */
+let v1: V1Session;
 beforeAll(async () => {
   h = await connectWithSimulator({ timeoutSeconds: 30 });
+  v1 = await connectV1(h.runtime);
 });
-afterAll(async () => h.close());
+afterAll(async () => {
+  await v1.close();
+  await h.close();
+});
 beforeEach(() => {
   h.sim.reset();
   h.sim.setLatency(0);
@@ -25,7 +35,7 @@ beforeEach(() => {
 
 /** A task-augmented tools/call, as a client that speaks tasks sends it. */
 async function createTask(args: Record<string, unknown>, name = "generate_image") {
-  const { task } = await h.client.request(
+  const { task } = await v1.client.request(
     { method: "tools/call", params: { name, arguments: args, task: { ttl: 600_000 } } },
     CreateTaskResultSchema,
   );
@@ -33,7 +43,7 @@ async function createTask(args: Record<string, unknown>, name = "generate_image"
 }
 
 const structured = (r: unknown) => (r as CallToolResult).structuredContent as unknown as GenerationResult;
-const tasks = () => h.client.experimental.tasks;
+const tasks = () => v1.client.experimental.tasks;
 
 describe("generate_image as a task", () => {
   it("is listed with task support optional; the other tools are not", async () => {
@@ -101,10 +111,11 @@ describe("generate_image as a task", () => {
 
   it("cancel before the request is sent: the job is dropped and nothing is paid", async () => {
     const one = await connectWithSimulator({ maxConcurrency: 1, timeoutSeconds: 30 });
+    const oneV1 = await connectV1(one.runtime);
     try {
       one.sim.setLatency(4000);
       const request = (prompt: string) =>
-        one.client.request(
+        oneV1.client.request(
           {
             method: "tools/call",
             params: { name: "generate_image", arguments: { prompt, return_image: "none" }, task: {} },
@@ -114,16 +125,17 @@ describe("generate_image as a task", () => {
       const first = (await request("holds the only slot")).task;
       const queued = (await request("waits for the slot")).task;
       await expect.poll(() => one.sim.stats.imageRequests, { timeout: 30_000 }).toBe(1);
-      const cancelled = await one.client.experimental.tasks.cancelTask(queued.taskId);
+      const cancelled = await oneV1.client.experimental.tasks.cancelTask(queued.taskId);
       expect(cancelled.status).toBe("cancelled");
       // Its job ends, never sent, so the slot the first one frees cannot send it.
       await expect.poll(() => one.runtime.jobs.get(queued.taskId)?.status, { timeout: 30_000 }).toBe("cancelled");
       expect(one.runtime.jobs.get(queued.taskId)?.sent).toBe(false);
-      await one.client.experimental.tasks.getTaskResult(first.taskId, CallToolResultSchema, { timeout: 30_000 });
+      await oneV1.client.experimental.tasks.getTaskResult(first.taskId, CallToolResultSchema, { timeout: 30_000 });
       expect(one.sim.stats.imageRequests).toBe(1);
       const collected = await one.call("verify_image", { job_id: queued.taskId, return_image: "none" });
       expect(collected.structuredContent).toMatchObject({ job_status: "failed" });
     } finally {
+      await oneV1.close();
       await one.close();
     }
   });
@@ -200,23 +212,21 @@ describe("a tool whose work is local (not a job) as a task", () => {
       }),
       task: inBackground(handler),
     };
-    const book = new TaskBook(
-      h.runtime.jobs,
-      (out) => portable(callResult(out)),
-      () => ({ content: [], isError: true }),
-    );
+    const book = new TaskBook(jobsForTasks(h.runtime.jobs), callResult, () => ({ content: [], isError: true }));
     const server = new McpServer(
       { name: "t", version: "0" },
-      { capabilities: { tasks: TASK_CAPABILITIES }, taskStore: book.store("test") },
+      { capabilities: { tools: {}, tasks: LEGACY_TASK_CAPABILITIES } },
     );
-    server.registerTool(
-      tool.name,
-      { inputSchema: tool.input, outputSchema: tool.output },
-      async (args: Record<string, unknown>) => callResult(await handler(args)),
-    );
-    installToolCalls(server, [tool], book, "test");
-    const client = new Client({ name: "c", version: "0" });
-    const [a, b] = InMemoryTransport.createLinkedPair();
+    installToolCalls(server, toolSet([tool]), {
+      era: "legacy",
+      remote: false,
+      book,
+      scope: "test",
+      logger: createLogger("silent"),
+    });
+    installLegacyTaskMethods(server, book, "test");
+    const client = new V1Client({ name: "c", version: "0" });
+    const [a, b] = V1Transport.createLinkedPair();
     await server.connect(b);
     await client.connect(a);
     try {

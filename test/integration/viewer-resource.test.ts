@@ -1,7 +1,7 @@
 // The MCP Apps surface as a client sees it: which tools name the viewer, what the ui:// resource holds, and the
 // production record resource the viewer reads. A host without MCP Apps sees the same results as before.
 
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
 

@@ -19,7 +19,7 @@ describe("finding 3: a client that gives up once the request was sent", () => {
     // The SDK client sends notifications/cancelled when its own timeout fires or its caller aborts: here, the moment
     // the request has reached the provider (a job cancelled before that is dropped, unpaid: another finding).
     const gaveUp = new AbortController();
-    const first = h.client.callTool({ name: "generate_image", arguments: args }, undefined, { signal: gaveUp.signal });
+    const first = h.client.callTool({ name: "generate_image", arguments: args }, { signal: gaveUp.signal });
     await expect.poll(() => h.sim.stats.requests.length, { timeout: 30_000 }).toBe(1);
     gaveUp.abort("the client's own timeout");
     await expect(first).rejects.toThrow(/timeout|abort/i);

@@ -1,9 +1,11 @@
 // Spend controls: the rolling 24 h cap refuses locally (zero upstream calls) in a sentence with spent, remaining and
 // when room frees up; above the confirmation threshold the person is asked through MCP elicitation, or told how to
 // proceed when the client cannot ask.
+
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { type CallToolResult, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { createServer } from "../../src/server.js";
 import {

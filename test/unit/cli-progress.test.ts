@@ -1,4 +1,4 @@
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { callLogLevel, exitCodeFor, outputMode, renderText } from "../../src/cli/call-command.js";
 import { applyUpdate, createProgressDisplay, fitToWidth, formatLine, initialState } from "../../src/cli/progress.js";

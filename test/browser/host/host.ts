@@ -2,10 +2,8 @@
 // (relayed to the test process), the viewer HTML read with resources/read and put in a sandboxed iframe, and the
 // ext-apps AppBridge over a PostMessageTransport between them. Bundled by the test into one page.
 
+import { type CallToolResult, Client, type JSONRPCMessage, type Transport } from "@modelcontextprotocol/client";
 import { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { CallToolResult, JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 interface HostApi {
   ready: boolean;
@@ -88,9 +86,7 @@ async function boot(): Promise<void> {
     calls,
     async run(name, args) {
       await bridge.sendToolInput({ arguments: args });
-      const result = (await client.callTool({ name, arguments: args }, undefined, {
-        timeout: 120_000,
-      })) as CallToolResult;
+      const result = await client.callTool({ name, arguments: args }, { timeout: 120_000 });
       await bridge.sendToolResult(result);
       return result;
     },
