@@ -26,8 +26,11 @@ const TASK_SCENARIOS = [
   "tasks-mrtr-composition",
 ];
 
+const say = (line) => process.stdout.write(`${line}\n`);
+const complain = (line) => process.stderr.write(`${line}\n`);
+
 if (Number(process.versions.node.split(".")[0]) < 22) {
-  console.error(`the conformance suite needs Node 22 or newer (this is ${process.version})`);
+  complain(`the conformance suite needs Node 22 or newer (this is ${process.version})`);
   process.exit(1);
 }
 
@@ -62,13 +65,13 @@ const failed = [];
 try {
   for (const version of ["2025-11-25", "2026-07-28"]) {
     const baseline = join(root, "conformance", `expected-failures-${version}.yml`);
-    console.log(`\n== conformance ${version} against ${url}`);
+    say(`\n== conformance ${version} against ${url}`);
     const args = ["--url", url, "--suite", "all", "--spec-version", version, "--expected-failures", baseline];
     if ((await run([...args, "-o", output])) !== 0) failed.push(version);
   }
   const baseline = join(root, "conformance", "expected-failures-2026-07-28.yml");
   for (const scenario of TASK_SCENARIOS) {
-    console.log(`\n== conformance extension ${scenario}`);
+    say(`\n== conformance extension ${scenario}`);
     const args = ["--url", url, "--scenario", scenario, "--expected-failures", baseline, "-o", output];
     if ((await run(args)) !== 0) failed.push(scenario);
   }
@@ -76,8 +79,8 @@ try {
   child.kill("SIGTERM");
 }
 if (failed.length > 0) {
-  console.error(`\nconformance: unexpected results in ${failed.join(", ")} (details under ${output})`);
+  complain(`\nconformance: unexpected results in ${failed.join(", ")} (details under ${output})`);
   process.exit(1);
 }
 rmSync(workspace, { recursive: true, force: true });
-console.log("\nconformance: every applicable scenario passes for 2025-11-25, 2026-07-28 and the Tasks extension");
+say("\nconformance: every applicable scenario passes for 2025-11-25, 2026-07-28 and the Tasks extension");
