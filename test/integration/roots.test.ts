@@ -9,6 +9,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { type CallToolResult, ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectInProcess } from "../../src/cli/call.js";
 import { createServer } from "../../src/server.js";
 import { connectWithSimulator, type SimHarness, textOf } from "../helpers/simulated.js";
 
@@ -143,6 +144,39 @@ describe("client roots", () => {
     } finally {
       await client.close();
       await server.close();
+    }
+  });
+
+  it("a 2026-07-28 request carries the roots itself: asked as an input-required question, answered by the SDK v2 client", async () => {
+    const ref = await png(join(project, "modern.png"));
+    const outside = await png(join(elsewhere, "modern-outside.png"));
+    const session = await connectInProcess(h.runtime, { era: "modern", client: { capabilities: { roots: {} } } });
+    let asked = 0;
+    session.client.setRequestHandler("roots/list", async () => {
+      asked++;
+      return { roots: [{ uri: pathToFileURL(project).href, name: "project" }] };
+    });
+    try {
+      expect(session.client.getProtocolEra()).toBe("modern");
+      const inside = await session.client.callTool({ name: "verify_image", arguments: { path: ref } });
+      expect(inside.isError, textOf(inside)).toBeFalsy();
+      expect(asked).toBe(1);
+      const refused = await session.client.callTool({ name: "verify_image", arguments: { path: outside } });
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toMatch(/outside the folders this server may read/);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("a 2026-07-28 client without roots is never asked and reads the workspace only", async () => {
+    const ref = await png(join(project, "modern-no-roots.png"));
+    const session = await connectInProcess(h.runtime, { era: "modern" });
+    try {
+      const r = await session.client.callTool({ name: "verify_image", arguments: { path: ref } });
+      expect(r.isError).toBe(true);
+    } finally {
+      await session.close();
     }
   });
 });
