@@ -101,27 +101,30 @@ describe("PIXELWRIGHT_CONFIRM_ABOVE_USD", () => {
   it.each([
     ["accept", "completed", 1],
     ["decline", "declined", 0],
-  ] as const)("asks a 2026-07-28 client with an input-required result; the person answers %s", async (action, outcome, calls) => {
-    const { p, s } = await setUp({ confirmAboveUsd: 0.1 });
-    const session = await connectInProcess(s.runtime, {
-      era: "modern",
-      client: { capabilities: { elicitation: { form: {} } } },
-    });
-    defer(session.close);
-    const asked: string[] = [];
-    session.client.setRequestHandler("elicitation/create", async (request) => {
-      asked.push(request.params.message);
-      return action === "accept" ? { action, content: { confirm: true } } : { action };
-    });
-    const result = await session.client.callTool({
-      name: "generate_image",
-      arguments: { prompt: "ask me again", quality: "high", size: "1024x1024", return_image: "none" },
-    });
-    expect(session.client.getProtocolEra()).toBe("modern");
-    expect(asked).toHaveLength(1);
-    expect(asked[0]).toMatch(/estimated at \$0\.21.*PIXELWRIGHT_CONFIRM_ABOVE_USD/);
-    if (outcome === "completed") expect(result.structuredContent).toMatchObject({ status: "completed" });
-    else expect(text(result as CallToolResult)).toMatch(/Not sent: you declined spending \$0\.21/);
-    expect(p.calls).toBe(calls);
-  });
+  ] as const)(
+    "asks a 2026-07-28 client with an input-required result; the person answers %s",
+    async (action, outcome, calls) => {
+      const { p, s } = await setUp({ confirmAboveUsd: 0.1 });
+      const session = await connectInProcess(s.runtime, {
+        era: "modern",
+        client: { capabilities: { elicitation: { form: {} } } },
+      });
+      defer(session.close);
+      const asked: string[] = [];
+      session.client.setRequestHandler("elicitation/create", async (request) => {
+        asked.push(request.params.message);
+        return action === "accept" ? { action, content: { confirm: true } } : { action };
+      });
+      const result = await session.client.callTool({
+        name: "generate_image",
+        arguments: { prompt: "ask me again", quality: "high", size: "1024x1024", return_image: "none" },
+      });
+      expect(session.client.getProtocolEra()).toBe("modern");
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toMatch(/estimated at \$0\.21.*PIXELWRIGHT_CONFIRM_ABOVE_USD/);
+      if (outcome === "completed") expect(result.structuredContent).toMatchObject({ status: "completed" });
+      else expect(text(result as CallToolResult)).toMatch(/Not sent: you declined spending \$0\.21/);
+      expect(p.calls).toBe(calls);
+    },
+  );
 });
