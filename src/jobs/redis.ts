@@ -13,6 +13,7 @@ import { AbortedError, BusyError, ConfigError, UpstreamError } from "../errors.j
 import type { Logger } from "../log.js";
 import { redactText } from "../secrets.js";
 import type { ClusterHealth, JobCluster, SharedJob, SharedWork } from "./cluster.js";
+import { newJobId } from "./ids.js";
 import type { JobContext, JobProgress } from "./registry.js";
 import { CANCELLED, isProgress, sharedView, withTimeout } from "./shared-view.js";
 
@@ -252,7 +253,7 @@ class RedisCluster<P, R> implements JobCluster<P, R> {
         30,
       );
     }
-    const id = `job_${randomBytes(8).toString("hex")}`;
+    const id = newJobId();
     const data: JobData<P> = { payload, ...about };
     const ttl = this.options.reuseWindowMs ?? 10 * 60 * 1000;
     const added = await this.redis(() =>

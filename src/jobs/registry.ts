@@ -1,9 +1,9 @@
 // The process-wide job registry. Every generation is a job: it runs in the background, callers wait for it with a
 // deadline, progress fans out to whoever listens, identical requests share one job, and cancellation is explicit.
 
-import { randomBytes } from "node:crypto";
 import { AbortedError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { newJobId } from "./ids.js";
 
 export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
 
@@ -72,7 +72,7 @@ export class JobRegistry<R> {
 
   start(key: string | null, about: { label: string; typical: string }, work: (ctx: JobContext) => Promise<R>): Job<R> {
     const { label, typical } = about;
-    const id = `job_${randomBytes(8).toString("hex")}`;
+    const id = newJobId();
     const controller = new AbortController();
     const job: Job<R> = {
       id,

@@ -2,9 +2,9 @@
 // jobs.jsonl (completed or failed), else the sidecar beside one of its images.
 
 import type { GenerationResult } from "../contract/schemas.js";
+import { JOB_ID } from "../jobs/ids.js";
 import type { Workspace } from "../workspace/workspace.js";
 
-const JOB_ID = /^job_[0-9a-f]{16}$/;
 const RECOVERED = "Recovered from the workspace records.";
 
 export async function recoverJob(workspace: Workspace, jobId: string): Promise<GenerationResult | null> {

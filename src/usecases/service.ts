@@ -7,6 +7,7 @@ import { EXPERIMENTAL_PIXELS, generationResult } from "../contract/results.js";
 import type { GenerationResult, Strategy } from "../contract/schemas.js";
 import { BusyError, InputError } from "../errors.js";
 import type { SharedJob } from "../jobs/cluster.js";
+import { JOB_ID } from "../jobs/ids.js";
 import type { Job, JobContext, JobRegistry } from "../jobs/registry.js";
 import type { Logger } from "../log.js";
 import type { DownloadPolicy } from "../upstream/download.js";
@@ -291,7 +292,7 @@ export class ImageService {
   }
 
   private async collectShared(cluster: GenerationCluster, jobId: string, options: WaitOptions) {
-    const job: SharedJob<GenerationResult> | null = /^job_[0-9a-f]{16}$/.test(jobId) ? await cluster.get(jobId) : null;
+    const job: SharedJob<GenerationResult> | null = JOB_ID.test(jobId) ? await cluster.get(jobId) : null;
     // A job whose replica lost Redis after saving its images is complete in the workspace: that record wins.
     if (!job || job.lost) {
       const recovered = await recoverJob(this.deps.workspace, jobId);

@@ -1,3 +1,5 @@
+import { appendFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CallToolResult, Progress } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
@@ -250,6 +252,26 @@ describe("results survive the client and the process", () => {
       const collected = await restarted.call("verify_image", { job_id: done.job_id, return_image: "none" });
       expect(collected.structuredContent).toMatchObject({ status: "verified", job_id: done.job_id });
       expect(restarted.sim.stats.imageRequests).toBe(0);
+    } finally {
+      await restarted.runtime.close();
+      await restarted.sim.close();
+    }
+  });
+
+  it("new job ids carry 128 random bits; a job recorded under an older 64-bit id is still collected", async () => {
+    const done = asResult(await h.call("generate_image", { prompt: "old id", return_image: "none" }));
+    expect(done.job_id).toMatch(/^job_[0-9a-f]{32}$/);
+    const old = "job_00112233aabbccdd";
+    const journal = join(h.workspace, "jobs.jsonl");
+    const line = readFileSync(journal, "utf8")
+      .trim()
+      .split("\n")
+      .find((l) => l.includes(done.job_id));
+    appendFileSync(journal, `${(line ?? "").replaceAll(done.job_id, old)}\n`);
+    const restarted = await connectWithSimulator({ workspace: h.workspace });
+    try {
+      const collected = await restarted.call("verify_image", { job_id: old, return_image: "none" });
+      expect(collected.structuredContent).toMatchObject({ status: "verified", job_id: old });
     } finally {
       await restarted.runtime.close();
       await restarted.sim.close();
