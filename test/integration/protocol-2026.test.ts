@@ -91,9 +91,8 @@ describe("server/discover", () => {
 
   it("names the server, with its icon, in _meta", async () => {
     const { result } = await rpc("server/discover");
-    const info = (result?._meta as Record<string, { name: string; icons: { mimeType: string }[] }>)[
-      "io.modelcontextprotocol/serverInfo"
-    ];
+    const meta = result?._meta as Record<string, { name: string; icons: { mimeType: string }[] }> | undefined;
+    const info = meta?.["io.modelcontextprotocol/serverInfo"];
     expect(info?.name).toBe("pixelwright");
     expect(info?.icons[0]?.mimeType).toBe("image/svg+xml");
   });
