@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { httpFloor } from "./http-floor.mjs";
 import {
   baseline,
   cli,
@@ -521,6 +522,7 @@ const ROWS = {
   throughput,
   gallery,
   imagingRows,
+  httpFloor: () => httpFloor(record, ROUNDS),
 };
 // `npm run bench -- --only=coldStart,firstCall` runs some rows (while working on them); the table is the whole run.
 const only = process.argv

@@ -118,7 +118,7 @@ export function installToolCalls(server: McpServer, set: ToolSet, options: CallO
         );
       }
       const parsed = entry.input.safeParse(request.params.arguments ?? {});
-      if (!parsed.success) throw new InputError(`invalid arguments for ${name}: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success) throw new InputError(`invalid arguments for ${name}: ${issues(parsed.error)}`);
       const out = await tool.handler(parsed.data, extra);
       const checked = tool.output.safeParse(out.structured);
       if (!checked.success) {
@@ -131,6 +131,11 @@ export function installToolCalls(server: McpServer, set: ToolSet, options: CallO
       return toToolError(err, options.logger);
     }
   });
+}
+
+/** Each problem with the arguments and where it is: "Too big: expected number to be <=10 at n". */
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) => (i.path.length ? `${i.message} at ${i.path.join(".")}` : i.message)).join("; ");
 }
 
 /** The tool's view of one request. */

@@ -41,19 +41,44 @@ export async function bridge(
   response.headers.forEach((value, name) => {
     headers[name] = name === "set-cookie" ? response.headers.getSetCookie() : value;
   });
-  res.writeHead(response.status, headers);
-  // Event streams are flushed message by message; everything else is short and sent at once.
-  if (response.headers.get("content-type")?.startsWith("text/event-stream")) res.flushHeaders();
   if (!response.body) {
-    res.end();
+    res.writeHead(response.status, headers).end();
     return;
   }
+  if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
+    // A JSON answer is short: one write with its length.
+    const bytes = Buffer.from(await response.arrayBuffer());
+    res.writeHead(response.status, { ...headers, "content-length": String(bytes.byteLength) }).end(bytes);
+    return;
+  }
+  res.writeHead(response.status, headers);
+  await streamOut(response.body, res);
+}
+
+/**
+ * An event stream goes out event by event: progress must not wait for the result. A chunk is held back for one turn
+ * of the event loop so that the last one leaves with the end of the response in one write.
+ */
+async function streamOut(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
+  const reader = body.getReader();
+  let held: Uint8Array | undefined;
   try {
-    for await (const chunk of response.body) {
-      if (res.destroyed) break;
-      res.write(chunk);
+    for (;;) {
+      const next = reader.read();
+      if (held) {
+        const turn = new Promise<null>((resolve) => setImmediate(resolve, null));
+        if ((await Promise.race([next, turn])) === null) {
+          res.write(held);
+          held = undefined;
+        }
+      }
+      const { done, value } = await next;
+      if (done || res.destroyed) break;
+      if (held) res.write(held);
+      held = value;
     }
   } finally {
-    res.end();
+    res.end(held);
+    reader.releaseLock();
   }
 }
