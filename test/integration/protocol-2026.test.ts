@@ -34,6 +34,13 @@ interface Options {
   headers?: Record<string, string>;
 }
 
+const standardHeaders = (method: string) => ({
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+  "mcp-protocol-version": VERSION,
+  "mcp-method": method,
+});
+
 let nextId = 1;
 /** One 2026-07-28 request: the _meta envelope in the body, the standard headers mirroring it. */
 async function rpc(method: string, params: Record<string, unknown> = {}, options: Options = {}) {
@@ -54,10 +61,7 @@ async function rpc(method: string, params: Record<string, unknown> = {}, options
   const response = await fetch(server.url, {
     method: "POST",
     headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": VERSION,
-      "mcp-method": method,
+      ...standardHeaders(method),
       ...(field ? { "mcp-name": String(params[field]) } : {}),
       ...options.headers,
     },
@@ -122,12 +126,7 @@ describe("results", () => {
   it("a request without the _meta envelope's client capabilities is refused (-32602)", async () => {
     const response = await fetch(server.url, {
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": VERSION,
-        "mcp-method": "tools/list",
-      },
+      headers: standardHeaders("tools/list"),
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: 1,
