@@ -260,14 +260,15 @@ describe("results survive the client and the process", () => {
 
   it("new job ids carry 128 random bits; a job recorded under an older 64-bit id is still collected", async () => {
     const done = asResult(await h.call("generate_image", { prompt: "old id", return_image: "none" }));
-    expect(done.job_id).toMatch(/^job_[0-9a-f]{32}$/);
+    const jobId = String(done.job_id);
+    expect(jobId).toMatch(/^job_[0-9a-f]{32}$/);
     const old = "job_00112233aabbccdd";
     const journal = join(h.workspace, "jobs.jsonl");
     const line = readFileSync(journal, "utf8")
       .trim()
       .split("\n")
-      .find((l) => l.includes(done.job_id));
-    appendFileSync(journal, `${(line ?? "").replaceAll(done.job_id, old)}\n`);
+      .find((l) => l.includes(jobId));
+    appendFileSync(journal, `${(line ?? "").replaceAll(jobId, old)}\n`);
     const restarted = await connectWithSimulator({ workspace: h.workspace });
     try {
       const collected = await restarted.call("verify_image", { job_id: old, return_image: "none" });
