@@ -6,10 +6,10 @@
 import { createHash } from "node:crypto";
 import type { EditLink, EditOf, SidecarRecord } from "../../contract/schemas.js";
 import { errorMessage, InputError } from "../../errors.js";
+import { JOB_ID } from "../../jobs/ids.js";
 import type { ReadAccess, Workspace } from "../../workspace/workspace.js";
 import { recoverJob } from "../recover.js";
 
-const JOB_ID = /^job_[0-9a-f]{16}$/;
 /** The API's own cap on one input image (as for reference_images). */
 const MAX_SOURCE_BYTES = 50 * 1024 * 1024;
 
