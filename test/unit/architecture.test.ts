@@ -63,7 +63,9 @@ const FS_WHOLE =
 const THROWN = /(?:\bthrow|\breject\()\s*new\s+([A-Za-z_$][\w$]*)/g;
 /** Classes thrown where a library requires its own, named with why. */
 const BOUNDARY_ADAPTERS: Record<string, string> = {
-  McpError: "the MCP SDK answers a request handler's McpError as that JSON-RPC error",
+  ProtocolError: "the MCP SDK (v2) answers a request handler's ProtocolError as that JSON-RPC error",
+  ResourceNotFoundError: "the MCP SDK's ProtocolError for resources/read of an unknown URI (-32602 with the uri)",
+  MissingRequiredClientCapabilityError: "the MCP SDK's ProtocolError for -32021, answered HTTP 400 (the Tasks gate)",
 };
 const ERROR_CLASSES = new Set(
   [...readFileSync(join(SRC, "errors.ts"), "utf8").matchAll(/^export (?:abstract )?class (\w+)/gm)].map((m) => m[1]),
