@@ -5,7 +5,7 @@
 
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { DEFAULT_MODEL, DEFAULT_RESPONSES_MODEL } from "./contract/models.js";
 import { closest, didYouMean } from "./contract/suggest.js";
@@ -282,6 +282,23 @@ function rawValue(key: SettingKey, env: NodeJS.ProcessEnv, flags: Record<string,
   return value;
 }
 
+/**
+ * What no client should hand over: a value that still holds a `${...}` placeholder (an MCP Bundle passes an unset
+ * optional field on as its literal text), or a relative workspace from the environment (clients start servers in
+ * unpredictable folders, often /). A relative --workspace typed in a terminal means the folder there.
+ */
+function unusable(key: SettingKey, value: unknown, fromFlag: boolean): string | null {
+  const texts = Array.isArray(value) ? value : [value];
+  if (texts.some((v) => typeof v === "string" && v.includes("${"))) {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder syntax of MCP clients, named in the sentence
+    return "still holds a ${...} placeholder the MCP client did not fill in: set it to a real value or leave it empty.";
+  }
+  if (key === "workspace" && !fromFlag && typeof value === "string" && !isAbsolute(value)) {
+    return "is a relative path: MCP clients start servers in unpredictable folders, so give an absolute folder (or leave it empty for the default).";
+  }
+  return null;
+}
+
 function readSetting(key: SettingKey, value: unknown): { ok: true; value: unknown } | { ok: false; problem: string } {
   const schema = SWITCHES.has(key) ? boolFlag : ConfigSchema.shape[key];
   const parsed = schema.safeParse(value);
@@ -326,7 +343,9 @@ export function readConfig(options: LoadConfigOptions = {}): ConfigReading {
   for (const { key } of settingSources()) {
     const value = rawValue(key, env, flags, options.home);
     if (value === undefined) continue;
-    const read = readSetting(key, value);
+    const flag = SOURCES[key] as { flag?: string };
+    const refused = unusable(key, value, flag.flag !== undefined && flags[flag.flag] !== undefined);
+    const read = refused ? { ok: false as const, problem: refused } : readSetting(key, value);
     if (read.ok) values[key] = read.value;
     else {
       problems.push({ key, setting: settingName(key), value: shown(key, value), reason: read.problem });

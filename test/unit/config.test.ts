@@ -1,3 +1,5 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the placeholders MCP clients leave unfilled are the subject
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultWorkspace, loadConfig, readConfig, settingSources, settingTakes } from "../../src/config.js";
 import { ConfigError } from "../../src/errors.js";
@@ -86,6 +88,35 @@ describe("configuration", () => {
     expect(settingTakes("maxSpendUsd")).toBe("a number above 0");
     expect(settingTakes("confirmAboveUsd")).toBe("a number, 0 or more");
     expect(settingTakes("baseURL")).toBe("an http:// or https:// URL ending in /v1");
+  });
+
+  it.each([
+    ["OPENAI_BASE_URL", "${user_config.base_url}"],
+    ["PIXELWRIGHT_WORKSPACE", "${HOME}/Pictures/pixelwright"],
+    ["PIXELWRIGHT_PROFILE", "${user_config.profile}"],
+    ["OPENAI_API_KEY", "${user_config.openai_api_key}"],
+  ])("refuses %s while it still holds an unfilled ${...} placeholder, naming the setting", (name, value) => {
+    expect(() => loadConfig({ env: { [name]: value } })).toThrow(
+      new RegExp(
+        `^${name}( / --[a-z-]+)?: still holds a \\$\\{\\.\\.\\.\\} placeholder the MCP client did not fill in`,
+      ),
+    );
+  });
+
+  it("treats an empty setting as unset (an MCP Bundle's optional field left empty)", () => {
+    const env = { OPENAI_BASE_URL: "", PIXELWRIGHT_WORKSPACE: "", PIXELWRIGHT_PROFILE: "", OPENAI_API_KEY: "" };
+    const config = loadConfig({ env, home: "/h" });
+    expect(config.baseURL).toBeUndefined();
+    expect(config.profile).toBeUndefined();
+    expect(config.offline).toBe(true);
+    expect(config.workspace).toBe(defaultWorkspace("/h"));
+  });
+
+  it("refuses a relative PIXELWRIGHT_WORKSPACE, saying why; a relative --workspace typed in a terminal is resolved", () => {
+    expect(() => loadConfig({ env: { PIXELWRIGHT_WORKSPACE: "images" } })).toThrow(
+      /^PIXELWRIGHT_WORKSPACE \/ --workspace: is a relative path: .*give an absolute folder/,
+    );
+    expect(loadConfig({ env: {}, flags: { workspace: "images" } }).workspace).toBe(resolve("images"));
   });
 
   it("keeps the workspace out of the working directory", () => {
