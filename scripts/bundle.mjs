@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: mcpb substitutes ${__dirname}, ${HOME} and ${user_config.*} itself
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: mcpb substitutes ${__dirname} and ${user_config.*} itself
 // npm run bundle: builds pixelwright.mcpb, an MCP Bundle for one-click install in Claude Desktop.
 // Stages dist/ + package.json + production node_modules (npm ci --omit=dev) in a temporary folder, writes
-// manifest.json (its tools listed from the built server itself), validates it and packs it with @anthropic-ai/mcpb.
+// manifest.json (its tools listed from the built server itself, the platforms it carries sharp binaries for, the
+// icon) and packs it with @anthropic-ai/mcpb after validating it. Every optional setting defaults to "" (never a
+// ${HOME} path: mcpb does not expand variables inside a default, and the server treats "" as unset).
 // Usage: node scripts/bundle.mjs [output.mcpb]
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import sharp from "sharp";
 
 const root = resolve(import.meta.dirname, "..");
 const output = resolve(process.argv[2] ?? join(root, "pixelwright.mcpb"));
@@ -35,7 +38,16 @@ async function listTools(cli, workspace) {
   }
 }
 
-function manifest(tools) {
+/** The platforms the staged sharp binaries (node_modules/@img/sharp-<platform>-<arch>) run on. */
+function platformsOf(stage) {
+  const img = join(stage, "node_modules", "@img");
+  const names = existsSync(img) ? readdirSync(img) : [];
+  const platforms = [...new Set(names.map((n) => /^sharp-(darwin|linux|win32)-/.exec(n)?.[1]).filter(Boolean))];
+  if (platforms.length === 0) throw new Error(`no sharp binary in ${img}: the bundle could run nowhere`);
+  return platforms.sort();
+}
+
+function manifest(tools, platforms) {
   return {
     manifest_version: "0.4",
     name: "pixelwright",
@@ -47,6 +59,7 @@ function manifest(tools) {
     author: { name: "pixelwright contributors" },
     license: pkg.license,
     keywords: pkg.keywords,
+    icon: "icon.png",
     server: {
       type: "node",
       entry_point: "dist/cli.js",
@@ -64,8 +77,8 @@ function manifest(tools) {
     tools,
     tools_generated: false,
     compatibility: {
-      // sharp's native binaries are installed for the building machine only: the bundle runs there.
-      platforms: [process.platform],
+      // Exactly the platforms whose sharp binaries are inside (npm installs the building machine's only).
+      platforms,
       runtimes: { node: pkg.engines.node },
     },
     user_config: {
@@ -76,12 +89,14 @@ function manifest(tools) {
           "Your OpenAI (or gateway) API key. Leave empty to run the offline simulator (placeholder images, no cost).",
         sensitive: true,
         required: false,
+        default: "",
       },
       workspace: {
         type: "directory",
         title: "Image folder",
-        description: "Where generated images and their production records are saved.",
-        default: "${HOME}/Pictures/pixelwright",
+        description:
+          "Where generated images and their production records are saved. Empty: Pictures/pixelwright in your home folder (or pixelwright there without a Pictures folder).",
+        default: "",
         required: false,
       },
       base_url: {
@@ -89,12 +104,14 @@ function manifest(tools) {
         title: "Base URL",
         description: "An OpenAI-compatible endpoint (a gateway); empty for OpenAI.",
         required: false,
+        default: "",
       },
       profile: {
         type: "string",
         title: "Gateway profile",
         description: "A named gateway profile (see the README); empty to choose from the base URL.",
         required: false,
+        default: "",
       },
     },
   };
@@ -119,17 +136,20 @@ async function main() {
     });
     const tools = await listTools(join(stage, "dist", "cli.js"), join(stage, ".tools-workspace"));
     rmSync(join(stage, ".tools-workspace"), { recursive: true, force: true });
-    writeFileSync(join(stage, "manifest.json"), `${JSON.stringify(manifest(tools), null, 2)}\n`);
+    await sharp(join(root, "assets", "icon.svg"), { density: 384 })
+      .resize(256, 256)
+      .png()
+      .toFile(join(stage, "icon.png"));
+    const platforms = platformsOf(stage);
+    writeFileSync(join(stage, "manifest.json"), `${JSON.stringify(manifest(tools, platforms), null, 2)}\n`);
     execFileSync(process.execPath, [mcpb, "validate", join(stage, "manifest.json")], {
       stdio: ["ignore", "ignore", "inherit"],
     });
     rmSync(output, { force: true });
     execFileSync(process.execPath, [mcpb, "pack", stage, output], { stdio: ["ignore", "ignore", "inherit"] });
-    const img = join(stage, "node_modules", "@img");
-    const sharp = existsSync(img) ? readdirSync(img).join(", ") : "none";
     const mb = (n) => `${(n / 1_048_576).toFixed(1)} MiB`;
     log(`tools: ${tools.map((t) => t.name).join(", ")}`);
-    log(`sharp binaries: ${sharp} (this machine's platform only; build on each platform for its own bundle)`);
+    log(`platforms: ${platforms.join(", ")} (sharp binaries inside; build on each platform for its own bundle)`);
     log(`unpacked ${mb(sizeOf(stage))}, bundle ${mb(statSync(output).size)}: ${output}`);
   } finally {
     rmSync(stage, { recursive: true, force: true });
