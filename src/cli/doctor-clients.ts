@@ -85,7 +85,7 @@ export function configLocations({ home, cwd, platform, env }: SearchPlaces): Con
     project("VS Code (project)", join(cwd, ".vscode", "mcp.json"), [["servers"]]),
     user("Windsurf", "windsurf"),
     user("Codex", "codex"),
-    project("Gemini CLI", join(home, ".gemini", "settings.json"), [["mcpServers"]]),
+    user("Gemini CLI", "gemini"),
   ];
 }
 
@@ -223,7 +223,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 const fixFor = (entry: ClientEntry) =>
   entry.setup && entry.name === "pixelwright"
     ? `run pixelwright setup ${entry.setup} --write (from the copy you want it to start), then restart ${entry.client}`
-    : `edit "${entry.name}" in ${entry.file}: "command": "npx", "args": ["-y", "pixelwright"] (or the absolute path of node and dist/cli.js), then restart ${entry.client.replace(/ \(project\)$/, "")}`;
+    : `edit "${entry.name}" in ${entry.file}: "command": the absolute path of node, "args": [the absolute path of a clone's dist/cli.js] (pixelwright setup prints them), then restart ${entry.client.replace(/ \(project\)$/, "")}`;
 
 /** Does the entry's command exist, and does it start? (Runs it with --version, within timeoutMs.) */
 export async function probeClient(
@@ -250,6 +250,10 @@ export async function probeClient(
   if (result.timedOut)
     return fail(`'${shown} --version' did not answer within ${Math.round(options.timeoutMs / 1000)} s`);
   const firstLine = result.out.trim().split("\n")[0]?.slice(0, 200) ?? "";
+  // npm answers E404 for a package it does not have: npx cannot fetch pixelwright until it is published.
+  if (result.code !== 0 && /\bE404\b/.test(result.out)) {
+    return fail(`'${shown}' cannot start: pixelwright is not published on npm yet (npm answered E404)`);
+  }
   if (result.code !== 0) return fail(`'${shown} --version' exits ${result.code}: ${firstLine || "no output"}`);
   const version = /\b\d+\.\d+\.\d+\S*/.exec(firstLine)?.[0] ?? null;
   return { entry, ok: true, detail: `'${shown}' starts (pixelwright ${version ?? firstLine})`, fix: null, version };

@@ -1,17 +1,17 @@
 // `pixelwright setup <client>`: the exact entry each MCP client needs to start this server, printed, or merged into
 // the client's own config file with --write (the file writing itself lives in workspace/client-config.ts).
-// From a clone the entry runs this node on this dist/cli.js by absolute path; from an installed package it is
-// `npx -y pixelwright`. The API key is written only when passed explicitly with --env.
+// The entry runs this node on this copy's dist/cli.js by absolute path, from a clone and from an installed copy alike:
+// never `npx` of a package that is not published. The API key is written only when passed explicitly with --env.
 
-import { existsSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, resolve, win32 } from "node:path";
+import { join, resolve, win32 } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "../errors.js";
 import { writeStdout } from "../output.js";
 import { type ConfigFormat, mergeServerEntry, type ServerEntry } from "../workspace/client-config.js";
 
-export const CLIENTS = ["claude-desktop", "claude-code", "cursor", "vscode", "codex", "windsurf"] as const;
+export const CLIENTS = ["claude-desktop", "claude-code", "cursor", "vscode", "codex", "windsurf", "gemini"] as const;
 export type ClientName = (typeof CLIENTS)[number];
 
 export const SERVER_NAME = "pixelwright";
@@ -44,17 +44,9 @@ export function thisMachine(): Machine {
   };
 }
 
-/** A clone has the sources (or a .git) beside dist/; an installed package has only dist/. */
-export function isClone(cliPath: string): boolean {
-  const root = resolve(dirname(cliPath), "..");
-  return existsSync(join(root, ".git")) || existsSync(join(root, "src"));
-}
-
-/** How a client starts this server. */
-export function launchFor(cliPath: string, env: Record<string, string>, machine: Machine, nodePath: string): Launch {
-  if (isClone(cliPath)) return { command: nodePath, args: [resolve(cliPath)], env };
-  if (machine.platform === "win32") return { command: "cmd", args: ["/c", "npx", "-y", SERVER_NAME], env };
-  return { command: "npx", args: ["-y", SERVER_NAME], env };
+/** How a client starts this server: this node on this copy's entry point, both by absolute path. */
+export function launchFor(cliPath: string, env: Record<string, string>, nodePath: string): Launch {
+  return { command: nodePath, args: [resolve(cliPath)], env };
 }
 
 /** The user-level config file each client reads on this OS. */
@@ -81,6 +73,8 @@ export function configPath(client: ClientName, machine: Machine): string {
       return p(machine.codexHome ?? p(home, ".codex"), "config.toml");
     case "windsurf":
       return p(home, ".codeium", "windsurf", "mcp_config.json");
+    case "gemini":
+      return p(home, ".gemini", "settings.json");
   }
 }
 
@@ -96,6 +90,10 @@ export function entryFor(client: ClientName, launch: Launch): ServerEntry {
   if (client === "vscode" || client === "claude-code") return { type: "stdio", ...base, ...env };
   return { ...base, ...env };
 }
+
+/** Gemini CLI starts no MCP server, not even a user-level one, in a folder it does not trust. */
+export const GEMINI_TRUST =
+  "Gemini CLI starts MCP servers only in folders you trust: run `gemini trust` in the folder you work in (or accept the trust prompt), else pixelwright shows as Disabled in `gemini mcp list`.";
 
 const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
 
@@ -162,11 +160,13 @@ export async function runSetup(argv: string[], io: SetupIo = defaultIo()): Promi
   if (!client || !CLIENTS.includes(client) || positionals.length > 1) {
     throw new InputError(`${client ? `unknown client '${client}'` : "name a client"}.\n${SETUP_USAGE}`, "client");
   }
-  const launch = launchFor(io.cliPath, parseEnv(values.env ?? []), io.machine, io.nodePath);
+  const launch = launchFor(io.cliPath, parseEnv(values.env ?? []), io.nodePath);
   const path = values.config ? resolve(values.config) : configPath(client, io.machine);
-  const keyNote = launch.env.OPENAI_API_KEY
-    ? ""
-    : "\nNo API key is written: the server runs on the offline simulator until OPENAI_API_KEY is in its env (pass --env OPENAI_API_KEY=sk-... to write it).";
+  const keyNote =
+    (launch.env.OPENAI_API_KEY
+      ? ""
+      : "\nNo API key is written: the server runs on the offline simulator until OPENAI_API_KEY is in its env (pass --env OPENAI_API_KEY=sk-... to write it).") +
+    (client === "gemini" ? `\n${GEMINI_TRUST}` : "");
   if (!values.write) {
     const where = client === "claude-code" ? "Run:" : `Add to ${path}:`;
     await io.print(`${where}\n${printableEntry(client, launch)}\n${keyNote}\nOr run again with --write to merge it.`);

@@ -178,6 +178,21 @@ describe("pixelwright doctor", () => {
     expect(code).toBe(1);
   });
 
+  it("an npx entry for pixelwright, which npm does not have yet: ✗ 'not published' with the setup fix", {
+    timeout: 120_000,
+  }, async () => {
+    const home = temp("home");
+    mkdirSync(join(home, ".cursor"));
+    writeFileSync(
+      join(home, ".cursor", "mcp.json"),
+      JSON.stringify({ mcpServers: { pixelwright: { command: "npx", args: ["-y", "pixelwright"] } } }),
+    );
+    const { stdout } = await doctor({}, [], home);
+    const cursor = line(stdout, "Cursor");
+    expect(cursor).toMatch(/"pixelwright": 'npx -y pixelwright' cannot start: pixelwright is not published on npm yet/);
+    expect(cursor).toMatch(/→ fix: run pixelwright setup cursor --write/);
+  });
+
   it("a client command that is not installed: ✗", { timeout: 60_000 }, async () => {
     const home = temp("home");
     mkdirSync(join(home, ".codex"));

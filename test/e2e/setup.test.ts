@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -172,12 +173,51 @@ describe("pixelwright setup <client> --write, against a temporary HOME", () => {
   });
 });
 
+describe("pixelwright setup gemini", () => {
+  it("prints the mcpServers entry and says the folder must be trusted", async () => {
+    const home = tempHome();
+    const run = await setup(home, "gemini");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Add to ${join(home, ".gemini", "settings.json")}:`);
+    expect(run.stdout).toMatch(/Gemini CLI starts MCP servers only in folders you trust: run `gemini trust`/);
+    const block = run.stdout.slice(run.stdout.indexOf("{"), run.stdout.lastIndexOf("}") + 1);
+    expect(JSON.parse(block)).toEqual({ mcpServers: { pixelwright: { command: process.execPath, args: [CLI] } } });
+  });
+
+  it("writes an entry Gemini CLI accepts: `gemini mcp list` connects to it in a trusted folder", {
+    timeout: 120_000,
+  }, async () => {
+    const home = tempHome();
+    const project = join(home, "project");
+    mkdirSync(project);
+    expect((await setup(home, "gemini", "--write", "--env", "PIXELWRIGHT_OFFLINE=1")).code).toBe(0);
+    // The trust `gemini trust` would record (Gemini CLI suppresses every MCP server in an untrusted folder).
+    writeFileSync(join(home, ".gemini", "trustedFolders.json"), JSON.stringify({ [project]: "TRUST_FOLDER" }));
+    const gemini = join(import.meta.dirname, "../../node_modules/.bin/gemini");
+    const listed = await new Promise<string>((resolve) => {
+      const child = spawn(gemini, ["mcp", "list"], {
+        cwd: project,
+        env: cleanEnv({ ...homeEnv(home), PIXELWRIGHT_WORKSPACE: join(home, "images") }),
+      });
+      let out = "";
+      child.stdout.on("data", (c: Buffer) => {
+        out += c.toString();
+      });
+      child.stderr.on("data", (c: Buffer) => {
+        out += c.toString();
+      });
+      child.on("close", () => resolve(out));
+    });
+    expect(listed).toMatch(/✓ pixelwright: .*dist\/cli\.js \(stdio\) - Connected/);
+  });
+});
+
 describe("the entry's command", () => {
-  it("is npx -y pixelwright when run from an installed package (no src/ or .git beside dist/)", () => {
-    const pkg = tempHome();
-    mkdirSync(join(pkg, "dist"));
-    const launch = launchFor(join(pkg, "dist", "cli.js"), {}, { home: pkg, platform: "linux" }, "/usr/bin/node");
-    expect(launch).toEqual({ command: "npx", args: ["-y", "pixelwright"], env: {} });
+  it("is this node on the installed copy's own entry point by absolute path, never npx of an unpublished package", () => {
+    const pkg = join(tempHome(), "node_modules", "pixelwright");
+    mkdirSync(join(pkg, "dist"), { recursive: true });
+    const launch = launchFor(join(pkg, "dist", "..", "dist", "cli.js"), {}, "/usr/bin/node");
+    expect(launch).toEqual({ command: "/usr/bin/node", args: [join(pkg, "dist", "cli.js")], env: {} });
   });
 
   it("uses each OS's Claude Desktop folder", () => {
