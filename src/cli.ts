@@ -2,6 +2,7 @@
 // The bin: read the command line, load the settings, run the one command asked for. Each command's body lives in
 // cli/; this file only dispatches and turns a thrown error into one line and an exit code.
 
+import { fileURLToPath } from "node:url";
 import { type CommandLine, parseCommandLine, portOf } from "./cli/args.js";
 import { callArguments, callLogLevel, runCallCommand } from "./cli/call-command.js";
 import { helpText } from "./cli/help.js";
@@ -13,13 +14,16 @@ import { type Config, loadConfig } from "./config.js";
 import { ConfigError, PixelwrightError } from "./errors.js";
 import { createLogger, type Logger, type LogLevel } from "./log.js";
 import { writeStderr, writeStdout } from "./output.js";
-import { createRuntime, type Runtime } from "./runtime.js";
+import { createRuntime, type Role, type Runtime } from "./runtime.js";
 import { registerSecret, registerUrlSecret } from "./secrets.js";
 import { serveStdio } from "./transports/stdio.js";
 import { VERSION } from "./version.js";
 
 /** Exit code -1: the command keeps the process running (a server). */
 const KEEP_RUNNING = -1;
+
+/** How this program starts itself again as a detached runner: this Node and dist/cli.js (the bin). */
+const RUNNER_COMMAND = [process.execPath, fileURLToPath(new URL("./cli.js", import.meta.url))];
 
 function settings(line: CommandLine): Config {
   const config = loadConfig({ flags: line.flags });
@@ -43,10 +47,11 @@ function loggerFor(line: CommandLine, config: Config): Logger {
   return createLogger(level, server || line.json ? 2 : readableLogStream());
 }
 
-/** Runs a one-shot command on a runtime that is closed afterwards. */
+/** Runs a one-shot command on a runtime that is closed afterwards (paid work goes to a detached runner). */
 async function withRuntime(line: CommandLine, work: (runtime: Runtime) => Promise<number>): Promise<number> {
   const config = settings(line);
-  const runtime = await createRuntime(config, loggerFor(line, config));
+  const role: Role = "call";
+  const runtime = await createRuntime(config, loggerFor(line, config), { role, runnerCommand: RUNNER_COMMAND });
   try {
     return await work(runtime);
   } finally {
@@ -59,7 +64,7 @@ async function run(line: CommandLine): Promise<number> {
     case "stdio": {
       const config = settings(line);
       const logger = loggerFor(line, config);
-      await serveStdio(await createRuntime(config, logger), logger);
+      await serveStdio(await createRuntime(config, logger, { role: "stdio", runnerCommand: RUNNER_COMMAND }), logger);
       return KEEP_RUNNING;
     }
     case "call": {
@@ -82,6 +87,12 @@ async function run(line: CommandLine): Promise<number> {
       const config = settings(line);
       await runGallery(portOf(line, 0), config, loggerFor(line, config));
       return KEEP_RUNNING;
+    }
+    case "runner": {
+      // Started by pixelwright itself (runner.ts), detached: runs the workspace's paid work, exits when idle.
+      const { runRunner } = await import("./cli/runner.js");
+      const config = settings(line);
+      return runRunner(config, loggerFor(line, config));
     }
     case "simulator": {
       const config = settings(line);

@@ -53,7 +53,9 @@ export const ConfigSchema = z.object({
     .number()
     .positive()
     .optional()
-    .describe("rolling 24 h spending cap in USD, from the job records; unset: no cap"),
+    .describe(
+      "rolling 24 h spending cap in USD over every process on the workspace (the job book's spend ledger); unset: no cap",
+    ),
   confirmAboveUsd: z.coerce
     .number()
     .min(0)
@@ -77,8 +79,14 @@ export const ConfigSchema = z.object({
     .optional()
     .describe("replicas of `pixelwright http` share jobs, dedupe and limits through this Redis"),
   redisLockSeconds: int(1, 600).describe(
-    "how long a replica's job lock lives unrenewed: how soon a dead replica's job is declared lost",
+    "how long a worker's lease on a running job lives unrenewed (replicas, and frozen processes sharing a workspace): how soon its job is declared lost",
   ),
+  runner: z
+    .enum(["auto", "detached", "in-process"])
+    .describe(
+      "where paid work runs: detached (a runner process that a client closing or killing the server cannot end), in-process, or auto (detached for stdio and one-shot calls, in-process for `pixelwright http`)",
+    ),
+  runnerIdleSeconds: int(1, 3600).describe("a detached runner exits after this long with nothing to do"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -112,6 +120,8 @@ const SOURCES = {
   httpAllowedOrigins: { env: "PIXELWRIGHT_HTTP_ALLOWED_ORIGINS", flag: "allowed-origins" },
   redisUrl: { env: "PIXELWRIGHT_REDIS_URL" },
   redisLockSeconds: { env: "PIXELWRIGHT_REDIS_LOCK_SECONDS" },
+  runner: { env: "PIXELWRIGHT_RUNNER", flag: "runner" },
+  runnerIdleSeconds: { env: "PIXELWRIGHT_RUNNER_IDLE_SECONDS" },
 } as const satisfies Record<SettingKey, { env: string; flag?: string }>;
 
 /** The settings whose value is never shown back (a URL may carry a password). */
@@ -135,6 +145,8 @@ export const DEFAULTS = {
   httpAllowedHosts: [],
   httpAllowedOrigins: [],
   redisLockSeconds: 30,
+  runner: "auto",
+  runnerIdleSeconds: 60,
 } as const satisfies Partial<Config>;
 
 /** Flags that are switches (no value). */
@@ -368,4 +380,30 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const { config, problems } = readConfig(options);
   if (problems.length > 0) throw new ConfigError(problems.map(problemSentence).join(" "));
   return config;
+}
+
+/** A value of the configuration as its environment variable spells it (the inverse of reading it). */
+function envValue(key: SettingKey, value: unknown): string {
+  if (typeof value === "boolean") return value ? "1" : "0";
+  if (Array.isArray(value)) return value.join(LISTS[key] ?? ",");
+  return String(value);
+}
+
+/**
+ * The configuration as environment variables, for a process that must run with exactly this configuration (the
+ * detached runner): flags included, nothing inherited that the configuration does not say. Secrets travel in the
+ * environment only, never on a command line or in a file.
+ */
+export function configEnv(config: Config, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  const ours = new Set(settingSources().map((s) => s.env));
+  for (const [name, value] of Object.entries(base)) if (value !== undefined && !ours.has(name)) env[name] = value;
+  for (const { key, env: name } of settingSources()) {
+    const value = config[key];
+    if (value === undefined) continue;
+    // Offline without a key is what no key means; an explicit offline with a key is kept as such.
+    if (key === "offline" && value === true && config.apiKey === undefined) continue;
+    env[name] = envValue(key, value);
+  }
+  return env;
 }

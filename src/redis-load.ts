@@ -1,12 +1,12 @@
-// Replicas share jobs through Redis with bullmq and ioredis: optional packages (15 MB) that a single server never
-// needs, so they are not installed with pixelwright. This loads the Redis module when PIXELWRIGHT_REDIS_URL asks
+// Replicas share the job book through Redis with ioredis: an optional package that a single server never needs,
+// so it is not installed with pixelwright. This loads the Redis module when PIXELWRIGHT_REDIS_URL asks
 // for it, or says in one sentence the exact npm command that installs them here.
 
 import { join, sep } from "node:path";
 import { ConfigError } from "./errors.js";
 import { OPTIONAL_PEERS, PACKAGE_ROOT } from "./version.js";
 
-const REDIS_PACKAGES = ["bullmq", "ioredis"];
+const REDIS_PACKAGES = ["ioredis"];
 
 /** The npm command that installs the Redis packages where this copy of pixelwright will find them. */
 export function redisInstallCommand(root = PACKAGE_ROOT, execPath = process.execPath): string {
@@ -40,13 +40,13 @@ export async function loadRedis(
   load: () => Promise<typeof import("./jobs/redis.js")> = () => import("./jobs/redis.js"),
 ): Promise<typeof import("./jobs/redis.js")> {
   try {
-    // The module imports bullmq and ioredis only when it connects: resolve them now, so a start-up says it at once.
+    // The module imports ioredis only when it connects: resolve it now, so a start-up says it at once.
     for (const name of REDIS_PACKAGES) resolvePackage(name);
     return await load();
   } catch (err) {
     if (!isMissingRedisPackage(err)) throw err;
     throw new ConfigError(
-      `PIXELWRIGHT_REDIS_URL needs the optional Redis packages, which are not installed: run ${redisInstallCommand()} (or unset PIXELWRIGHT_REDIS_URL to run as a single server).`,
+      `PIXELWRIGHT_REDIS_URL needs the optional Redis package (ioredis), which is not installed: run ${redisInstallCommand()} (or unset PIXELWRIGHT_REDIS_URL to run as a single server).`,
       { cause: err },
     );
   }

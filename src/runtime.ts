@@ -1,14 +1,23 @@
-// Process-wide state shared by every connection: configuration, logger, workspace, job registry, upstream client
-// and, with no API key, the embedded offline simulator. createServer() builds one McpServer per connection on it.
+// Process-wide state shared by every connection: configuration, logger, workspace, the job book, the worker (when
+// this process runs jobs), the upstream client and, with no API key, the embedded offline simulator. createServer()
+// builds one McpServer per connection on it. Where paid work runs is decided here: in a detached runner (stdio
+// servers and one-shot calls: a client closing or killing the server cannot end it), or in this process (the
+// long-lived HTTP server, embedding, tests).
 
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
 import type { Config } from "./config.js";
 import { tierModels } from "./contract/models.js";
-import type { GenerationResult } from "./contract/schemas.js";
+import type { ProfileLimits } from "./contract/request.js";
+import { spendOf } from "./contract/spend.js";
 import { loadSharp } from "./imaging/sharp.js";
+import { type JobBook, workerName } from "./jobs/book.js";
 import { Limiter } from "./jobs/limiter.js";
-import { JobRegistry } from "./jobs/registry.js";
+import { openSqliteBook } from "./jobs/sqlite-book.js";
+import { Worker } from "./jobs/worker.js";
 import type { Logger } from "./log.js";
 import { loadRedis } from "./redis-load.js";
+import { detachedRunner } from "./runner.js";
 import { registerSecret } from "./secrets.js";
 import type { Simulator, SimulatorOptions } from "./simulator/server.js";
 import { getClient } from "./upstream/client.js";
@@ -17,17 +26,27 @@ import { findProfile, type GatewayProfile } from "./upstream/gateways.js";
 import { createUpstream } from "./upstream/index.js";
 import type { Endpoint } from "./upstream/types.js";
 import { ImageService } from "./usecases/service.js";
-import type { GenerationCluster } from "./usecases/shared.js";
 import { SpendGuard } from "./usecases/spend-guard.js";
+import { stateFolder } from "./workspace/state.js";
 import { Workspace } from "./workspace/workspace.js";
 
 export const OFFLINE_PROVIDER = "offline-simulator";
+
+/** What this process is: it decides where paid work runs. */
+export type Role = "embedded" | "stdio" | "call" | "http" | "runner";
 
 export interface Runtime {
   config: Config;
   logger: Logger;
   workspace: Workspace;
-  jobs: JobRegistry<GenerationResult>;
+  /** The job book every process on the workspace shares (Redis for replicas). */
+  book: JobBook;
+  /** This configuration's pool in the book: the jobs this process's workers may run. */
+  pool: string;
+  /** The worker of this process, when it runs jobs itself; null when a detached runner does. */
+  worker: Worker | null;
+  /** Where paid work runs. */
+  runnerMode: "detached" | "in-process";
   limiter: Limiter;
   images: ImageService;
   provider: string;
@@ -35,44 +54,27 @@ export interface Runtime {
   downloadPolicy: DownloadPolicy;
   /** The embedded simulator, when running offline. */
   simulator: Simulator | null;
-  /** Jobs shared with other replicas through Redis (HTTP with PIXELWRIGHT_REDIS_URL), else null. */
-  cluster: GenerationCluster | null;
   /**
-   * Loads `openai` (and builds the client) and `sharp` in the background, so the first image call does not pay for
-   * them; called by the serving transports once the MCP handshake is done. Idempotent; never throws.
+   * Loads what the first image call needs in the background (openai and sharp here, or a detached runner started
+   * ahead), so the first image call does not pay for it; called by the serving transports once the MCP handshake is
+   * done. Idempotent; never throws.
    */
   warm(): Promise<void>;
-  /** Stops work: shared jobs running here get graceMs to finish (queued ones go to other replicas). */
+  /** Stops work: jobs running in this process get graceMs to finish (unsent ones go back to the queue). */
   close(graceMs?: number): Promise<void>;
-  /** The input ended: jobs not yet sent are dropped; sent (paid) ones finish within their deadlines, save and record. */
+  /** The input ended: jobs of this process not yet sent are dropped; sent (paid) ones finish, save and record. */
   drain(): Promise<void>;
 }
 
 export interface RuntimeOptions {
   /** Retry backoff base, shortened by tests. */
   retryBaseDelayMs?: number;
-  /** Join the replicas sharing PIXELWRIGHT_REDIS_URL (the long-running HTTP server only). */
-  shared?: boolean;
-}
-
-/** With PIXELWRIGHT_REDIS_URL, the replicas' shared jobs (bullmq loads only here, only then). */
-async function connectCluster(
-  config: Config,
-  logger: Logger,
-  work: () => ImageService,
-): Promise<GenerationCluster | null> {
-  if (!config.redisUrl) return null;
-  const { connectRedisCluster } = await loadRedis();
-  const cluster: GenerationCluster = await connectRedisCluster({
-    url: config.redisUrl,
-    logger,
-    concurrency: config.maxConcurrency,
-    maxActive: config.maxConcurrency + config.maxQueued,
-    lockMs: config.redisLockSeconds * 1000,
-    work: (payload, ctx) => work().runShared(payload, ctx),
-  });
-  logger.info({ redis: config.redisUrl }, "sharing jobs, dedupe and limits with the other replicas through Redis");
-  return cluster;
+  /** What this process is (default embedded: jobs run in this process). */
+  role?: Role;
+  /** How to start this program again as a detached runner: [node, cli.js] (the CLI gives its own). */
+  runnerCommand?: readonly string[];
+  /** The runner role: called when the runner has had nothing to do for PIXELWRIGHT_RUNNER_IDLE_SECONDS. */
+  onIdle?: () => void;
 }
 
 /** The profile in force: the one chosen, else "openai", or "openai-compatible" when OPENAI_BASE_URL points elsewhere. */
@@ -80,6 +82,31 @@ export function effectiveProfile(config: Config): GatewayProfile {
   if (config.profile !== undefined) return findProfile(config.profile) as GatewayProfile;
   const custom = config.baseURL !== undefined && !/^https:\/\/api\.openai\.com(\/|$)/.test(config.baseURL);
   return findProfile(custom ? "openai-compatible" : "openai") as GatewayProfile;
+}
+
+/**
+ * The pool of a configuration: jobs admitted under it are run only by workers with the same endpoint, key, profile
+ * and limits (a runner started for one key never spends another's). The key is hashed, never stored.
+ */
+export function poolOf(config: Config): string {
+  const identity = [
+    config.offline ? "offline" : (config.baseURL ?? "default"),
+    config.offline
+      ? null
+      : createHash("sha256")
+          .update(config.apiKey ?? "")
+          .digest("hex"),
+    config.organization ?? null,
+    config.project ?? null,
+    config.profile ?? null,
+    config.timeoutSeconds,
+    config.streamIdleSeconds,
+    config.downloadTimeoutSeconds,
+    config.maxRetries,
+    config.allowPrivateUrls,
+    config.maxSpendUsd ?? null,
+  ];
+  return `pool_${createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 16)}`;
 }
 
 function downloadPolicy(config: Config, profile: GatewayProfile, simulatorOrigin: string | null): DownloadPolicy {
@@ -108,41 +135,73 @@ async function openWorkspace(config: Config, logger: Logger): Promise<Workspace>
   return workspace;
 }
 
-export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
-  // Whatever the entry point (CLI, tests, embedding), the secrets in force are redacted from everything shown.
-  registerSecret(config.apiKey);
-  registerSecret(config.httpToken);
-  const workspace = await openWorkspace(config, logger);
+/** The job book: Redis for replicas (PIXELWRIGHT_REDIS_URL, the HTTP server only), else SQLite in the workspace. */
+async function openBook(config: Config, logger: Logger, workspace: Workspace, role: Role): Promise<JobBook> {
+  if (config.redisUrl && role === "http") {
+    const { connectRedisBook } = await loadRedis();
+    const book = await connectRedisBook({ url: config.redisUrl, logger });
+    logger.info({ redis: config.redisUrl }, "sharing jobs, dedupe, limits and the spend ledger through Redis");
+    return book;
+  }
+  if (config.redisUrl) {
+    logger.info("PIXELWRIGHT_REDIS_URL is for `pixelwright http` replicas; this process uses the workspace's job book");
+  }
+  const { database } = await stateFolder(workspace);
+  const book = await openSqliteBook({
+    path: database,
+    onError: (err) => logger.warn({ err }, "the job book could not be read"),
+  });
+  // Spending from before the book existed (jobs.jsonl) still counts against the cap: imported once.
+  const records = await workspace.readJobRecords();
+  await book.importSpending(
+    records.map((r) => ({
+      at: Date.parse(r.finished_at),
+      usd: spendOf({
+        at: 0,
+        billedUsd: r.cost_usd,
+        estimateUsd: r.cost_estimate_usd,
+        delivered: r.status === "completed",
+        mayHaveBeenBilled: r.may_have_been_billed,
+      }),
+    })),
+  );
+  return book;
+}
 
-  let simulator: Simulator | null = null;
-  let endpoint: Endpoint;
-  const profile = effectiveProfile(config);
-  if (config.offline) {
-    simulator = await startStandaloneSimulator({ apiKey: "offline-simulator" });
-    endpoint = {
+function endpointOf(config: Config, profile: GatewayProfile, simulator: Simulator | null): Endpoint {
+  if (simulator) {
+    return {
       provider: OFFLINE_PROVIDER,
       baseURL: simulator.baseURL,
       apiKey: "offline-simulator",
       timeoutMs: config.timeoutSeconds * 1000,
     };
-    logger.warn(
-      { workspace: workspace.root },
-      config.apiKey
-        ? "PIXELWRIGHT_OFFLINE is set: using the embedded offline simulator; no model is called"
-        : "no OPENAI_API_KEY: using the embedded offline simulator; images are placeholders and no model is called",
-    );
-  } else {
-    const baseURL = config.baseURL ?? profile.baseURL ?? undefined;
-    endpoint = {
-      provider: profile.name,
-      apiKey: config.apiKey as string,
-      timeoutMs: config.timeoutSeconds * 1000,
-      ...(baseURL ? { baseURL } : {}),
-      ...(config.organization ? { organization: config.organization } : {}),
-      ...(config.project ? { project: config.project } : {}),
-    };
   }
+  const baseURL = config.baseURL ?? profile.baseURL ?? undefined;
+  return {
+    provider: profile.name,
+    apiKey: config.apiKey as string,
+    timeoutMs: config.timeoutSeconds * 1000,
+    ...(baseURL ? { baseURL } : {}),
+    ...(config.organization ? { organization: config.organization } : {}),
+    ...(config.project ? { project: config.project } : {}),
+  };
+}
 
+function runnerModeOf(config: Config, role: Role): "detached" | "in-process" {
+  if (role === "runner" || role === "http" || role === "embedded") return "in-process";
+  return config.runner === "in-process" ? "in-process" : "detached";
+}
+
+/** The upstream client every job of this process sends through (with the simulator's origin trusted offline). */
+function upstreamOf(
+  config: Config,
+  logger: Logger,
+  endpoint: Endpoint,
+  policy: DownloadPolicy,
+  options: RuntimeOptions,
+): { upstream: ReturnType<typeof createUpstream>; limiter: Limiter } {
+  const profile = effectiveProfile(config);
   const limiter = new Limiter(config.maxConcurrency);
   const upstream = createUpstream({
     endpoint,
@@ -150,81 +209,152 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     slots: limiter,
     fanOut: profile.fanOut,
     // The simulator can imitate url-only gateways, so offline accepts both shapes.
-    accepts: simulator ? { b64: true, url: true } : profile.accepts,
-    download: downloadPolicy(config, profile, simulator ? new URL(simulator.baseURL).origin : null),
+    accepts: config.offline ? { b64: true, url: true } : profile.accepts,
+    download: policy,
     streamIdleMs: config.streamIdleSeconds * 1000,
     retry: {
       maxRetries: config.maxRetries,
       ...(options.retryBaseDelayMs ? { baseDelayMs: options.retryBaseDelayMs } : {}),
     },
   });
-  const jobs = new JobRegistry<GenerationResult>({ logger });
-  if (config.redisUrl && !options.shared) {
-    logger.info("PIXELWRIGHT_REDIS_URL is for `pixelwright http` replicas; this process keeps its jobs to itself");
-  }
-  let images: ImageService | null = null;
-  const cluster = options.shared
-    ? await connectCluster(config, logger, () => images as ImageService).catch(async (err: unknown) => {
-        await simulator?.close();
-        throw err;
-      })
-    : null;
-  images = new ImageService({
-    spend: new SpendGuard(workspace, { maxSpendUsd: config.maxSpendUsd, confirmAboveUsd: config.confirmAboveUsd }),
-    cluster: cluster ?? undefined,
+  return { upstream, limiter };
+}
+
+/** What the request contract knows of the upstream's limits (the simulator takes everything). */
+function limitsOf(config: Config): ProfileLimits {
+  const profile = effectiveProfile(config);
+  if (config.offline) return { name: OFFLINE_PROVIDER, rejects: [], ignores: [], tierModels: tierModels() };
+  return {
+    name: profile.name,
+    rejects: profile.rejects,
+    ignores: profile.ignores,
+    tierModels: profile.tierModels,
+    maxReferenceImages: profile.maxReferenceImages,
+  };
+}
+
+/** The worker of a process that runs jobs itself: claims the pool's jobs from the book and runs them. */
+function workerOf(
+  runtime: { config: Config; logger: Logger; book: JobBook; pool: string; images: ImageService },
+  onIdle?: () => void,
+): Worker {
+  const { config, logger, book, pool, images } = runtime;
+  return new Worker({
+    book,
+    name: workerName(hostname(), process.pid),
+    pool,
+    concurrency: config.maxConcurrency,
+    leaseMs: config.redisLockSeconds * 1000,
+    logger,
+    work: (job, ctx) => images.work.run(job, ctx),
+    settle: (job, err, reason) => images.work.settle(job, err, reason),
+    ended: (job) => images.work.ended(job),
+    onLost: (job) => images.work.lost(job),
+    ...(onIdle ? { onIdle, idleMs: config.runnerIdleSeconds * 1000 } : {}),
+  });
+}
+
+function announceOffline(config: Config, logger: Logger, workspace: Workspace): void {
+  logger.warn(
+    { workspace: workspace.root },
+    config.apiKey
+      ? "PIXELWRIGHT_OFFLINE is set: using the embedded offline simulator; no model is called"
+      : "no OPENAI_API_KEY: using the embedded offline simulator; images are placeholders and no model is called",
+  );
+}
+
+export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
+  // Whatever the entry point (CLI, tests, embedding), the secrets in force are redacted from everything shown.
+  registerSecret(config.apiKey);
+  registerSecret(config.httpToken);
+  const role = options.role ?? "embedded";
+  const workspace = await openWorkspace(config, logger);
+  const book = await openBook(config, logger, workspace, role);
+  const pool = poolOf(config);
+  const runnerMode = runnerModeOf(config, role);
+  // Only a process that runs jobs needs the simulator; a detached runner starts its own.
+  const simulator =
+    config.offline && runnerMode === "in-process"
+      ? await startStandaloneSimulator({ apiKey: "offline-simulator" }).catch(async (err: unknown) => {
+          await book.close();
+          throw err;
+        })
+      : null;
+  const endpoint = endpointOf(config, effectiveProfile(config), simulator);
+  if (config.offline && role !== "runner") announceOffline(config, logger, workspace);
+  const policy = downloadPolicy(config, effectiveProfile(config), simulator ? new URL(simulator.baseURL).origin : null);
+  const { upstream, limiter } = upstreamOf(config, logger, endpoint, policy, options);
+  let worker: Worker | null = null;
+  const detached =
+    runnerMode === "detached"
+      ? detachedRunner({ book, pool, workspace, config, logger, command: options.runnerCommand })
+      : null;
+  const spend = new SpendGuard(
+    book,
+    { maxSpendUsd: config.maxSpendUsd, confirmAboveUsd: config.confirmAboveUsd },
+    { offline: config.offline, logger },
+  );
+  const provider = config.offline ? OFFLINE_PROVIDER : endpoint.provider;
+  const images = new ImageService({
+    spend,
+    book,
+    pool,
+    wakeWorker: async () => (worker ? worker.poke() : await detached?.ensure()),
     upstream,
     workspace,
-    jobs,
     logger,
     offline: config.offline,
-    provider: endpoint.provider,
+    provider,
     defaultModel: config.model,
     defaultResponsesModel: config.responsesModel,
     maxActiveJobs: config.maxConcurrency + config.maxQueued,
-    downloadPolicy: downloadPolicy(config, profile, simulator ? new URL(simulator.baseURL).origin : null),
-    profile: simulator
-      ? { name: OFFLINE_PROVIDER, rejects: [], ignores: [], tierModels: tierModels() }
-      : {
-          name: profile.name,
-          rejects: profile.rejects,
-          ignores: profile.ignores,
-          tierModels: profile.tierModels,
-          maxReferenceImages: profile.maxReferenceImages,
-        },
+    concurrency: config.maxConcurrency,
+    downloadPolicy: policy,
+    profile: limitsOf(config),
   });
-
-  if (cluster) {
-    const shared = cluster;
-    workspace.setAppendLock((append) => shared.withLock("manifest", append));
-    shared.start();
+  if (runnerMode === "in-process") {
+    worker = workerOf({ config, logger, book, pool, images }, options.onIdle);
+    // A runner takes its lease first, then starts its worker itself (cli/runner.ts).
+    if (role !== "runner") worker.start();
   }
+  // Replicas on a shared folder append the manifest one at a time (O_APPEND is not atomic across machines on NFS).
+  if (book.kind === "redis") workspace.setAppendLock((append) => book.withLock("manifest", append));
+  const parts = { config, logger, workspace, book, pool, worker, runnerMode, limiter, images, provider, simulator };
+  return assemble(parts, policy, endpoint);
+}
+
+/** The runtime's lifecycle around its parts: warm-up, the end of input, and closing in order. */
+function assemble(
+  parts: Omit<Runtime, "warm" | "close" | "drain" | "downloadPolicy">,
+  policy: DownloadPolicy,
+  endpoint: Endpoint,
+): Runtime {
+  const { worker, images, simulator, book, logger } = parts;
   let closed = false;
   let warming: Promise<void> | null = null;
   return {
-    config,
-    logger,
-    workspace,
-    jobs,
-    limiter,
-    images,
-    provider: endpoint.provider,
-    downloadPolicy: downloadPolicy(config, profile, simulator ? new URL(simulator.baseURL).origin : null),
-    simulator,
-    cluster,
+    ...parts,
+    downloadPolicy: policy,
     warm() {
-      warming ??= Promise.all([getClient(endpoint, logger), loadSharp()]).then(
+      // A process that runs jobs loads the SDK; one whose runner is detached needs only sharp (previews).
+      const client = worker ? getClient(endpoint, logger) : Promise.resolve();
+      warming ??= Promise.all([client, loadSharp()]).then(
         () => logger.debug("openai and sharp loaded ahead of the first image call"),
         (err: unknown) => logger.debug({ err }, "warming up failed; the first image call will load what it needs"),
       );
       return warming;
     },
-    drain: () => jobs.drain("the client closed its input before the request was sent"),
+    drain: async () => {
+      await images.settled();
+      await worker?.drain("the client closed its input before the request was sent");
+    },
     async close(graceMs?: number) {
-      await cluster?.close(graceMs);
       if (closed) return;
       closed = true;
-      await jobs.abortAll("the server is shutting down");
+      await images.settled();
+      await worker?.close(graceMs ?? 0, "the server is shutting down");
       await simulator?.close();
+      await book.close();
     },
   };
 }

@@ -49,7 +49,7 @@ const parts = new WeakMap<Runtime, ProcessParts>();
 function partsOf(runtime: Runtime): ProcessParts {
   let found = parts.get(runtime);
   if (!found) {
-    const book = new TaskBook(jobsForTasks(runtime.jobs), callResult, (err) => toToolError(err, runtime.logger));
+    const book = new TaskBook(jobsForTasks(runtime.images), callResult, (err) => toToolError(err, runtime.logger));
     found = { tools: toolSet(allTools(runtime)), book };
     parts.set(runtime, found);
   }

@@ -9,7 +9,8 @@ import { registerSecret } from "../secrets.js";
 import { serveGallery } from "../transports/gallery-server.js";
 
 export async function runGallery(port: number, config: Config, logger: Logger): Promise<void> {
-  const runtime = await createRuntime(config, logger);
+  // The gallery runs no job: no worker, no simulator.
+  const runtime = await createRuntime(config, logger, { role: "call" });
   const handle = await serveGallery(runtime, logger, port).catch(async (err: unknown) => {
     await runtime.close();
     throw err;

@@ -15,7 +15,7 @@ export async function runHttp(line: CommandLine, config: Config, logger: Logger)
   // replicas are asked for without the optional Redis packages.
   checkExposure({ host, port, token: config.httpToken });
   if (config.redisUrl) await loadRedis();
-  const runtime = await createRuntime(config, logger, { shared: true });
+  const runtime = await createRuntime(config, logger, { role: "http" });
   const handle = await serveHttp(runtime, logger, {
     host,
     port,

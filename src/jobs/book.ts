@@ -10,12 +10,15 @@
 // A lost job whose worker comes back and finishes it is completed after all (a late completion wins).
 
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 
 export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
 
 export interface JobPartial {
   index: number;
   path: string;
+  /** What its progress notification said ("partial image 1 of 2 received"). */
+  message?: string;
 }
 
 export interface JobProgress {
@@ -129,10 +132,14 @@ export interface JobBook {
    */
   submit(request: SubmitRequest): Promise<SubmitOutcome>;
   get(id: string): Promise<BookJob | null>;
+  /** The running or recent job an identical request would share (read only; submit decides atomically). */
+  find(key: string, reuseWindowMs: number): Promise<BookJob | null>;
   /** Counts one more caller on the job; returns how many ever attached. */
   attach(id: string): Promise<number>;
   /** Queued plus running jobs. */
   active(): Promise<number>;
+  /** Running jobs in the whole book (the concurrency limit counts them). */
+  running(): Promise<number>;
   /** Jobs created since `since` (newest first), for task lists. */
   list(since: number, limit: number): Promise<BookJob[]>;
 
@@ -188,17 +195,17 @@ export interface JobBook {
   leaseRunner(pool: string, owner: string, leaseMs: number): Promise<boolean>;
   releaseRunner(pool: string, owner: string): Promise<void>;
 
+  /**
+   * Runs fn holding a lock every process sharing the book respects (replicas appending to one manifest on a shared
+   * folder whose appends are not atomic across machines); the SQLite book's processes share one machine: no lock.
+   */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+
   health(): BookHealth;
   close(): Promise<void>;
 }
 
-/** 128 random bits: a job id (and task id) nobody can guess. */
-export function newJobId(): string {
-  return `job_${randomBytes(16).toString("hex")}`;
-}
-
-/** Job ids of this version (128 bits) and of earlier ones (64 bits), which workspace records still hold. */
-export const JOB_ID_PATTERN = /^job_(?:[0-9a-f]{16}|[0-9a-f]{32})$/;
+export { JOB_ID, newJobId } from "./ids.js";
 
 export const RUNNER_LOST = "its worker was lost with the request in flight; may have been billed";
 
@@ -225,4 +232,18 @@ export function workerName(host: string, pid: number): string {
 export function parseWorker(worker: string): { host: string; pid: number } | null {
   const match = /^(.*):(\d+):[0-9a-f]+$/.exec(worker);
   return match ? { host: match[1] as string, pid: Number(match[2]) } : null;
+}
+
+const HOST = hostname();
+
+/** Whether a worker's process is gone, as far as this host can tell (one of its own processes, killed with -9). */
+export function workerGone(worker: string | null): boolean {
+  const parsed = worker ? parseWorker(worker) : null;
+  if (!parsed || parsed.host !== HOST || parsed.pid === process.pid) return false;
+  try {
+    process.kill(parsed.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
 }

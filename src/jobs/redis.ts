@@ -1,363 +1,379 @@
-// Jobs shared by several replicas through Redis, on BullMQ: one queue, a global concurrency limit, deduplication of
-// identical requests, progress events across processes, and the stalled-job rule that keeps paid work from being
-// redone: a job whose replica dies mid-request fails ("replica lost") and is never taken by another worker, while
-// jobs still waiting in the queue go to whichever replica is free. bullmq and ioredis load only from here, only when
+// The job book on Redis, for HTTP replicas sharing one deployment (PIXELWRIGHT_REDIS_URL): the same contract as the
+// SQLite book (book.ts), each step one Lua script (redis-scripts.ts), changes announced by pub/sub — a waiting caller
+// hears its job end at once, wherever it ran, with no timer polling. ioredis loads only from here, only when
 // PIXELWRIGHT_REDIS_URL is set.
 
-import { randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
-import { hostname } from "node:os";
-import type { Job as BullJob, Queue, QueueEvents, Worker } from "bullmq";
-import type { Redis as RedisClient, RedisOptions } from "ioredis";
-import { AbortedError, BusyError, ConfigError, UpstreamError } from "../errors.js";
+import type { Redis as RedisClient } from "ioredis";
+import { BusyError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { redactText } from "../secrets.js";
-import type { ClusterHealth, JobCluster, SharedJob, SharedWork } from "./cluster.js";
-import { newJobId } from "./ids.js";
-import type { JobContext, JobProgress } from "./registry.js";
-import { CANCELLED, isProgress, sharedView, withTimeout } from "./shared-view.js";
+import {
+  type BookHealth,
+  type BookJob,
+  type JobBook,
+  type JobListener,
+  type JobOutcome,
+  type JobProgress,
+  newJobId,
+  type ReserveOutcome,
+  type ReserveRequest,
+  type SpendEntry,
+  type SubmitOutcome,
+  type SubmitRequest,
+  workerGone,
+} from "./book.js";
+import { connectOrExplain } from "./redis-connect.js";
+import { PREFIX, RedisLedger, type RedisScript } from "./redis-ledger.js";
+import { SCRIPTS } from "./redis-scripts.js";
+import { type JobRow, rowToJob } from "./sqlite-schema.js";
 
-const QUEUE = "generate";
-const PREFIX = "pixelwright";
+/** Finished jobs stay this long (identical requests, collection by job_id); the workspace records keep them after. */
+const KEEP_MS = 7 * 24 * 60 * 60 * 1000;
+const COMMAND_TIMEOUT_MS = 5000;
 const RETRY_AFTER_S = 5;
-const POLL_MS = 1000;
-const KEEP = { age: 24 * 3600, count: 5000 };
-const LOCK_WAIT_MS = 5000;
-/** Deletes a lock only if this holder still owns it. */
-const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
-export interface RedisClusterOptions<P, R> {
+export interface RedisBookOptions {
   url: string;
   logger: Logger;
-  /** Upstream requests in flight across every replica (PIXELWRIGHT_MAX_CONCURRENCY). */
-  concurrency: number;
-  /** Running plus queued jobs across every replica; beyond that submit answers "busy". */
-  maxActive: number;
-  /** How long a completed job answers identical requests. */
-  reuseWindowMs?: number;
-  /** How long a replica's job lock lives without renewal: how soon a dead replica's job is declared lost. */
-  lockMs?: number;
-  work: SharedWork<P, R>;
 }
 
-interface JobData<P> {
-  payload: P;
-  label: string;
-  typical: string;
-}
+export { pingRedis } from "./redis-connect.js";
 
-type Bull = typeof import("bullmq");
-
-/** Connects, or explains at start why it cannot (a clear error, not a hang). */
-async function probe(Redis: typeof RedisClient, url: string): Promise<void> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    await client.ping();
-  } catch (err) {
-    throw new ConfigError(
-      `cannot reach Redis at ${redactText(url)} (PIXELWRIGHT_REDIS_URL): ${redactText((err as Error).message)}. Start Redis or fix the URL, or unset PIXELWRIGHT_REDIS_URL to run as a single server.`,
-      { cause: err },
-    );
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** Connects and PINGs once (`pixelwright doctor`); throws the same ConfigError the server would give at start. */
-export async function pingRedis(url: string): Promise<void> {
+export async function connectRedisBook(options: RedisBookOptions): Promise<RedisBook> {
   const { Redis } = await import("ioredis");
-  await probe(Redis, url);
+  (await connectOrExplain(Redis, options.url)).disconnect();
+  const book = new RedisBook(Redis, options);
+  await book.ready();
+  return book;
 }
 
-export async function connectRedisCluster<P, R>(options: RedisClusterOptions<P, R>): Promise<JobCluster<P, R>> {
-  const [bull, { Redis }] = await Promise.all([import("bullmq"), import("ioredis")]);
-  await probe(Redis, options.url);
-  const cluster = new RedisCluster<P, R>(bull, Redis, options);
-  await cluster.ready();
-  return cluster;
+const NULLABLE = ["key", "started_at", "finished_at", "request", "result", "end_reason", "worker", "lease_until"];
+
+function hashToJob(hash: Record<string, string>): BookJob | null {
+  if (!hash.id) return null;
+  const row: Record<string, unknown> = { ...hash };
+  for (const field of NULLABLE) if (row[field] === "" || row[field] === undefined) row[field] = null;
+  if (!row.cancel_requested) row.cancel_requested = null;
+  return rowToJob(row as unknown as JobRow);
 }
 
-class RedisCluster<P, R> implements JobCluster<P, R> {
+export class RedisBook implements JobBook {
+  readonly kind = "redis" as const;
   private readonly conn: RedisClient;
   private readonly sub: RedisClient;
-  private readonly queue: Queue;
-  private readonly events: QueueEvents;
-  private readonly worker: Worker;
-  private readonly bus = new EventEmitter();
-  private readonly clients: RedisClient[] = [];
-  private readonly bull: Bull;
-  private readonly logger: Logger;
-  private lastWorkerError = 0;
-  private runningHere = 0;
-  private closing: Promise<void> | null = null;
+  private readonly listeners = new Map<string, Set<JobListener>>();
+  private readonly seen = new Map<string, number>();
+  private readonly queuedListeners = new Set<() => void>();
+  private readonly ledger: RedisLedger;
+  private closed = false;
 
-  constructor(
-    bull: Bull,
-    Redis: typeof RedisClient,
-    private readonly options: RedisClusterOptions<P, R>,
-  ) {
-    this.bull = bull;
-    this.logger = options.logger;
-    this.bus.setMaxListeners(0);
-    const client = (extra: RedisOptions = {}) => {
-      const c = new Redis(options.url, { maxRetriesPerRequest: null, ...extra });
-      c.on("error", (err) => this.logger.debug({ err: redactText(err.message) }, "redis connection error"));
-      this.clients.push(c);
-      return c;
-    };
-    this.conn = client();
-    this.sub = client();
-    const lockMs = options.lockMs ?? 30_000;
-    this.queue = new bull.Queue(QUEUE, { connection: this.conn, prefix: PREFIX });
-    this.events = new bull.QueueEvents(QUEUE, { connection: client(), prefix: PREFIX });
-    this.worker = new bull.Worker(QUEUE, (job, _token, signal) => this.process(job as BullJob<JobData<P>>, signal), {
-      connection: client(),
-      prefix: PREFIX,
-      autorun: false,
-      name: `${hostname()}:${process.pid}`,
-      concurrency: options.concurrency,
-      // The money rule: a job whose replica stopped renewing its lock mid-request fails; it is never re-run.
-      maxStalledCount: 0,
-      lockDuration: lockMs,
-      stalledInterval: Math.max(500, Math.round(lockMs / 2)),
-      removeOnComplete: KEEP,
-      removeOnFail: KEEP,
-    });
-    this.wire();
+  constructor(Redis: typeof RedisClient, options: RedisBookOptions) {
+    const log = (err: Error) => options.logger.debug({ err: redactText(err.message) }, "redis connection error");
+    this.conn = new Redis(options.url, { maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS });
+    this.conn.on("error", log);
+    this.sub = new Redis(options.url, { maxRetriesPerRequest: null });
+    this.sub.on("error", log);
+    this.sub.on("message", (channel: string, message: string) => this.onMessage(channel, message));
+    // Messages sent while disconnected are lost: every watched job is looked at again once connected.
+    this.sub.on("ready", () => void this.recheckAll());
+    this.ledger = new RedisLedger(this.conn, (script, args) => this.run(script, args), options.logger);
   }
 
-  /** Connected, the global limit set and progress events flowing: the replica can take calls. */
   async ready(): Promise<void> {
-    await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
-    await this.queue.setGlobalConcurrency(this.options.concurrency);
+    await this.sub.subscribe(`${PREFIX}events`, `${PREFIX}queued`);
   }
 
-  private wire(): void {
-    const { conn, events, worker, sub, logger } = this;
-    let lost = false;
-    conn.on("close", () => {
-      if (!lost) logger.warn("lost contact with Redis: new calls answer busy until it is back");
-      lost = true;
-    });
-    conn.on("ready", () => {
-      if (lost) logger.info("Redis is back");
-      lost = false;
-      // A Redis that restarted empty forgets the global limit: set it on every (re)connect.
-      void this.queue.setGlobalConcurrency(this.options.concurrency).catch(() => {});
-    });
-    events.on("progress", ({ jobId, data }) => {
-      if (isProgress(data)) this.bus.emit(`progress:${jobId}`, data);
-    });
-    events.on("completed", ({ jobId }) => this.bus.emit(`end:${jobId}`));
-    events.on("failed", ({ jobId }) => this.bus.emit(`end:${jobId}`));
-    events.on("error", (err) => logger.debug({ err: redactText(err.message) }, "redis events error"));
-    worker.on("error", (err) => {
-      if (Date.now() - this.lastWorkerError < 30_000) return;
-      this.lastWorkerError = Date.now();
-      logger.warn({ err: redactText(err.message) }, "shared job worker error");
-    });
-    void sub.subscribe(`${PREFIX}:cancel`).catch(() => {});
-    sub.on("message", (_channel: string, message: string) => {
-      const [id, reason] = message.split("\t");
-      if (id) this.worker.cancelJob(id, `${CANCELLED}${reason ?? "cancelled"}`);
-    });
-  }
-
-  /** Runs one job taken from the shared queue on this replica. */
-  private async process(job: BullJob<JobData<P>>, signal?: AbortSignal): Promise<R> {
-    const id = job.id as string;
-    const asked = await this.conn.get(`${PREFIX}:cancel:${id}`);
-    if (asked) throw new AbortedError(`${CANCELLED}${asked}`);
-    const controller = new AbortController();
-    signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-    let seq = isProgress(job.progress) ? job.progress.progress : 0;
-    const partials: NonNullable<JobProgress["partial"]>[] = [];
-    const ctx: JobContext = {
-      jobId: id,
-      signal: controller.signal,
-      report: (message, partial) => {
-        seq++;
-        const update: JobProgress = { progress: seq, message, ...(partial ? { partial } : {}) };
-        if (partial) partials.push(partial);
-        this.bus.emit(`progress:${id}`, update);
-        // The partials so far travel with each update, so a replica reading the job later lists them all.
-        job.updateProgress({ ...update, partials: [...partials] }).catch(() => {});
-      },
-      setStatus: () => {},
-      // A caller leaving cancels a shared job only while it is still queued (usecases/shared.ts).
-      markSent: () => {},
-    };
-    this.logger.info({ job: id }, "running a shared job on this replica");
-    this.runningHere++;
+  /** Runs one script, and says truthfully why it could not (down, slow, or this server closing). */
+  private async run(script: RedisScript, args: (string | number)[]): Promise<unknown> {
+    if (this.closed) {
+      throw new BusyError("this server is shutting down; call again (another replica answers).", RETRY_AFTER_S);
+    }
     try {
-      return await this.options.work(job.data.payload, ctx);
+      return await this.conn.eval(SCRIPTS[script], 0, PREFIX, ...args.map(String));
     } catch (err) {
-      if (controller.signal.aborted) {
-        const reason = String(controller.signal.reason ?? "cancelled");
-        throw new AbortedError(reason.startsWith(CANCELLED) ? reason : `${CANCELLED}${reason}`, { cause: err });
-      }
-      if (err instanceof UpstreamError && err.details.requestId) {
-        err.message = `${err.message} (request id ${err.details.requestId})`;
-      }
-      throw err;
-    } finally {
-      this.runningHere--;
+      throw this.busy(err);
     }
   }
 
-  private unreachable(jobId?: string): BusyError {
-    return new BusyError(
-      jobId
-        ? `the shared job registry (Redis) is unreachable; job ${jobId} is not lost: collect it with verify_image job_id after ${RETRY_AFTER_S} s.`
-        : `the shared job registry (Redis) is unreachable; nothing was sent. Retry after ${RETRY_AFTER_S} s.`,
-      RETRY_AFTER_S,
-    );
-  }
-
-  /** A Redis command, or "busy" at once when Redis is away (never a call that hangs until it returns). */
-  private redis<T>(fn: () => Promise<T>, jobId?: string): Promise<T> {
-    if (this.conn.status !== "ready") return Promise.reject(this.unreachable(jobId));
-    return withTimeout(fn(), () => this.unreachable(jobId));
-  }
-
-  async get(id: string): Promise<SharedJob<R> | null> {
-    return this.redis(async () => {
-      const job = (await this.bull.Job.fromId(this.queue, id)) as BullJob<JobData<P>, R> | undefined;
-      if (!job) return null;
-      return sharedView<R>(job, await job.getState());
-    }, id);
-  }
-
-  async submit(request: { key: string | null; about: { label: string; typical: string }; payload: P }) {
-    const { key, about, payload } = request;
-    if (key) {
-      const found = await this.redis(() => this.queue.getDeduplicationJobId(key));
-      const existing = found ? await this.get(found) : null;
-      if (existing && (existing.status === "completed" || existing.finishedAt === null)) {
-        return { job: existing, reused: true };
-      }
-      if (found) await this.redis(() => this.queue.removeDeduplicationKey(key));
-    }
-    const counts = await this.redis(() => this.queue.getJobCounts("active", "waiting", "prioritized", "delayed"));
-    const active = Object.values(counts).reduce((a, b) => a + b, 0);
-    if (active >= this.options.maxActive) {
-      throw new BusyError(
-        `${active} generations are running or queued across the replicas (the limit is ${this.options.maxActive}: PIXELWRIGHT_MAX_CONCURRENCY + PIXELWRIGHT_MAX_QUEUED); nothing was sent.`,
-        30,
+  private busy(err: unknown): BusyError {
+    const message = redactText((err as Error)?.message ?? String(err));
+    if (this.conn.status === "ready" && /timed out/i.test(message)) {
+      return new BusyError(
+        `Redis (PIXELWRIGHT_REDIS_URL) is connected but did not answer within ${COMMAND_TIMEOUT_MS / 1000} s: it is overloaded, or this server is starved of CPU. Nothing was sent.`,
+        RETRY_AFTER_S,
+        { cause: err },
       );
     }
-    const id = newJobId();
-    const data: JobData<P> = { payload, ...about };
-    const ttl = this.options.reuseWindowMs ?? 10 * 60 * 1000;
-    const added = await this.redis(() =>
-      this.queue.add(QUEUE, data, { jobId: id, ...(key ? { deduplication: { id: key, ttl } } : {}) }),
+    // ioredis's own words for a dropped connection ("max retries per request") say nothing to a user.
+    const detail = /max retries per request|Connection is closed/i.test(message) ? "" : ` (${message})`;
+    return new BusyError(
+      `Redis (PIXELWRIGHT_REDIS_URL) cannot be reached from this server${detail}; nothing was sent. Jobs already sent keep running on their replicas.`,
+      RETRY_AFTER_S,
+      { cause: err },
     );
-    const job = await this.get(added.id as string);
-    if (!job) throw this.unreachable();
-    // Another replica added the same request a moment earlier: BullMQ handed back its job.
-    return { job, reused: added.id !== id };
   }
 
-  async wait(id: string, ms: number, signal?: AbortSignal): Promise<SharedJob<R> | null> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const job = await this.get(id);
-      const left = deadline - Date.now();
-      if (!job || job.finishedAt !== null || left <= 0 || signal?.aborted) return job;
-      await this.nextEvent(id, Math.min(left, POLL_MS), signal);
+  private async read(id: string): Promise<BookJob | null> {
+    if (this.closed) return null;
+    try {
+      return hashToJob(await this.conn.hgetall(`${PREFIX}job:${id}`));
+    } catch (err) {
+      throw this.busy(err);
     }
   }
 
-  private nextEvent(id: string, ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.bus.off(`end:${id}`, done);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.bus.on(`end:${id}`, done);
-      signal?.addEventListener("abort", done, { once: true });
-    });
+  async submit(request: SubmitRequest): Promise<SubmitOutcome> {
+    const now = Date.now();
+    const id = newJobId();
+    const progress: JobProgress = { progress: 0, message: `${request.about.label}: starting` };
+    const fields: Record<string, string | number> = {
+      id,
+      key: request.key ?? "",
+      pool: request.pool,
+      status: "queued",
+      label: request.about.label,
+      typical: request.about.typical,
+      created_at: now,
+      updated_at: now,
+      progress: JSON.stringify(progress),
+      partials: "[]",
+      payload: JSON.stringify(request.payload ?? null),
+      request: JSON.stringify(request.request ?? null),
+      sent: 0,
+      lost: 0,
+      slot_wait: 0,
+      attachments: 0,
+      version: 0,
+    };
+    const head = [
+      request.key ?? "",
+      request.fresh ? "1" : "0",
+      now,
+      request.reuseWindowMs,
+      request.maxActive ?? -1,
+      id,
+      now,
+    ];
+    const answer = (await this.run("SUBMIT", [...head, ...Object.entries(fields).flat()])) as string[];
+    if (answer[0] === "busy") return { busy: Number(answer[1]) };
+    const job = await this.read(answer[1] as string);
+    if (!job) throw this.busy(new Error("the job vanished as it was made"));
+    return { job, reused: answer[0] === "reused" };
   }
 
-  subscribe(id: string, listener: (update: JobProgress) => void): () => void {
-    let last = 0;
-    // A job running here reports both locally and through Redis: each update is delivered once.
-    const once = (update: JobProgress) => {
-      if (update.progress <= last) return;
-      last = update.progress;
-      listener(update);
-    };
-    this.bus.on(`progress:${id}`, once);
-    return () => this.bus.off(`progress:${id}`, once);
+  get(id: string): Promise<BookJob | null> {
+    return this.read(id);
+  }
+
+  async find(key: string, reuseWindowMs: number): Promise<BookJob | null> {
+    const { isReusable } = await import("./book.js");
+    const ids = await this.conn.zrevrange(`${PREFIX}key:${key}`, 0, 19).catch((err: unknown) => {
+      throw this.busy(err);
+    });
+    const now = Date.now();
+    for (const id of ids) {
+      const job = await this.read(id);
+      if (job && isReusable(job, now, reuseWindowMs)) return job;
+    }
+    return null;
   }
 
   async attach(id: string): Promise<number> {
-    const key = `${PREFIX}:attached:${id}`;
-    return this.redis(async () => {
-      const n = await this.conn.incr(key);
-      await this.conn.expire(key, KEEP.age);
-      return n;
-    }, id);
-  }
-
-  async cancel(id: string, reason: string): Promise<void> {
-    await this.redis(async () => {
-      await this.conn.set(`${PREFIX}:cancel:${id}`, reason, "EX", 3600);
-      await this.conn.publish(`${PREFIX}:cancel`, `${id}\t${reason}`);
-    }, id);
-  }
-
-  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const key = `${PREFIX}:lock:${name}`;
-    const token = randomBytes(8).toString("hex");
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    let held = false;
-    while (!held && this.conn.status === "ready" && Date.now() < deadline) {
-      held = (await this.redis(() => this.conn.set(key, token, "PX", 10_000, "NX")).catch(() => null)) === "OK";
-      if (!held) await new Promise((r) => setTimeout(r, 10));
-    }
-    if (!held) this.logger.warn({ lock: name }, "could not take the shared lock; going ahead without it");
     try {
-      return await fn();
-    } finally {
-      if (held) await this.redis(() => this.conn.eval(RELEASE, 1, key, token)).catch(() => {});
+      return await this.conn.hincrby(`${PREFIX}job:${id}`, "attachments", 1);
+    } catch (err) {
+      throw this.busy(err);
     }
   }
 
-  health(): ClusterHealth {
-    return {
-      redis: this.conn.status === "ready" ? "connected" : "unreachable",
-      running_here: this.runningHere,
+  async active(): Promise<number> {
+    try {
+      const [queued, running] = await Promise.all([
+        this.conn.zcard(`${PREFIX}queued`),
+        this.conn.zcard(`${PREFIX}running`),
+      ]);
+      return queued + running;
+    } catch (err) {
+      throw this.busy(err);
+    }
+  }
+
+  async running(): Promise<number> {
+    try {
+      return await this.conn.zcard(`${PREFIX}running`);
+    } catch (err) {
+      throw this.busy(err);
+    }
+  }
+
+  async list(since: number, limit: number): Promise<BookJob[]> {
+    const ids = await this.conn.zrevrangebyscore(`${PREFIX}all`, "+inf", String(since), "LIMIT", 0, limit);
+    const jobs = await Promise.all(ids.map((id) => this.read(id)));
+    return jobs.filter((j): j is BookJob => j !== null);
+  }
+
+  async claim(worker: string, pool: string, limit: number, leaseMs: number): Promise<BookJob | null> {
+    const now = Date.now();
+    const id = (await this.run("CLAIM", [worker, pool, limit, now + leaseMs, now])) as string | null;
+    return id ? this.read(id) : null;
+  }
+
+  async renew(worker: string, ids: string[], leaseMs: number): Promise<void> {
+    if (ids.length) await this.run("RENEW", [worker, Date.now() + leaseMs, ...ids]);
+  }
+
+  private async setIfMine(id: string, worker: string, fields: Record<string, string | number>): Promise<void> {
+    await this.run("SET_IF_MINE", [id, worker, Date.now(), ...Object.entries(fields).flat()]);
+  }
+
+  async progress(id: string, worker: string, update: JobProgress): Promise<void> {
+    // Only the job's worker writes its progress, one write after another: reading the partials first is safe.
+    const partials = JSON.parse((await this.conn.hget(`${PREFIX}job:${id}`, "partials")) ?? "[]") as unknown[];
+    if (update.partial) partials.push(update.partial);
+    await this.setIfMine(id, worker, { progress: JSON.stringify(update), partials: JSON.stringify(partials) });
+  }
+
+  async slotWait(id: string, worker: string, waiting: boolean): Promise<void> {
+    await this.setIfMine(id, worker, { slot_wait: waiting ? 1 : 0 });
+  }
+
+  async markSent(id: string, worker: string): Promise<void> {
+    await this.setIfMine(id, worker, { sent: 1 });
+  }
+
+  async finish(id: string, worker: string, outcome: JobOutcome): Promise<boolean> {
+    const args = [id, worker, outcome.status, JSON.stringify(outcome.result ?? null), outcome.endReason ?? ""];
+    return (await this.run("FINISH", [...args, Date.now(), KEEP_MS])) === 1;
+  }
+
+  async handBack(id: string, worker: string): Promise<void> {
+    await this.run("HAND_BACK", [id, worker, Date.now()]);
+  }
+
+  async cancel(id: string, reason: string): Promise<BookJob | null> {
+    await this.run("CANCEL", [id, reason, Date.now(), KEEP_MS]);
+    return this.read(id);
+  }
+
+  async reap(): Promise<BookJob[]> {
+    if (this.closed) return [];
+    const now = Date.now();
+    const running = await this.conn.zrange(`${PREFIX}running`, "0", "-1", "WITHSCORES").catch(() => [] as string[]);
+    const lost: BookJob[] = [];
+    for (let i = 0; i + 1 < running.length; i += 2) {
+      const id = running[i] as string;
+      const leaseUntil = Number(running[i + 1]);
+      const worker = await this.conn.hget(`${PREFIX}job:${id}`, "worker").catch(() => null);
+      const dead = workerGone(worker);
+      if (leaseUntil >= now && !dead) continue;
+      const outcome = await this.run("REAP_ONE", [id, worker ?? "", Date.now(), dead ? "1" : "0", KEEP_MS]);
+      if (outcome === "lost") {
+        const job = await this.read(id);
+        if (job) lost.push(job);
+      }
+    }
+    return lost;
+  }
+
+  watch(id: string, listener: JobListener): () => void {
+    let set = this.listeners.get(id);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(id, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.listeners.get(id);
+      current?.delete(listener);
+      if (current?.size === 0) {
+        this.listeners.delete(id);
+        this.seen.delete(id);
+      }
     };
   }
 
-  start(): void {
-    void this.worker.run().catch((err: Error) => this.logger.error({ err: redactText(err.message) }, "worker stopped"));
+  onQueued(listener: () => void): () => void {
+    this.queuedListeners.add(listener);
+    return () => this.queuedListeners.delete(listener);
   }
 
-  close(graceMs = 10_000): Promise<void> {
-    this.closing ??= (async () => {
-      // Stop taking jobs now: queued ones stay in Redis for the other replicas. Running ones get the grace period.
-      const cancel = setTimeout(() => this.worker.cancelAllJobs("the server is shutting down"), graceMs);
-      const closed = this.worker.close();
-      await Promise.race([closed, new Promise((r) => setTimeout(r, graceMs + 5000).unref())]);
-      clearTimeout(cancel);
-      await Promise.race([
-        Promise.allSettled([this.events.close(), this.queue.close()]),
-        new Promise((r) => setTimeout(r, 2000).unref()),
-      ]);
-      for (const c of this.clients) c.disconnect();
-    })();
-    return this.closing;
+  private onMessage(channel: string, message: string): void {
+    if (channel === `${PREFIX}queued`) {
+      for (const listener of [...this.queuedListeners]) listener();
+      return;
+    }
+    if (this.listeners.has(message)) void this.deliver(message);
+  }
+
+  private async deliver(id: string): Promise<void> {
+    const hash = await this.conn.hgetall(`${PREFIX}job:${id}`).catch(() => null);
+    const job = hash ? hashToJob(hash) : null;
+    if (!job || !hash) return;
+    const version = Number(hash.version);
+    if (this.seen.get(id) === version) return;
+    this.seen.set(id, version);
+    for (const listener of [...(this.listeners.get(id) ?? [])]) listener(job);
+  }
+
+  private async recheckAll(): Promise<void> {
+    for (const id of this.listeners.keys()) await this.deliver(id);
+    for (const listener of [...this.queuedListeners]) listener();
+  }
+
+  reserve(request: ReserveRequest): Promise<ReserveOutcome> {
+    return this.ledger.reserve(request);
+  }
+
+  settle(id: string, usd: number): Promise<void> {
+    return this.ledger.setEntry(id, "settled", String(usd));
+  }
+
+  release(id: string): Promise<void> {
+    return this.ledger.setEntry(id, "released");
+  }
+
+  keep(id: string): Promise<void> {
+    return this.ledger.setEntry(id, "kept");
+  }
+
+  assign(ids: string[], jobId: string): Promise<void> {
+    return this.ledger.assign(ids, jobId);
+  }
+
+  spending(windowMs: number): Promise<SpendEntry[]> {
+    return this.ledger.spending(windowMs);
+  }
+
+  importSpending(entries: SpendEntry[]): Promise<void> {
+    return this.ledger.importSpending(entries);
+  }
+
+  runnerAlive(pool: string): Promise<boolean> {
+    return this.ledger.runnerAlive(pool);
+  }
+
+  leaseRunner(pool: string, owner: string, leaseMs: number): Promise<boolean> {
+    return this.ledger.leaseRunner(pool, owner, leaseMs);
+  }
+
+  releaseRunner(pool: string, owner: string): Promise<void> {
+    return this.ledger.releaseRunner(pool, owner);
+  }
+
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.ledger.withLock(name, fn, () => this.closed);
+  }
+
+  health(): BookHealth {
+    return { store: "redis", reachable: !this.closed && this.conn.status === "ready" };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    this.queuedListeners.clear();
+    this.sub.disconnect();
+    await this.conn.quit().catch(() => this.conn.disconnect());
   }
 }

@@ -27,8 +27,10 @@ export interface WorkerOptions {
   leaseMs: number;
   logger: Logger;
   work(job: BookJob, ctx: JobContext): Promise<unknown>;
-  /** How a job whose work threw ends (aborted: its signal fired). */
-  settle(job: BookJob, err: unknown, aborted: boolean): JobOutcome | Promise<JobOutcome>;
+  /** How a job whose work threw ends (abortReason: why its signal fired, or null when it did not). */
+  settle(job: BookJob, err: unknown, abortReason: string | null): JobOutcome | Promise<JobOutcome>;
+  /** A job this worker ran has ended for good (not handed back): clean up after it. */
+  ended?(job: BookJob, outcome: JobOutcome): Promise<void>;
   /** A job this worker declared lost (its own worker is gone): record it, once. */
   onLost?(job: BookJob): Promise<void>;
   /** Called once nothing has run or been claimable for `idleMs` (the detached runner exits then). */
@@ -131,6 +133,8 @@ export class Worker {
         logger.warn({ job: job.id, worker: job.worker }, "a job's worker is gone with its request in flight: lost");
         await this.options.onLost?.(job);
       }
+      // A missed announcement (a dropped connection) never leaves a queued job waiting longer than a heartbeat.
+      this.poke();
     } catch (err) {
       logger.warn({ err }, "the job book could not be reached for the heartbeat");
     }
@@ -150,7 +154,9 @@ export class Worker {
     };
     let counter = job.progress.progress;
     const write = (fn: () => Promise<unknown>) => {
-      entry.writes = entry.writes.then(fn).catch((err: unknown) => logger.warn({ err, job: job.id }, "job book write failed"));
+      entry.writes = entry.writes
+        .then(fn)
+        .catch((err: unknown) => logger.warn({ err, job: job.id }, "job book write failed"));
       return entry.writes;
     };
     const ctx: JobContext = {
@@ -158,7 +164,7 @@ export class Worker {
       signal: controller.signal,
       report: (message, partial) => {
         counter++;
-        const update = { progress: counter, message, ...(partial ? { partial } : {}) };
+        const update = { progress: counter, message, ...(partial ? { partial: { ...partial, message } } : {}) };
         void write(() => book.progress(job.id, name, update));
       },
       setStatus: (status) => void write(() => book.slotWait(job.id, name, status === "queued")),
@@ -182,11 +188,14 @@ export class Worker {
         outcome = { status: "completed", result, endReason: null };
       } catch (err) {
         const aborted = err instanceof AbortedError || controller.signal.aborted;
-        outcome = await this.options.settle(job, err, aborted);
+        const reason = aborted ? String(controller.signal.reason ?? "cancelled") : null;
+        outcome = await this.options.settle(job, err, reason);
       }
       await entry.writes;
       if (entry.handBack && !entry.sent) {
-        await book.handBack(job.id, name).catch((err: unknown) => logger.warn({ err, job: job.id }, "could not hand a job back"));
+        await book
+          .handBack(job.id, name)
+          .catch((err: unknown) => logger.warn({ err, job: job.id }, "could not hand a job back"));
         logger.info({ job: job.id }, "job handed back to the queue (its request was not sent)");
         return;
       }
@@ -194,7 +203,13 @@ export class Worker {
         logger.error({ err, job: job.id }, "the job book could not record how a job ended");
         return false;
       });
-      logger.info({ job: job.id, status: outcome.status, reason: outcome.endReason ?? undefined, applied }, "job finished");
+      logger.info(
+        { job: job.id, status: outcome.status, reason: outcome.endReason ?? undefined, applied },
+        "job finished",
+      );
+      await this.options
+        .ended?.(job, outcome)
+        .catch((err: unknown) => logger.warn({ err, job: job.id }, "cleaning up after a job failed"));
     })().finally(() => {
       entry.stopWatching();
       this.running.delete(job.id);
@@ -210,9 +225,13 @@ export class Worker {
     if (all.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const finished = Promise.all(all.map((r) => r.done));
-    const graceOver = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
+    // An unbounded grace (a runner stopping) waits for every running job: they are paid for.
+    const graceOver =
+      graceMs >= 2 ** 31 - 1
+        ? finished
+        : new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, graceMs);
+          });
     await Promise.race([finished, graceOver]);
     if (timer) clearTimeout(timer);
     for (const r of this.running.values()) {

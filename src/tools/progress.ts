@@ -1,7 +1,7 @@
 // Progress notifications for one tool call: only when the caller sent a progressToken, and with a progress value
 // that increases strictly within the call, whatever the job's own counter does.
 
-import type { JobProgress } from "../jobs/registry.js";
+import type { JobProgress } from "../jobs/book.js";
 import type { ToolExtra } from "./define.js";
 
 export function progressReporter(extra: ToolExtra): ((update: JobProgress) => void) | undefined {

@@ -1,30 +1,26 @@
-// The job engine as the task book reads it (tasks.ts TaskJobs): state by id and "cancel if unsent", nothing more,
-// so the shared job book can take the engine's place without the task layer changing.
+// The job book as the task book reads it (tasks.ts TaskJobs): state by id, "cancel if unsent", and the end of a
+// job wherever it runs — so any process, or any replica, answers for any task.
 
-import type { GenerationResult } from "../contract/schemas.js";
-import type { JobRegistry } from "../jobs/registry.js";
+import type { ImageService } from "../usecases/service.js";
 import { progressMessage } from "../usecases/wait.js";
 import type { TaskJobs } from "./tasks.js";
 
-export function jobsForTasks(jobs: JobRegistry<GenerationResult>): TaskJobs {
+export function jobsForTasks(images: ImageService): TaskJobs {
   return {
-    get(jobId) {
-      const job = jobs.get(jobId);
+    async get(jobId) {
+      const job = await images.jobState(jobId);
       if (!job) return undefined;
       const running = job.status === "queued" || job.status === "running";
       const message = running
         ? progressMessage(job)
         : job.status === "completed"
           ? job.progress.message
-          : (job.endReason ?? job.status);
+          : job.lost
+            ? "its worker was lost with the request in flight; may have been billed"
+            : (job.endReason ?? job.status);
       return { status: job.status, message, finishedAt: job.finishedAt };
     },
-    cancelUnsent(jobId, reason) {
-      const job = jobs.get(jobId);
-      if (job && job.finishedAt === null && !job.sent && job.attachments <= 1) jobs.cancel(job, reason);
-    },
-    settled(jobId) {
-      return jobs.get(jobId)?.settled;
-    },
+    cancelUnsent: (jobId, reason) => images.cancelUnsent(jobId, reason),
+    settled: (jobId) => images.jobEnded(jobId),
   };
 }

@@ -100,7 +100,7 @@ export function installLegacyTaskMethods(server: McpServer, book: TaskBook, scop
         `Cannot cancel task in terminal status ${before.status}`,
       );
     }
-    book.cancel(scope, taskId);
+    await book.cancel(scope, taskId);
     return legacyTask((await book.get(scope, taskId, false)) ?? before);
   });
 }
@@ -116,7 +116,7 @@ export function installExtensionTaskMethods(server: McpServer, book: TaskBook, s
   });
   s.setRequestHandler("tasks/cancel", { params: TaskIdParams, result: AnyResult }, async ({ taskId }, ctx) => {
     requireTasks(ctx);
-    if (!book.cancel(scope, taskId)) throw notFound(taskId);
+    if (!(await book.cancel(scope, taskId))) throw notFound(taskId);
     return {};
   });
   s.setRequestHandler("tasks/update", { params: TaskIdParams, result: AnyResult }, async ({ taskId }, ctx) => {

@@ -26,12 +26,12 @@ export interface TaskJob {
   finishedAt: number | null;
 }
 
-/** The job state a task reads: the in-process registry today, the shared job book tomorrow. */
+/** The job state a task reads, from the job book every process (and replica) shares: any of them answers. */
 export interface TaskJobs {
-  get(jobId: string): TaskJob | undefined;
+  get(jobId: string): Promise<TaskJob | undefined>;
   /** Drops a job whose paid request was not sent yet and that nobody else waits for; a sent one goes on. */
-  cancelUnsent(jobId: string, reason: string): void;
-  /** Resolves when the job ends; undefined when this process does not hold it. */
+  cancelUnsent(jobId: string, reason: string): Promise<void>;
+  /** Resolves when the job ends (wherever it runs); undefined when the book does not hold it. */
   settled(jobId: string): Promise<void> | undefined;
 }
 
@@ -142,7 +142,7 @@ export class TaskBook {
       const state = await this.stateOf(record, true);
       if (state.result) return state.result;
       if (state.error) return this.presentError(new InternalError(state.error.message));
-      // A job another replica runs has no local event to wait for: ask again after the advertised poll interval.
+      // A job the book does not hold (an older process's, collected from the records): ask again after a while.
       await (record.pending ??
         (record.jobId ? this.jobs.settled(record.jobId) : undefined) ??
         new Promise((r) => setTimeout(r, POLL_INTERVAL_MS)));
@@ -159,13 +159,13 @@ export class TaskBook {
    * The rule of a cancelled call (usecases/wait.ts): a job whose paid request was sent detaches (it finishes,
    * saves and stays collectable); one still unsent that nobody else shares is dropped. False for an unknown task.
    */
-  cancel(scope: string, taskId: string, message = "cancelled by the client"): boolean {
+  async cancel(scope: string, taskId: string, message = "cancelled by the client"): Promise<boolean> {
     const record = this.find(scope, taskId);
     if (!record) return false;
     if (record.cancelled || record.result) return true;
     record.cancelled = message;
     record.lastUpdatedAt = Date.now();
-    if (record.jobId) this.jobs.cancelUnsent(record.jobId, "the task was cancelled before its request was sent");
+    if (record.jobId) await this.jobs.cancelUnsent(record.jobId, "the task was cancelled before its request was sent");
     return true;
   }
 
@@ -176,7 +176,7 @@ export class TaskBook {
       return { status: failed ? "failed" : "completed" };
     }
     if (record.pending) return { status: "working", statusMessage: `${record.tool.name} is running` };
-    const job = record.jobId ? this.jobs.get(record.jobId) : undefined;
+    const job = record.jobId ? await this.jobs.get(record.jobId) : undefined;
     if (!job) return this.remoteStatus(record);
     const message = job.message ? { statusMessage: job.message } : {};
     switch (job.status) {
@@ -203,7 +203,7 @@ export class TaskBook {
 
   private async stateOf(record: TaskRecord, withResult: boolean): Promise<TaskState> {
     const { status, statusMessage } = await this.statusOf(record);
-    const job = record.jobId ? this.jobs.get(record.jobId) : undefined;
+    const job = record.jobId ? await this.jobs.get(record.jobId) : undefined;
     const updated = Math.max(record.lastUpdatedAt, job?.finishedAt ?? 0);
     const state: TaskState = {
       taskId: record.taskId,
@@ -230,7 +230,7 @@ export class TaskBook {
       ? `The task was cancelled (${record.cancelled}); a request already sent finishes and is kept: call verify_image with job_id "${jobId}" to collect it.`
       : undefined;
     const result = this.present(await record.tool.task.present(jobId, record.args, note));
-    const job = this.jobs.get(jobId);
+    const job = await this.jobs.get(jobId);
     // Only an ended job's result is final; a cancelled task's answer may still change as its job finishes.
     if (!record.cancelled && (!job || job.finishedAt !== null)) record.result = result;
     return result;

@@ -93,19 +93,32 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
  * load balancers that route by status.
  */
 function health(runtime: Runtime, url: URL, res: ServerResponse): void {
-  const shared = runtime.cluster?.health();
-  const ready = !shared || shared.redis === "connected";
+  const book = runtime.book.health();
+  const shared = runtime.book.kind === "redis";
+  const ready = book.reachable;
   sendJson(res, url.searchParams.get("ready") === "1" && !ready ? 503 : 200, {
     ok: true,
     ready,
     version: VERSION,
     provider: runtime.provider,
     jobs: {
-      running: shared ? shared.running_here : runtime.jobs.running().length,
+      running: runtime.worker?.active ?? 0,
       upstream_in_flight: runtime.limiter.inFlight,
     },
-    ...(shared ? { redis: shared.redis } : {}),
+    ...(shared ? { redis: book.reachable ? "connected" : "unreachable" } : {}),
   });
+}
+
+/** Resolves once every response in flight has been sent (or after `ms`): calls get to say how their job ended. */
+function answered(inFlight: Set<ServerResponse>, ms: number): Promise<void> {
+  const all = [...inFlight].map((res) => new Promise<void>((resolve) => res.once("close", () => resolve())));
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    Promise.all(all).then(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Refuses configurations that would expose a paid key and a writable disk to the network by accident. */
@@ -237,21 +250,23 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
   );
 
   const close = async (graceMs = 10_000) => {
-    // Shared jobs: take no new ones at once (queued ones go to the other replicas); running ones get the grace period.
-    const sharedClosed = runtime.cluster?.close(graceMs);
+    // The worker takes no new jobs at once (queued ones stay in the book for the other replicas or runners); running
+    // ones get the grace period, then end as "may have been billed" (sent) or go back to the queue (unsent).
+    const workerClosed = runtime.worker?.close(graceMs, "the server is shutting down");
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
       const timer = setTimeout(async () => {
-        // Calls still waiting after the grace period: abort their jobs, let the calls answer so, then hang up.
-        await runtime.jobs.abortAll("the server is shutting down");
-        await new Promise((r) => setTimeout(r, 1000));
+        // Calls still waiting after the grace period: their jobs end as the worker closes, the calls answer so
+        // (up to 2 s), then the rest is hung up.
+        await workerClosed;
+        await answered(inFlight, 2000);
         for (const res of inFlight) res.destroy();
         server.closeAllConnections();
       }, graceMs);
       timer.unref();
     });
-    await sharedClosed;
+    await workerClosed;
     await mcp.close();
   };
   return { url: `http://${hostForUrl}:${port}/mcp`, port, server, close };

@@ -1,9 +1,11 @@
 // MCP over stdio. The SDK transport does not notice stdin closing, so this module ends the process itself when
-// the client goes away. The end of stdin is how one-shot clients (scripts, the Inspector CLI) say goodbye, and they
-// wait for the server to exit: calls stop, jobs whose paid request was sent finish within their deadlines, save and
-// record (a later process collects them with verify_image(job_id)), then the process exits. SIGTERM and SIGINT abort
-// at once. The SDK's serveStdio serves both protocol eras: the opening message (initialize or server/discover)
-// pins the connection's era, and the factory builds the server for it.
+// the client goes away. The end of stdin is how one-shot clients (scripts, the Inspector CLI) say goodbye; hosts
+// then send SIGTERM and SIGKILL. Paid work does not run here but in a detached runner (runner.ts), so none of that
+// reaches it: calls stop (a job not yet sent that only this caller waited for is cancelled), the process exits, and
+// the runner finishes, saves and records what was sent; any later process collects it by job_id. With
+// PIXELWRIGHT_RUNNER=in-process, sent jobs finish here on stdin end and SIGTERM aborts them. The SDK's serveStdio
+// serves both protocol eras: the opening message (initialize or server/discover) pins the connection's era, and the
+// factory builds the server for it.
 
 import { serveStdio as serveStdioEntry } from "@modelcontextprotocol/server/stdio";
 import type { Logger } from "../log.js";
@@ -39,7 +41,8 @@ export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void
   const finishPaidThenExit = async (reason: string) => {
     if (closing || draining) return;
     draining = true;
-    const paid = runtime.jobs.running().filter((job) => job.sent).length;
+    // With a detached runner (the default) nothing paid runs here: the runner finishes it whatever happens to us.
+    const paid = runtime.worker?.sentHere() ?? 0;
     logger.info(
       { reason, paid_jobs: paid },
       paid > 0 ? "input ended: finishing the paid jobs already sent, then exiting" : "input ended",

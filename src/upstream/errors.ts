@@ -108,14 +108,14 @@ export function classify(err: unknown, provider: string, sdk: SdkErrors): Classi
     return {
       error: new UpstreamError(
         text,
-        // A refusal (4xx) is not billed; a server error may have been, after the work was done.
+        // An answer with an HTTP error status (4xx or 5xx) is not billed (SPEC §9): its reservation is released.
         {
           status,
           code,
           requestId: redactMaybe(err.requestID ?? null),
           retryable,
           provider,
-          mayHaveBeenBilled: status >= 500,
+          mayHaveBeenBilled: false,
         },
         { cause: err },
       ),

@@ -4,11 +4,13 @@
 
 import { decodeBase64Strict } from "../contract/formats.js";
 import { endpointPath } from "../contract/request.js";
+import { AbortedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { redactDeep, redactMaybe, redactText } from "../secrets.js";
 import { getClient } from "./client.js";
 import { AttemptDeadline } from "./deadline.js";
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy, downloadImage } from "./download.js";
+import { classify, loadSdkErrors } from "./errors.js";
 import type { GatewayProfile } from "./gateways.js";
 import { callImagesApi } from "./images-api.js";
 import { callResponsesApi } from "./responses-api.js";
@@ -20,7 +22,9 @@ import type {
   ImageCall,
   ImageCallResult,
   RetryRecord,
+  SendStep,
   Slots,
+  StepOutcome,
   UpstreamImage,
   Usage,
 } from "./types.js";
@@ -60,6 +64,8 @@ export interface UpstreamOptions {
 
 export interface Upstream {
   endpoint: Endpoint;
+  /** How many HTTP calls (paid steps) the first attempt of an image request makes. */
+  calls(call: Pick<ImageCall, "route">, n: number): number;
   /** The URL path an image request goes to, for the production record. */
   endpointPath(call: ImageCall): string;
   generate(
@@ -99,6 +105,18 @@ async function inSlot<T>(
   }
 }
 
+/** What an error says about billing: an error answer (HTTP status, or an error the provider wrote) is not billed. */
+async function outcomeOf(err: unknown, provider: string): Promise<StepOutcome> {
+  const { error } = classify(err, provider, await loadSdkErrors());
+  if (error instanceof AbortedError) return { billed: "unknown" };
+  return error.details.mayHaveBeenBilled ? { billed: "unknown" } : { billed: "no" };
+}
+
+/** How many HTTP calls an image request takes: one, or one per image where the upstream gives one per call. */
+export function callsFor(call: Pick<ImageCall, "route">, n: number, fanOut: boolean): number {
+  return n > 1 && (fanOut || call.route === "responses") ? n : 1;
+}
+
 export function createUpstream(options: UpstreamOptions): Upstream {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const { endpoint, logger, slots } = options;
@@ -127,16 +145,19 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   return {
     endpoint,
     endpointPath: (call) => endpointPath(call.route ?? "images", call.edit !== undefined),
+    calls: (call, n) => callsFor(call, n, options.fanOut === true),
     async generate(call, n, hooks) {
       const client = await getClient(endpoint, logger);
       const retries: RetryRecord[] = [];
       const requestIds: string[] = [];
       const limits = { totalMs: endpoint.timeoutMs, idleMs: options.streamIdleMs ?? 120_000 };
-      const send = async (body: Record<string, unknown>): Promise<ImageCallResult> => {
+      const send = async (body: Record<string, unknown>, step: SendStep): Promise<ImageCallResult> => {
+        if (hooks.signal?.aborted) throw new AbortedError();
+        // Reserved and recorded as sent before a byte goes out; a refusal here sends nothing.
+        const ticket = await hooks.onSending?.(step);
         // One deadline over connect, headers and body; the request id is known once the headers arrive.
         let rid: string | null = null;
         const deadline = new AttemptDeadline(limits, hooks.signal, () => rid);
-        if (!hooks.signal?.aborted) hooks.onSending?.();
         const onRequestId = (id: string | null) => {
           rid = id;
         };
@@ -150,8 +171,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
             requestIds.push(result.requestId);
             hooks.onRequestId?.(redactText(result.requestId));
           }
+          ticket?.done({ billed: "yes", usage: result.usage ?? null });
           return result;
         } catch (err) {
+          ticket?.done(await outcomeOf(err, endpoint.provider));
           const known = (err as { requestID?: string }).requestID ?? rid;
           if (known) {
             requestIds.push(known);
@@ -166,8 +189,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
           deadline.dispose();
         }
       };
-      const one = (body: Record<string, unknown>) =>
-        withRetries(() => inSlot(slots, hooks, () => send(body)), {
+      const one = (body: Record<string, unknown>, slot: number, of: number) =>
+        withRetries((attempt) => inSlot(slots, hooks, () => send(body, { attempt, slot, of })), {
           policy,
           provider: endpoint.provider,
           ...(hooks.signal ? { signal: hooks.signal } : {}),
@@ -180,10 +203,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
       // The Responses tool makes one image per call, like gateways that ignore n.
       const bodies =
-        n > 1 && (options.fanOut || call.route === "responses")
+        callsFor(call, n, options.fanOut === true) > 1
           ? Array.from({ length: n }, () => ({ ...call.body, n: 1 }))
           : [{ ...call.body, ...(n > 1 ? { n } : {}) }];
-      const settled = await Promise.allSettled(bodies.map((body) => one(body)));
+      const settled = await Promise.allSettled(bodies.map((body, slot) => one(body, slot, bodies.length)));
       const results = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
       const errors = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
       // Paid images that arrived are kept even when a sibling call failed; only a total failure is an error.

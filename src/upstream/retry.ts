@@ -1,7 +1,7 @@
 // Bounded retries with exponential backoff and jitter, honouring retry-after; never on a user error.
 // Every retry is reported: a retried 4K call may be billed twice, and the record must say why it happened.
 
-import { AbortedError } from "../errors.js";
+import { AbortedError, SpendRefusedError } from "../errors.js";
 import { classify, loadSdkErrors } from "./errors.js";
 import type { RetryRecord } from "./types.js";
 
@@ -37,6 +37,8 @@ export async function withRetries<T>(
     try {
       return await attempt(n);
     } catch (err) {
+      // The spend cap refused this step before it was sent: nothing more goes out.
+      if (err instanceof SpendRefusedError) throw err;
       const classified = classify(err, options.provider, await loadSdkErrors());
       const { error } = classified;
       if (error instanceof AbortedError || options.signal?.aborted) throw new AbortedError();

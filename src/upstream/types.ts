@@ -100,10 +100,27 @@ export interface ImageCallResult {
   callIds?: string[];
 }
 
+/** Which paid step a request is: its attempt (0 = first, then retries) and its slot in a fan-out. */
+export interface SendStep {
+  attempt: number;
+  slot: number;
+  of: number;
+}
+
+/** What came of a sent step, for the spend ledger: billed (with the usage it reported), not billed, or unknown. */
+export type StepOutcome = { billed: "yes"; usage: Usage | null } | { billed: "no" } | { billed: "unknown" };
+
+export interface SendTicket {
+  done(outcome: StepOutcome): void;
+}
+
 export interface CallHooks {
   signal?: AbortSignal;
-  /** A request is about to go out (it holds a slot): from here on it may be billed. */
-  onSending?: () => void;
+  /**
+   * A request is about to go out (it holds a slot): from here on it may be billed. Awaited before anything is sent:
+   * it reserves the step's spend and records the job as sent, and throws to stop the step (nothing is sent then).
+   */
+  onSending?: (step: SendStep) => Promise<SendTicket | undefined>;
   /** The request id of an answer, success or failure (redacted), as soon as it is known. */
   onRequestId?: (id: string) => void;
   onPartial?: (partial: PartialImage) => void;

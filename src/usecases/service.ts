@@ -1,36 +1,40 @@
-// The image service the tools call: refuse locally, share identical work, run it as a job, wait with a deadline,
-// and verify what already exists. Each step lives in its own module; this is the facade that wires them.
+// The image service the tools call: refuse locally, share identical work, put new work in the job book (where a
+// worker runs it — a detached runner, this process, or a replica), wait with a deadline, and verify what already
+// exists. Each step lives in its own module; this is the facade that wires them.
 
 import { basename } from "node:path";
-import { endpointPath, type GenerateArgs, type ProfileLimits, requestedOf } from "../contract/request.js";
-import { EXPERIMENTAL_PIXELS, generationResult } from "../contract/results.js";
+import type { GenerateArgs, ProfileLimits } from "../contract/request.js";
 import type { GenerationResult, Strategy } from "../contract/schemas.js";
 import { BusyError, InputError } from "../errors.js";
-import type { SharedJob } from "../jobs/cluster.js";
-import { JOB_ID } from "../jobs/ids.js";
-import type { Job, JobContext, JobRegistry } from "../jobs/registry.js";
+import { type BookJob, isLive, JOB_ID, type JobBook } from "../jobs/book.js";
 import type { Logger } from "../log.js";
 import type { DownloadPolicy } from "../upstream/download.js";
 import type { Upstream } from "../upstream/index.js";
 import type { ReadAccess, Workspace } from "../workspace/workspace.js";
+import { dryRunResult } from "./generate/dry-run.js";
 import { dedupeKey, type PrepareDefaults, type PreparedGeneration, prepareGeneration } from "./generate/prepare.js";
-import { planStrategy, runStrategy, type StrategyPlan, strategyEstimates } from "./generate/strategy.js";
+import { planStrategy } from "./generate/strategy.js";
+import { findIdentical, submitGeneration } from "./generate/submit.js";
+import { chosen, GenerationWork } from "./generate/work.js";
 import { recoverJob } from "./recover.js";
-import { awaitShared, type GenerationCluster, type GenerationPayload, reusedCaveat } from "./shared.js";
 import type { SpendConfirmer, SpendGuard } from "./spend-guard.js";
 import { type UpscaleRequest, upscaleExisting } from "./upscale.js";
 import { expectation, remeasure, type VerifyResult, verifyPath, verifyUrl, withDetail } from "./verify.js";
-import { awaitJob, rememberRequest, snapshot, type WaitOptions } from "./wait.js";
+import { awaitJob, snapshot, type WaitOptions } from "./wait.js";
 
 export type { VerifyResult } from "./verify.js";
 export { MAX_WAIT_SECONDS, type WaitOptions } from "./wait.js";
 
 export interface ServiceDeps {
-  /** The spend cap and the confirmation threshold; absent means neither. */
-  spend?: SpendGuard;
+  /** The spend ledger: the cap, every paid step's reservation, the confirmation threshold. */
+  spend: SpendGuard;
   upstream: Upstream;
   workspace: Workspace;
-  jobs: JobRegistry<GenerationResult>;
+  /** The job book every process on the workspace (or every replica) shares, and this configuration's pool in it. */
+  book: JobBook;
+  pool: string;
+  /** Makes sure a worker will take this pool's queued jobs (the in-process worker, or a detached runner). */
+  wakeWorker: () => Promise<void>;
   logger: Logger;
   offline: boolean;
   provider: string;
@@ -40,8 +44,8 @@ export interface ServiceDeps {
   downloadPolicy: DownloadPolicy;
   /** Running plus queued jobs allowed at once; beyond that generate_image answers "busy". */
   maxActiveJobs: number;
-  /** Jobs shared with other replicas through Redis (PIXELWRIGHT_REDIS_URL); unset: the in-process registry. */
-  cluster?: GenerationCluster | undefined;
+  /** Running jobs allowed at once (PIXELWRIGHT_MAX_CONCURRENCY). */
+  concurrency: number;
 }
 
 export interface GenerateOptions extends WaitOptions {
@@ -52,7 +56,7 @@ export interface GenerateOptions extends WaitOptions {
   warmPreview?: boolean;
   dryRun?: boolean | undefined;
   fresh?: boolean | undefined;
-  /** The caller already agreed to the cost (skips the PIXELWRIGHT_CONFIRM_ABOVE_USD question). */
+  /** The agent says the person agreed to the cost: stands in for the person only when the client cannot ask. */
   confirmSpend?: boolean | undefined;
   /** Asks the person about the cost (MCP elicitation), when the connection can. */
   confirm?: SpendConfirmer;
@@ -60,26 +64,17 @@ export interface GenerateOptions extends WaitOptions {
   strategy?: Strategy | undefined;
 }
 
-/** What a running or failed job reports about its request. */
-function jobRequest({ req, inputs }: PreparedGeneration) {
-  return {
-    route: req.route,
-    endpoint: endpointPath(req.route, inputs.references.length > 0),
-    model: req.model.id,
-    requested: requestedOf(req),
-  };
-}
-
-/** What a strategy sends first: the master for strategy master, the requested size otherwise. */
-function chosen(plan: StrategyPlan): PreparedGeneration {
-  return plan.strategy === "master" && plan.master ? plan.master : plan.native;
-}
-
 export class ImageService {
   /** Calls reading their input files right now: they count against the busy cap like running jobs. */
   private preparing = 0;
+  /** The worker's half: what a worker of this process runs, settles and records. */
+  readonly work: GenerationWork;
+  /** Calls waiting on jobs right now (a closing server lets them say goodbye: unsent work is cancelled). */
+  private readonly waiting = new Set<Promise<unknown>>();
 
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(private readonly deps: ServiceDeps) {
+    this.work = new GenerationWork(deps);
+  }
 
   get provider(): string {
     return this.deps.provider;
@@ -92,33 +87,26 @@ export class ImageService {
     const strategy = options.strategy ?? "native";
     const prepare = (a: GenerateArgs) => this.prepare(a, defaults, options);
     const plan = await planStrategy(args, strategy, prepare, options.dryRun === true);
-    if (options.dryRun) return this.dryRun(plan);
-    const prepared = chosen(plan);
+    if (options.dryRun) {
+      const { req } = chosen(plan);
+      const spend = await deps.spend.describe(req.cost.usd, req.n);
+      return dryRunResult(plan, { provider: deps.provider, offline: deps.offline, spend });
+    }
     const key = `${dedupeKey(deps.provider, plan.native, options.filename)}${strategy === "native" ? "" : `:${strategy}`}`;
-    if (deps.cluster) {
-      const release = await this.admitSpend(prepared, options);
-      return this.generateShared(deps.cluster, args, key, plan, options).finally(release);
-    }
-    const existing = options.fresh ? undefined : deps.jobs.findReusable(key);
+    const existing = await findIdentical(deps, key, options.fresh === true);
     if (existing) return this.reuse(existing, options);
-    this.checkCapacity();
-    // Money last: a reused job costs nothing, and a refusal here has sent nothing.
-    const release = await this.admitSpend(prepared, options);
-    // An identical request may have started while this one was admitted: share it (nothing paid twice).
-    const raced = options.fresh ? undefined : deps.jobs.findReusable(key);
-    if (raced) {
-      release();
-      return this.reuse(raced, options);
-    }
-    const job = this.start(key, plan, options);
-    void job.settled.finally(release);
+    const { job, reused } = await submitGeneration(deps, args, plan, {
+      key,
+      fresh: options.fresh === true,
+      filename: options.filename,
+      warmPreview: options.warmPreview ?? false,
+      confirmSpend: options.confirmSpend === true,
+      confirm: options.confirm,
+      preparing: this.preparing,
+    });
+    if (reused) return this.reuse(job, options);
+    await deps.wakeWorker();
     return this.await(job, options);
-  }
-
-  private admitSpend(prepared: PreparedGeneration, options: GenerateOptions): Promise<() => void> {
-    const guard = this.deps.spend;
-    if (!guard) return Promise.resolve(() => {});
-    return guard.admit(prepared.req.cost.usd, options.confirmSpend === true, options.confirm);
   }
 
   /** Calls that read input files meet the busy cap before reading (dry runs too), and count against it meanwhile. */
@@ -128,7 +116,7 @@ export class ImageService {
     options: GenerateOptions,
   ): Promise<PreparedGeneration> {
     const readsFiles = (args.reference_images?.length ?? 0) > 0 || Boolean(args.mask);
-    if (readsFiles) this.checkCapacity();
+    if (readsFiles) await this.checkCapacity();
     this.preparing += readsFiles ? 1 : 0;
     try {
       return await prepareGeneration(args, defaults, this.deps.workspace, {
@@ -140,96 +128,27 @@ export class ImageService {
     }
   }
 
-  private async dryRun(plan: StrategyPlan): Promise<GenerationResult> {
-    const { deps } = this;
-    const { req, inputs } = plan.native;
-    const cost = chosen(plan).req.cost;
-    const spend = (await deps.spend?.describe(cost.usd)) ?? null;
-    return generationResult(
-      "completed",
-      {
-        job_id: null,
-        provider: deps.provider,
-        route: req.route,
-        endpoint: endpointPath(req.route, inputs.references.length > 0),
-        model: req.model.id,
-        requested: requestedOf(req),
-      },
-      {
-        dry_run: true,
-        caveats: [
-          ...(deps.offline ? ["Offline simulator: no model is called."] : []),
-          ...req.caveats,
-          ...plan.caveats,
-          `Cost basis: ${cost.basis}.`,
-          ...(spend ? [spend] : []),
-        ],
-        cost_estimate_usd: cost.usd,
-        strategy: plan.strategy,
-        decision: plan.strategy === "master" && plan.master ? "master+upscale" : "native",
-        estimates: strategyEstimates(plan),
-        responses_model: req.route === "responses" ? req.responsesModel : null,
-        next: "Call generate_image again without dry_run to generate.",
-      },
-    );
-  }
-
-  private async reuse(existing: Job<GenerationResult>, options: WaitOptions): Promise<GenerationResult> {
+  private async reuse(existing: BookJob, options: WaitOptions): Promise<GenerationResult> {
     this.deps.logger.info({ job: existing.id }, "identical request: reusing the job instead of a new paid call");
     const result = await this.await(existing, options);
+    const state = existing.finishedAt
+      ? existing.lost
+        ? "was sent and its outcome is unknown"
+        : "completed"
+      : "is running";
     return {
       ...result,
       reused_job: true,
       caveats: [
         ...result.caveats,
-        `An identical request ${existing.finishedAt ? "completed" : "is running"} as job ${existing.id}: its result is returned and nothing was paid twice. Pass fresh: true to force a new generation.`,
+        `An identical request ${state} as job ${existing.id}: its result is returned and nothing was paid twice. Pass fresh: true to force a new generation.`,
       ],
     };
   }
 
-  private async generateShared(
-    cluster: GenerationCluster,
-    args: GenerateArgs,
-    key: string,
-    plan: StrategyPlan,
-    options: GenerateOptions,
-  ): Promise<GenerationResult> {
-    const payload: GenerationPayload = {
-      args,
-      filename: options.filename ?? null,
-      // Another replica cannot see this connection's client roots: shared jobs read the workspace and the configured roots only.
-      workspaceOnly: options.workspaceOnly === true,
-      warmPreview: options.warmPreview ?? false,
-      strategy: plan.strategy,
-    };
-    const about = this.about(chosen(plan));
-    const { job, reused } = await cluster.submit({ key: options.fresh ? null : key, about, payload });
-    rememberRequest(job, jobRequest(plan.native));
-    const result = await awaitShared(cluster, job, options, this.sharedView());
-    if (!reused) return result;
-    this.deps.logger.info({ job: job.id }, "identical request: reusing the shared job instead of a new paid call");
-    return { ...result, reused_job: true, caveats: [...result.caveats, reusedCaveat(job)] };
-  }
-
-  /** Runs a shared job this replica took from the queue: prepared again from its arguments, then generated. */
-  async runShared(payload: GenerationPayload, ctx: JobContext): Promise<GenerationResult> {
+  private async checkCapacity(): Promise<void> {
     const { deps } = this;
-    const defaults = { model: deps.defaultModel, responsesModel: deps.defaultResponsesModel, profile: deps.profile };
-    const prepare = (args: GenerateArgs) =>
-      prepareGeneration(args, defaults, deps.workspace, { workspaceOnly: payload.workspaceOnly });
-    const plan = await planStrategy(payload.args, payload.strategy ?? "native", prepare);
-    const base = {
-      jobId: ctx.jobId,
-      filename: payload.filename ?? undefined,
-      provider: deps.provider,
-      warmPreview: payload.warmPreview,
-    };
-    return runStrategy(plan, base, deps, ctx);
-  }
-
-  private checkCapacity(): void {
-    const { deps } = this;
-    const active = deps.jobs.running().length + this.preparing;
+    const active = (await deps.book.active()) + this.preparing;
     if (active >= deps.maxActiveJobs) {
       throw new BusyError(
         `${active} generations are running, queued or reading their input files (the limit is ${deps.maxActiveJobs}: PIXELWRIGHT_MAX_CONCURRENCY + PIXELWRIGHT_MAX_QUEUED); nothing was read or sent.`,
@@ -238,47 +157,17 @@ export class ImageService {
     }
   }
 
-  private about({ req }: PreparedGeneration): { label: string; typical: string } {
-    const label = `rendering ${req.wireSize}${req.n > 1 ? ` x${req.n}` : ""} ${req.quality}`;
-    const slow = (req.width ?? 0) * (req.height ?? 0) > EXPERIMENTAL_PIXELS;
-    const typical = this.deps.offline
-      ? "the offline simulator usually answers within seconds"
-      : slow
-        ? "usually 60-180 s"
-        : "usually 10-60 s";
-    return { label, typical };
-  }
-
-  private start(key: string, plan: StrategyPlan, options: GenerateOptions): Job<GenerationResult> {
-    const { deps } = this;
-    const job = deps.jobs.start(key, this.about(chosen(plan)), (ctx) =>
-      runStrategy(
-        plan,
-        {
-          jobId: ctx.jobId,
-          filename: options.filename,
-          provider: deps.provider,
-          warmPreview: options.warmPreview ?? false,
-        },
-        deps,
-        ctx,
-      ),
-    );
-    rememberRequest(job, jobRequest(plan.native));
-    return job;
-  }
-
   /**
    * Waits for a job (by id) and reports it exactly like a completed generate_image, its files measured again from
-   * the disk (a later process collects it from its record in the workspace).
+   * the disk. A job the book no longer holds (or never held: an earlier version) is rebuilt from the workspace.
    */
   async collect(jobId: string, options: WaitOptions): Promise<GenerationResult> {
-    const job = this.deps.cluster ? null : this.deps.jobs.get(jobId);
-    const result = this.deps.cluster
-      ? await this.collectShared(this.deps.cluster, jobId, options)
-      : job
-        ? await this.await(job, options)
-        : await recoverJob(this.deps.workspace, jobId);
+    const job = await this.jobState(jobId);
+    let result: GenerationResult | null = job ? await this.await(job, options) : null;
+    // A lost job whose images were saved after all (its worker lost the book, not the disk): the record wins.
+    if (!result || result.failure?.reason.includes("worker was lost")) {
+      result = (await recoverJob(this.deps.workspace, jobId)) ?? result;
+    }
     if (result?.status === "completed") {
       const format = result.requested.output_format || null;
       const images = await Promise.all(result.images.map((image) => remeasure(this.deps.workspace, image, format)));
@@ -286,39 +175,81 @@ export class ImageService {
     }
     if (result) return result;
     throw new InputError(
-      `no job "${jobId}" is known: it may be from another server process whose images were never saved. Check the workspace (${this.deps.workspace.root}) or generate again.`,
+      `no job "${jobId}" is known: the job book and the workspace (${this.deps.workspace.root}) have no record of it. Check the job id, or generate again.`,
       "job_id",
     );
   }
 
-  private async collectShared(cluster: GenerationCluster, jobId: string, options: WaitOptions) {
-    const job: SharedJob<GenerationResult> | null = JOB_ID.test(jobId) ? await cluster.get(jobId) : null;
-    // A job whose replica lost Redis after saving its images is complete in the workspace: that record wins.
-    if (!job || job.lost) {
-      const recovered = await recoverJob(this.deps.workspace, jobId);
-      if (recovered) return recovered;
-    }
-    if (job) return awaitShared(cluster, job, options, this.sharedView());
-    throw new InputError(
-      `no job "${jobId}" is known to any replica, and the workspace (${this.deps.workspace.root}) has no record of it: generate again.`,
-      "job_id",
-    );
+  private await(job: BookJob, options: WaitOptions): Promise<GenerationResult> {
+    const waiting = awaitJob(this.deps.book, job, options, this.view(), (latest) => this.keepAlive(latest));
+    this.waiting.add(waiting);
+    void waiting.finally(() => this.waiting.delete(waiting)).catch(() => {});
+    return waiting;
   }
 
-  private await(job: Job<GenerationResult>, options: WaitOptions): Promise<GenerationResult> {
-    return awaitJob(this.deps.jobs, job, options, this.view());
+  /**
+   * Resolves once the calls waiting now have answered, or after `ms` (a closing server aborted their requests: an
+   * unsent job they alone wait for is cancelled first).
+   */
+  async settled(ms = 2000): Promise<void> {
+    if (this.waiting.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.waiting]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
-  private sharedView() {
-    return { ...this.view(), recover: (jobId: string) => recoverJob(this.deps.workspace, jobId) };
+  /**
+   * While a caller waits: jobs whose worker is gone are reaped (a lost one recorded, once), and a queued job gets a
+   * worker (a detached runner killed before it sent anything is started again).
+   */
+  async keepAlive(job: BookJob): Promise<void> {
+    for (const lost of await this.deps.book.reap()) await this.work.lost(lost);
+    if (job.status === "queued") await this.deps.wakeWorker();
+  }
+
+  /** Resolves once the job ends, wherever it runs (at once when the book does not hold it). */
+  jobEnded(jobId: string): Promise<void> {
+    return new Promise((resolve) => {
+      let stop = () => {};
+      let done = false;
+      const check = (job: BookJob | null) => {
+        if (done || (job && isLive(job))) return;
+        done = true;
+        stop();
+        resolve();
+      };
+      stop = this.deps.book.watch(jobId, check);
+      void this.jobState(jobId).then(check, () => check(null));
+    });
+  }
+
+  /** A job in the book (tasks read it), or null. */
+  jobState(jobId: string): Promise<BookJob | null> {
+    return JOB_ID.test(jobId) ? this.deps.book.get(jobId) : Promise.resolve(null);
+  }
+
+  /**
+   * A task cancelled by its client follows the rule of a cancelled call: a job whose request was sent detaches (it
+   * finishes and stays collectable); an unsent one that nobody else shares is dropped.
+   */
+  async cancelUnsent(jobId: string, reason: string): Promise<void> {
+    const job = await this.jobState(jobId);
+    if (!job || job.sent || job.attachments > 1) return;
+    const after = await this.deps.book.cancel(jobId, reason);
+    if (after?.status === "cancelled" && job.status === "queued") await this.work.cancelled(after);
   }
 
   private view() {
-    return { provider: this.deps.provider, offline: this.deps.offline };
+    return { provider: this.deps.provider, offline: this.deps.offline, concurrency: this.deps.concurrency };
   }
 
   /** A job as a result: finished jobs give their result; running ones say how to collect them. */
-  snapshot(job: Job<GenerationResult>): GenerationResult {
+  snapshot(job: BookJob): GenerationResult {
     return snapshot(job, this.view());
   }
 
@@ -339,7 +270,7 @@ export class ImageService {
 
   /** Reads a file, so it meets the busy cap like every call that reads inputs. */
   async verifyPath(path: string, expectedSize?: string, expectedFormat?: string, workspaceOnly: ReadAccess = false) {
-    this.checkCapacity();
+    await this.checkCapacity();
     this.preparing++;
     try {
       return await verifyPath(this.deps.workspace, path, { expectedSize, expectedFormat }, workspaceOnly);

@@ -1,15 +1,18 @@
-// A caller attached to a generation job: progress and heartbeats while it waits with a deadline, and the job as a
-// result — finished jobs give their result; running ones say how to collect them.
+// A caller attached to a generation job in the book — whichever process runs it: progress and heartbeats while it
+// waits with a deadline, and the job as a result. Finished jobs give their result; running ones say how to collect
+// them; a job whose worker was lost with its request in flight says it may have been billed, with what was asked.
 
 import { basename } from "node:path";
-import { generationResult, NO_REQUEST, type ResultIdentity } from "../contract/results.js";
-import type { GenerationResult } from "../contract/schemas.js";
-import { JobFailedError, UpstreamError } from "../errors.js";
-import type { Job, JobProgress, JobRegistry } from "../jobs/registry.js";
+import { generationResult, NO_REQUEST } from "../contract/results.js";
+import { type GenerationResult, GenerationResultSchema } from "../contract/schemas.js";
+import { type BookJob, isLive, type JobBook, type JobProgress, RUNNER_LOST } from "../jobs/book.js";
+import { type JobRequest, parseJobRequest } from "./generate/payload.js";
 import { imageUri } from "./generate/save.js";
 
 export const MAX_WAIT_SECONDS = 600;
 const HEARTBEAT_MS = 4000;
+/** How often a waiter makes sure its job has a live worker (reaps dead ones, starts a runner for a queued job). */
+const LIVENESS_MS = 2000;
 
 export interface WaitOptions {
   waitSeconds: number;
@@ -18,99 +21,144 @@ export interface WaitOptions {
   onProgress?: (update: JobProgress) => void;
 }
 
-/** What a result is built from: an in-process job or a shared one (jobs/cluster.ts). */
-export type JobState = Pick<
-  Job<GenerationResult>,
-  | "id"
-  | "status"
-  | "label"
-  | "typical"
-  | "createdAt"
-  | "finishedAt"
-  | "result"
-  | "error"
-  | "endReason"
-  | "progress"
-  | "partials"
->;
-
 export interface JobView {
   provider: string;
   offline: boolean;
+  /** Running jobs allowed at once (PIXELWRIGHT_MAX_CONCURRENCY): a queued job beyond it is said to be queued. */
+  concurrency?: number;
 }
 
-export function progressMessage(job: JobState, latest?: string): string {
+/** Keeps a waited-for job moving: reaps jobs of dead workers and wakes a worker for a queued one. */
+export type Liveness = (job: BookJob) => Promise<void>;
+
+/**
+ * The sentence of a progress notification. `full`: the job waits because the concurrency limit is reached (a job
+ * merely not picked up yet is starting, not queued).
+ */
+export function progressMessage(job: BookJob, latest?: string, full = false): string {
   const elapsed = Math.round((Date.now() - job.createdAt) / 1000);
-  const state = job.status === "queued" ? "queued" : job.label;
+  const state = (job.status === "queued" && full) || job.slotWait ? "queued" : job.label;
   const detail = latest && !latest.startsWith(job.label) ? ` (${latest})` : "";
   return `${state} — ${elapsed} s elapsed, ${job.typical}${detail} (job_id ${job.id})`;
 }
 
-/** What a job was asked for, so a running or failed job reports its real model, route and requested size. */
-export type JobRequest = Omit<ResultIdentity, "job_id" | "provider">;
-const requests = new Map<string, JobRequest>();
-const REMEMBERED = 1000;
+/** What a job was asked for (its model, route and requested size), also when it has no result. */
+function identity(job: BookJob, view: JobView) {
+  const request: JobRequest | null = parseJobRequest(job.request);
+  return {
+    job_id: job.id,
+    provider: view.provider,
+    route: request?.route ?? ("images" as const),
+    endpoint: request?.endpoint ?? "/v1/images/generations",
+    model: request?.model ?? "",
+    requested: request?.requested ?? NO_REQUEST,
+    cost_estimate_usd: request?.cost_estimate_usd ?? null,
+  };
+}
 
-export function rememberRequest(job: JobState, request: JobRequest): void {
-  requests.set(job.id, request);
-  // Oldest first: keep the last thousand (older finished jobs answer from their own result or record).
-  for (const id of requests.keys()) {
-    if (requests.size <= REMEMBERED) break;
-    requests.delete(id);
-  }
+/** A job whose worker was lost with its request in flight: failed, may have been billed, never re-sent. */
+export function lostResult(job: BookJob, view: JobView): GenerationResult {
+  const { cost_estimate_usd, ...who } = identity(job, view);
+  return generationResult("failed", who, {
+    caveats: view.offline ? ["Offline simulator: no model is called."] : [],
+    message: `${RUNNER_LOST}: the request was sent, so it may have been billed, and it is not sent again. If its image arrives after all, verify_image with job_id "${job.id}" returns it.`,
+    failure: { reason: RUNNER_LOST, request_id: null, may_have_been_billed: true },
+    cost_estimate_usd,
+    elapsed_ms: (job.finishedAt ?? Date.now()) - job.createdAt,
+    next: `Call verify_image with job_id "${job.id}" later to see whether it completed; generate again with fresh: true only if you accept paying twice.`,
+  });
 }
 
 /** A job as a result: finished jobs give their result; running ones say how to collect them. */
-export function snapshot(job: JobState, view: JobView): GenerationResult {
-  if (job.status === "completed" && job.result) return job.result;
-  const identity = {
-    job_id: job.id,
-    provider: view.provider,
-    ...(requests.get(job.id) ?? {
-      route: "images" as const,
-      endpoint: "/v1/images/generations",
-      model: "",
-      requested: NO_REQUEST,
-    }),
-  };
+export function snapshot(job: BookJob, view: JobView): GenerationResult {
+  const parsed = job.result === null ? null : GenerationResultSchema.safeParse(job.result);
+  if (parsed?.success && (job.status === "completed" || job.status === "failed")) return parsed.data;
+  const { cost_estimate_usd, ...who } = identity(job, view);
   const caveats = view.offline ? ["Offline simulator: no model is called."] : [];
-  if (job.error instanceof JobFailedError) return job.error.result as GenerationResult;
-  if (job.status === "failed" || job.status === "cancelled") {
-    const err = job.error;
-    const requestId = err instanceof UpstreamError ? (err.details.requestId ?? null) : null;
-    const message =
-      job.status === "cancelled"
-        ? `the job was cancelled before its request was sent (${job.endReason ?? "cancelled"}); nothing was paid and no file was written.`
-        : `${err instanceof Error ? err.message : String(err)}${requestId ? ` (request id ${requestId})` : ""}`;
-    return generationResult("failed", identity, {
+  if (job.status === "failed" && job.lost) return lostResult(job, view);
+  if (job.status === "cancelled") {
+    return generationResult("failed", who, {
       caveats,
-      message,
-      request_ids: requestId ? [requestId] : [],
+      message: `the job was cancelled before its request was sent (${job.endReason ?? "cancelled"}); nothing was paid and no file was written.`,
       elapsed_ms: (job.finishedAt ?? Date.now()) - job.createdAt,
-      next: job.status === "cancelled" ? "Call generate_image again to start over." : null,
+      next: "Call generate_image again to start over.",
     });
   }
-  return generationResult("running", identity, {
+  if (job.status === "failed" || job.status === "completed") {
+    return generationResult("failed", who, {
+      caveats,
+      message: job.endReason ?? "the job ended without a readable result",
+      cost_estimate_usd,
+      elapsed_ms: (job.finishedAt ?? Date.now()) - job.createdAt,
+    });
+  }
+  return generationResult("running", who, {
     caveats,
     message: progressMessage(job),
     ...(job.partials.length ? { partial_images: job.partials.map((p) => imageUri(basename(p.path))) } : {}),
+    cost_estimate_usd,
     elapsed_ms: Date.now() - job.createdAt,
     next: `Call verify_image with job_id "${job.id}" (and wait_seconds up to ${MAX_WAIT_SECONDS}) to wait for and verify the result. Do not call generate_image again: that would pay twice.`,
   });
 }
 
-/** Sends progress to one waiting caller: at once, on every job update, and as a heartbeat. */
-function follow(jobs: JobRegistry<GenerationResult>, job: Job<GenerationResult>, send: (u: JobProgress) => void) {
-  // The first notification goes out at once, so the client knows work started.
-  send({ ...job.progress, message: progressMessage(job) });
-  const unsubscribe = jobs.subscribe(job, (update) =>
-    send({ ...update, message: update.partial ? update.message : progressMessage(job, update.message) }),
-  );
-  const heartbeat = setInterval(() => send({ ...job.progress, message: progressMessage(job) }), HEARTBEAT_MS);
-  return () => {
-    clearInterval(heartbeat);
-    unsubscribe();
-  };
+/**
+ * Waits until the job ends, the deadline passes or the caller leaves; meanwhile forwards its progress (and a
+ * heartbeat) and keeps it alive. Resolves with the job as it is then.
+ */
+function waitForEnd(
+  book: JobBook,
+  first: BookJob,
+  ms: number,
+  options: { signal?: AbortSignal; send?: (u: JobProgress) => void; liveness: Liveness; concurrency?: number },
+): Promise<BookJob> {
+  return new Promise((resolve) => {
+    let latest = first;
+    let lastProgress = first.progress.progress;
+    let full = false;
+    const timers: NodeJS.Timeout[] = [];
+    let stop = () => {};
+    const done = () => {
+      stop();
+      for (const t of timers) clearInterval(t);
+      options.signal?.removeEventListener("abort", done);
+      resolve(latest);
+    };
+    // Whether a queued job waits for the limit (said "queued") or is merely being picked up (said "starting").
+    const limitFull = async () => {
+      if (latest.status !== "queued" || options.concurrency === undefined) return false;
+      return (await book.running().catch(() => 0)) >= options.concurrency;
+    };
+    const tell = (job: BookJob, message: string) => options.send?.({ ...job.progress, message });
+    // Changes can arrive coalesced (another process wrote twice before we looked): every partial image is still told.
+    let told = first.partials.length;
+    const seen = (job: BookJob) => {
+      latest = job;
+      for (const partial of job.partials.slice(told)) {
+        tell(job, partial.message ?? `partial image ${partial.index + 1} received`);
+      }
+      told = Math.max(told, job.partials.length);
+      if (options.send && job.progress.progress > lastProgress) {
+        lastProgress = job.progress.progress;
+        const { progress } = job;
+        if (!progress.partial) tell(job, progressMessage(job, progress.message, full));
+      }
+      if (!isLive(job)) done();
+    };
+    const heartbeat = async () => {
+      full = await limitFull();
+      tell(latest, progressMessage(latest, undefined, full));
+    };
+    if (options.send) void heartbeat();
+    if (!isLive(first) || ms <= 0 || options.signal?.aborted) return done();
+    stop = book.watch(first.id, seen);
+    // It may have changed between reading it and watching it.
+    void book.get(first.id).then((job) => job && seen(job));
+    timers.push(setTimeout(done, ms));
+    if (options.send) timers.push(setInterval(() => void heartbeat(), HEARTBEAT_MS));
+    timers.push(setInterval(() => void options.liveness(latest).catch(() => {}), LIVENESS_MS));
+    options.signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 /**
@@ -119,22 +167,24 @@ function follow(jobs: JobRegistry<GenerationResult>, job: Job<GenerationResult>,
  * request is paid for, so the job detaches: it finishes, saves, records, and stays collectable by job_id and path.
  */
 export async function awaitJob(
-  jobs: JobRegistry<GenerationResult>,
-  job: Job<GenerationResult>,
+  book: JobBook,
+  job: BookJob,
   options: WaitOptions,
   view: JobView,
+  liveness: Liveness,
 ): Promise<GenerationResult> {
   const waitMs = Math.min(MAX_WAIT_SECONDS, Math.max(0, options.waitSeconds)) * 1000;
-  job.attachments++;
-  const stop = options.onProgress ? follow(jobs, job, options.onProgress) : () => {};
-  try {
-    const done = await jobs.wait(job, waitMs, options.signal);
-    if (!done && options.signal?.aborted && job.attachments === 1 && !job.sent) {
-      jobs.cancel(job, "cancelled by the client");
-      await jobs.wait(job, 5000);
-    }
-    return snapshot(job, view);
-  } finally {
-    stop();
+  const attachments = await book.attach(job.id);
+  let latest = await waitForEnd(book, job, waitMs, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { send: options.onProgress } : {}),
+    ...(view.concurrency !== undefined ? { concurrency: view.concurrency } : {}),
+    liveness,
+  });
+  if (isLive(latest) && options.signal?.aborted && attachments === 1 && !latest.sent) {
+    const after = await book.cancel(job.id, "cancelled by the client");
+    latest = after ?? latest;
+    if (isLive(latest)) latest = await waitForEnd(book, latest, 5000, { liveness });
   }
+  return snapshot(latest, view);
 }

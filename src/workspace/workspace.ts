@@ -88,7 +88,7 @@ export class Workspace {
     const root = await this.init();
     if (basename(name) !== name || name.startsWith(".")) throw new InputError(`'${name}' is not a plain file name.`);
     const target = join(root, name);
-    const temp = join(root, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}-${name}`);
+    const temp = join(root, tempName(name));
     try {
       await writeFile(temp, bytes, { flag: "wx" });
       // link() fails if the target exists, so a name can never be overwritten, even by a concurrent writer.
@@ -103,7 +103,7 @@ export class Workspace {
   async writeSidecar(imageName: string, record: SidecarRecord): Promise<string> {
     const root = await this.init();
     const target = join(root, sidecarName(imageName));
-    const temp = join(root, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}.json`);
+    const temp = join(root, tempName("record.json"));
     try {
       await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { flag: "wx" });
       await rename(temp, target);
@@ -257,7 +257,10 @@ export class Workspace {
       .slice(0, limit);
   }
 
-  /** Leftover temp files of a crashed process (never of a running one: only older than a minute). */
+  /**
+   * Leftover temp files of a crashed process: those of a process of this host that is gone (a runner killed while
+   * writing), and any older than a minute (another host's, on a shared folder). Never a live writer's.
+   */
   async sweepTemps(): Promise<number> {
     const root = await this.init();
     let removed = 0;
@@ -265,7 +268,7 @@ export class Workspace {
       if (!name.startsWith(TEMP_PREFIX)) continue;
       const path = join(root, name);
       const info = await stat(path).catch(() => null);
-      if (info && Date.now() - info.mtimeMs > 60_000) {
+      if (info && (writerGone(name) || Date.now() - info.mtimeMs > 60_000)) {
         await unlink(path).catch(() => {});
         removed++;
       }
@@ -283,6 +286,22 @@ function unreadableRecord(path: string, holds: string, err: unknown): ConfigErro
     `${path} holds ${holds} but cannot be read (${why}); until it can, what it records is unknown. Make it a readable regular file again (or move it away if it is not a record).`,
     { cause: err },
   );
+}
+
+/** A temp file's name carries its writer's pid, so a sweep can tell a dead writer's leftovers from a live one's. */
+function tempName(name: string): string {
+  return `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString("hex")}-${name}`;
+}
+
+function writerGone(tempFile: string): boolean {
+  const pid = Number(/^\.tmp-(\d+)-[0-9a-f]{12}-/.exec(tempFile)?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
 }
 
 export function sidecarName(imageName: string): string {

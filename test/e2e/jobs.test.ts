@@ -1,10 +1,12 @@
 import { once } from "node:events";
-import { readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
-import { spawnClient, tempWorkspace } from "../helpers/spawn.js";
+import { alive, workerPid } from "../helpers/book.js";
+import { type SpawnedClient, spawnClient, tempWorkspace } from "../helpers/spawn.js";
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -53,66 +55,159 @@ describe("a client with the SDK's default 60 s timeout", () => {
   }, 150_000);
 });
 
-describe("shutdown during a generation", () => {
-  it("on stdin end, the paid job already sent finishes, is saved and recorded, the process exits, and a later process collects it with no new upstream call", async () => {
-    sim.setLatency(3000);
-    const workspace = tempWorkspace();
-    const env = { ...envFor(workspace), PIXELWRIGHT_LOG_LEVEL: "info" };
-    const spawned = await spawnClient(env);
+// Hosts end a stdio session by closing stdin, then SIGTERM 2 s later and SIGKILL 2 s after that (the SDK's
+// StdioClientTransport.close(), the Inspector); @ai-sdk/mcp sends SIGTERM at once; a crashed host leaves a SIGKILL.
+// Paid work runs in a detached runner, so none of this reaches a request already sent.
+describe("a paid request outlives the process that asked for it", () => {
+  const child = (spawned: SpawnedClient) =>
+    (spawned.transport as unknown as { _process: import("node:child_process").ChildProcess })._process;
+
+  async function startFourK(workspace: string, extra: Record<string, string> = {}) {
+    const spawned = await spawnClient({ ...envFor(workspace), ...extra });
     const started = (await spawned.client.callTool({
       name: "generate_image",
-      arguments: { prompt: "one-shot client", wait_seconds: 0.5, return_image: "none" },
+      arguments: { prompt: "a 4K poster that outlives its client", size: "3840x2160", wait_seconds: 0.2 },
     })) as CallToolResult;
     const running = started.structuredContent as unknown as GenerationResult;
     expect(running.status).toBe("running");
-    // The SDK transport keeps its child private; the test closes stdin like a one-shot client would.
-    const child = (spawned.transport as unknown as { _process: import("node:child_process").ChildProcess })._process;
-    const exited = once(child, "exit");
-    child.stdin?.end();
-    const [code] = await exited;
-    expect(code).toBe(0);
-    expect(sim.stats.imageRequests).toBe(1);
-    expect(sim.stats.requests[0]?.aborted).toBe(false);
-    expect(readdirSync(workspace).filter((f) => f.endsWith(".png"))).toHaveLength(1);
-    expect(spawned.stderr()).toMatch(new RegExp(`"job":"${running.job_id}","status":"completed".*job finished`));
-    await spawned.close().catch(() => {});
+    await expect.poll(() => sim.stats.inFlight, { timeout: 30_000 }).toBe(1);
+    return { spawned, running };
+  }
 
+  async function collect(workspace: string, jobId: string) {
     const later = await spawnClient(envFor(workspace));
     try {
-      const collected = await later.client.callTool({
-        name: "verify_image",
-        arguments: { job_id: running.job_id, return_image: "none" },
-      });
-      expect(collected.structuredContent).toMatchObject({ status: "verified", job_id: running.job_id });
-      expect(sim.stats.imageRequests).toBe(1);
+      return (await later.client.callTool(
+        { name: "verify_image", arguments: { job_id: jobId, wait_seconds: 60, return_image: "none" } },
+        undefined,
+        { timeout: 120_000 },
+      )) as CallToolResult;
     } finally {
       await later.close();
     }
-  }, 60_000);
+  }
+
+  it("collects in a new process, verified, the 3840x2160 job of an SDK client that closed (stdin, SIGTERM, SIGKILL), one upstream call", async () => {
+    sim.setLatency(7000);
+    const workspace = tempWorkspace();
+    const { spawned, running } = await startFourK(workspace);
+    const server = child(spawned);
+    const exited = once(server, "exit");
+    await spawned.close();
+    await exited;
+    const collected = await collect(workspace, running.job_id);
+    expect(collected.structuredContent).toMatchObject({
+      status: "verified",
+      job_id: running.job_id,
+      images: [{ width: 3840, height: 2160, verified: true }],
+    });
+    expect(sim.stats.imageRequests).toBe(1);
+    expect(sim.stats.requests[0]?.aborted).toBe(false);
+  }, 120_000);
 
   it.each([
-    ["SIGTERM", (child: import("node:child_process").ChildProcess) => child.kill("SIGTERM")],
-    ["SIGINT", (child: import("node:child_process").ChildProcess) => child.kill("SIGINT")],
-  ])("on %s the process exits at once, the upstream request is aborted, no image is written", async (_name, stop) => {
+    ["SIGKILL (a crashed host)", "SIGKILL"],
+    ["SIGTERM (@ai-sdk/mcp)", "SIGTERM"],
+    ["SIGINT", "SIGINT"],
+  ] as const)(
+    "after %s of the server, a new process collects the job, verified, one upstream call",
+    async (_name, signal) => {
+      sim.setLatency(3000);
+      const workspace = tempWorkspace();
+      const { spawned, running } = await startFourK(workspace);
+      const server = child(spawned);
+      const exited = once(server, "exit");
+      server.kill(signal);
+      await exited;
+      const collected = await collect(workspace, running.job_id);
+      expect(collected.structuredContent).toMatchObject({
+        status: "verified",
+        images: [{ width: 3840, height: 2160 }],
+      });
+      expect(sim.stats.imageRequests).toBe(1);
+      expect(sim.stats.requests[0]?.aborted).toBe(false);
+      await spawned.close().catch(() => {});
+    },
+    120_000,
+  );
+
+  it("answers the identical call of the next one-shot process with the first job: one upstream call", async () => {
+    sim.setLatency(3000);
+    const workspace = tempWorkspace();
+    const args = { prompt: "asked by two one-shot processes", wait_seconds: 0.2, return_image: "none" };
+    const first = await spawnClient(envFor(workspace));
+    const one = (await first.client.callTool({ name: "generate_image", arguments: args }))
+      .structuredContent as unknown as GenerationResult;
+    await first.close();
+    const second = await spawnClient(envFor(workspace));
+    try {
+      const two = (await second.client.callTool(
+        { name: "generate_image", arguments: { ...args, wait_seconds: 60 } },
+        undefined,
+        { timeout: 120_000 },
+      )) as CallToolResult;
+      expect(two.structuredContent).toMatchObject({ status: "completed", job_id: one.job_id, reused_job: true });
+    } finally {
+      await second.close();
+    }
+    expect(sim.stats.imageRequests).toBe(1);
+  }, 120_000);
+
+  it("leaves a job whose runner was killed mid-request 'may have been billed', never re-sent, also to the identical request", async () => {
     sim.setLatency(20_000);
     const workspace = tempWorkspace();
-    const spawned = await spawnClient(envFor(workspace));
-    const started = (await spawned.client.callTool({
-      name: "generate_image",
-      arguments: { prompt: "interrupted", partial_images: 1, wait_seconds: 0.5 },
+    const { spawned, running } = await startFourK(workspace);
+    await expect.poll(() => workerPid(workspace, running.job_id), { timeout: 30_000 }).toBeGreaterThan(0);
+    const runner = (await workerPid(workspace, running.job_id)) as number;
+    expect(runner).not.toBe(child(spawned).pid);
+    process.kill(runner, "SIGKILL");
+    await expect.poll(() => alive(runner)).toBe(false);
+    const collected = (await spawned.client.callTool({
+      name: "verify_image",
+      arguments: { job_id: running.job_id, wait_seconds: 30, return_image: "none" },
     })) as CallToolResult;
-    expect((started.structuredContent as unknown as GenerationResult).status).toBe("running");
-    // The SDK transport keeps its child private; the test needs it to send a signal or close stdin like a client would.
-    const child = (spawned.transport as unknown as { _process: import("node:child_process").ChildProcess })._process;
-    const exited = once(child, "exit");
-    const stoppedAt = Date.now();
-    stop(child);
-    await exited;
-    expect(Date.now() - stoppedAt).toBeLessThan(3000);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(sim.stats.requests[0]?.aborted).toBe(true);
-    // No image and nothing half-written; at most the job record of the aborted (maybe billed) attempt.
-    expect(readdirSync(workspace).filter((f) => f !== "jobs.jsonl")).toEqual([]);
-    await spawned.close().catch(() => {});
-  });
+    expect(collected.structuredContent).toMatchObject({ status: "failed" });
+    expect(JSON.stringify(collected.content)).toMatch(/lost with the request in flight; may have been billed/);
+    const again = (await spawned.client.callTool({
+      name: "generate_image",
+      arguments: { prompt: "a 4K poster that outlives its client", size: "3840x2160", wait_seconds: 5 },
+    })) as CallToolResult;
+    expect(again.structuredContent).toMatchObject({ status: "failed", job_id: running.job_id, reused_job: true });
+    expect(sim.stats.imageRequests).toBe(1);
+    // The lost job has its jobs.jsonl line, with what was asked (the spend cap counts it).
+    const lines = readFileSync(join(workspace, "jobs.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toMatchObject([
+      {
+        job_id: running.job_id,
+        status: "failed",
+        may_have_been_billed: 1,
+        model: "gpt-image-2",
+        result: { failure: { may_have_been_billed: true }, requested: { size: "3840x2160" } },
+      },
+    ]);
+    await spawned.close();
+  }, 120_000);
+
+  it("starts one detached runner, which exits once it has had nothing to do", async () => {
+    sim.setLatency(500);
+    const workspace = tempWorkspace();
+    const spawned = await spawnClient({ ...envFor(workspace), PIXELWRIGHT_RUNNER_IDLE_SECONDS: "1" });
+    try {
+      const done = (await spawned.client.callTool({
+        name: "generate_image",
+        arguments: { prompt: "and then nothing", return_image: "none" },
+      })) as CallToolResult;
+      const result = done.structuredContent as unknown as GenerationResult;
+      expect(result.status).toBe("completed");
+      const runner = (await workerPid(workspace, result.job_id)) as number;
+      expect(runner).toBeGreaterThan(0);
+      expect(runner).not.toBe(child(spawned).pid);
+      await expect.poll(() => alive(runner), { timeout: 30_000 }).toBe(false);
+    } finally {
+      await spawned.close();
+    }
+  }, 60_000);
 });

@@ -15,7 +15,7 @@ export interface SimHarness {
   sim: Simulator;
   workspace: string;
   call(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
-  /** Files in the workspace (names), excluding the manifest. */
+  /** Files in the workspace (names), excluding the manifest, jobs.jsonl and the state folder (the job book). */
   files(): string[];
   close(): Promise<void>;
 }
@@ -49,7 +49,8 @@ export async function connectWithSimulator(
     workspace,
     call: async (name, args) =>
       (await client.callTool({ name, arguments: args }, { timeout: 120_000 })) as CallToolResult,
-    files: () => readdirSync(workspace).filter((f) => f !== "manifest.jsonl" && f !== "jobs.jsonl"),
+    files: () =>
+      readdirSync(workspace).filter((f) => f !== "manifest.jsonl" && f !== "jobs.jsonl" && f !== ".pixelwright"),
     async close() {
       await close();
       await runtime.close();

@@ -17,7 +17,8 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !key.startsWith("OPENAI_") && !key.startsWith("PIXELWRIGHT_")) env[key] = value;
   }
-  return { ...env, PIXELWRIGHT_LOG_LEVEL: "warn", ...extra };
+  // A detached runner left idle by a test exits after 5 s instead of a minute.
+  return { ...env, PIXELWRIGHT_LOG_LEVEL: "warn", PIXELWRIGHT_RUNNER_IDLE_SECONDS: "5", ...extra };
 }
 
 export interface SpawnedClient {

@@ -185,9 +185,14 @@ describe("fuzzing the tools", () => {
     expect(readdirSync(dirname(h.workspace))).toEqual(parentBefore);
     for (const name of readdirSync(h.workspace)) {
       expect(name).toMatch(
-        /^(\d{8}-\d{6}-[a-z0-9_-]+-[0-9a-f]{6}(-\d+)?\.(png|jpg|webp|json)|manifest\.jsonl|jobs\.jsonl)$/,
+        /^(\d{8}-\d{6}-[a-z0-9_-]+-[0-9a-f]{6}(-\d+)?\.(png|jpg|webp|json)|manifest\.jsonl|jobs\.jsonl|\.pixelwright)$/,
       );
-      expect(statSync(join(h.workspace, name)).isFile()).toBe(true);
+      if (name !== ".pixelwright") expect(statSync(join(h.workspace, name)).isFile()).toBe(true);
     }
+    // The state folder holds the job book, and no staged input outlives its job.
+    expect(readdirSync(join(h.workspace, ".pixelwright")).filter((n) => !/^state\.db(-wal|-shm)?$/.test(n))).toEqual([
+      "inputs",
+    ]);
+    expect(readdirSync(join(h.workspace, ".pixelwright", "inputs"))).toEqual([]);
   });
 });

@@ -89,10 +89,11 @@ async function connect(baseURL: string, extra: Partial<Config> = {}) {
   });
   const call = async (args: Record<string, unknown>) =>
     (await client.callTool({ name: "generate_image", arguments: args })) as CallToolResult;
+  // Everything kept on disk but the images: records, the manifest, jobs.jsonl and the job book's database.
   const stored = () =>
-    readdirSync(workspace)
-      .filter((f) => !f.endsWith(".png"))
-      .map((f) => readFileSync(join(workspace, f), "utf8"))
+    readdirSync(workspace, { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile() && !f.name.endsWith(".png"))
+      .map((f) => readFileSync(join(f.parentPath, f.name), "latin1"))
       .join("\n");
   return { call, stored, log: () => log.text() };
 }

@@ -172,8 +172,8 @@ describe("cancellation", () => {
     controller.abort("changed my mind");
     await expect(queued).rejects.toThrow();
     // The job ends cancelled and unsent, so it can never take the slot the busy jobs free.
-    await expect.poll(() => h.runtime.jobs.get(queuedId)?.status, { timeout: 30_000 }).toBe("cancelled");
-    expect(h.runtime.jobs.get(queuedId)?.sent).toBe(false);
+    await expect.poll(async () => (await h.runtime.book.get(queuedId))?.status, { timeout: 30_000 }).toBe("cancelled");
+    expect((await h.runtime.book.get(queuedId))?.sent).toBe(false);
     await Promise.all(busy);
     expect(h.sim.stats.imageRequests).toBe(2);
   });

@@ -12,7 +12,7 @@ let h: SimHarness;
 
 beforeAll(async () => {
   redis = await startRedis();
-  h = await connectWithSimulator({ redisUrl: redis.url, maxConcurrency: 2 }, {}, { shared: true });
+  h = await connectWithSimulator({ redisUrl: redis.url, maxConcurrency: 2 }, {}, { role: "http" });
 }, 30_000);
 afterAll(async () => {
   await h.close();

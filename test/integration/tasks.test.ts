@@ -128,8 +128,10 @@ describe("generate_image as a task", () => {
       const cancelled = await oneV1.client.experimental.tasks.cancelTask(queued.taskId);
       expect(cancelled.status).toBe("cancelled");
       // Its job ends, never sent, so the slot the first one frees cannot send it.
-      await expect.poll(() => one.runtime.jobs.get(queued.taskId)?.status, { timeout: 30_000 }).toBe("cancelled");
-      expect(one.runtime.jobs.get(queued.taskId)?.sent).toBe(false);
+      await expect
+        .poll(async () => (await one.runtime.book.get(queued.taskId))?.status, { timeout: 30_000 })
+        .toBe("cancelled");
+      expect((await one.runtime.book.get(queued.taskId))?.sent).toBe(false);
       await oneV1.client.experimental.tasks.getTaskResult(first.taskId, CallToolResultSchema, { timeout: 30_000 });
       expect(one.sim.stats.imageRequests).toBe(1);
       const collected = await one.call("verify_image", { job_id: queued.taskId, return_image: "none" });
@@ -212,7 +214,7 @@ describe("a tool whose work is local (not a job) as a task", () => {
       }),
       task: inBackground(handler),
     };
-    const book = new TaskBook(jobsForTasks(h.runtime.jobs), callResult, () => ({ content: [], isError: true }));
+    const book = new TaskBook(jobsForTasks(h.runtime.images), callResult, () => ({ content: [], isError: true }));
     const server = new McpServer(
       { name: "t", version: "0" },
       { capabilities: { tools: {}, tasks: LEGACY_TASK_CAPABILITIES } },

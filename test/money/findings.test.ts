@@ -82,9 +82,10 @@ describe("finding 6: a failed job", () => {
     expect(result.status).toBe("failed");
     expect(p.calls).toBe(3);
     expect(result.request_ids).toEqual(["req_cut", "req_500_1", "req_500_2"]);
+    // A cut-off answer may have been billed; an answer with an HTTP error status is not (SPEC §9).
     expect(result.retries.map((r) => [r.request_id, r.may_have_been_billed])).toEqual([
       ["req_cut", true],
-      ["req_500_1", true],
+      ["req_500_1", false],
     ]);
     const ledger = readFileSync(join(s.workspace, "jobs.jsonl"), "utf8")
       .trim()

@@ -96,8 +96,10 @@ function houseRuleBreaches(files: SourceFile[]): Breach[] {
       if ((spec === "openai" || spec.startsWith("openai/")) && here !== "upstream")
         breach(file.path, `imports ${spec}: only upstream/ talks to the OpenAI SDK`);
       if (spec === "sharp" && here !== "imaging") breach(file.path, "imports sharp: only imaging/ runs sharp");
-      if ((spec === "bullmq" || spec === "ioredis") && file.path !== "jobs/redis.ts")
-        breach(file.path, `imports ${spec}: only jobs/redis.ts talks to Redis`);
+      if (spec === "ioredis" && !/^jobs\/redis(-[a-z]+)?\.ts$/.test(file.path))
+        breach(file.path, `imports ${spec}: only jobs/redis*.ts (the Redis job book) talks to Redis`);
+      if (spec === "node:sqlite" && file.path !== "jobs/sqlite-db.ts")
+        breach(file.path, `imports ${spec}: only jobs/sqlite-db.ts opens the SQLite job book`);
       const landed = target(file.path, spec);
       const there = landed ? floor(landed) : null;
       if (there === "simulator" && here !== "simulator" && file.path !== "runtime.ts")
@@ -109,9 +111,12 @@ function houseRuleBreaches(files: SourceFile[]): Breach[] {
       if (here === "contract" && there && there !== "contract" && landed !== "errors.ts")
         breach(file.path, `imports ${spec}: contract/ imports only contract/ and errors.ts`);
     }
-    // The default (no Redis) server never loads bullmq: jobs/redis.ts is imported only with import().
-    if (/^import\s+(?!type\b)[^;]*from\s*["'][./]*(jobs\/)?redis\.js["']/m.test(file.text))
-      breach(file.path, "imports jobs/redis.ts statically: Redis loads lazily, only with PIXELWRIGHT_REDIS_URL");
+    // The default (no Redis) server never loads ioredis: the Redis book is imported only with import().
+    if (
+      !/^jobs\/redis(-[a-z]+)?\.ts$/.test(file.path) &&
+      /^import\s+(?!type\b)[^;]*from\s*["'][./]*(jobs\/)?redis(-[a-z]+)?\.js["']/m.test(file.text)
+    )
+      breach(file.path, "imports jobs/redis*.ts statically: Redis loads lazily, only with PIXELWRIGHT_REDIS_URL");
     const fsImport = file.text.match(/import\s*\{([^}]*)\}\s*from\s*["']node:fs(?:\/promises)?["']/g) ?? [];
     if (here !== "workspace" && fsImport.some((line) => FS_WRITES.test(line)))
       breach(file.path, "writes files: only workspace/ writes to disk");
@@ -266,8 +271,14 @@ describe("the house rules", () => {
     ["node:fs/promises as a default", "imaging/x.ts", 'import fsp from "node:fs/promises";', /node:fs whole/],
     ["node:fs imported with import()", "tools/x.ts", 'const fs = await import("node:fs");', /node:fs whole/],
     ["a room over 400 lines", "jobs/x.ts", "\n".repeat(401), /over 400 lines/],
-    ["bullmq imported outside jobs/redis.ts", "jobs/x.ts", 'const b = await import("bullmq");', /only jobs\/redis/],
-    ["Redis loaded eagerly", "runtime.ts", 'import { connectRedisCluster } from "./jobs/redis.js";', /lazily/],
+    ["ioredis imported outside the Redis book", "jobs/x.ts", 'const r = await import("ioredis");', /only jobs\/redis/],
+    [
+      "node:sqlite opened outside the SQLite book",
+      "usecases/x.ts",
+      'import { DatabaseSync } from "node:sqlite";',
+      /sqlite-db/,
+    ],
+    ["Redis loaded eagerly", "runtime.ts", 'import { connectRedisBook } from "./jobs/redis.js";', /lazily/],
   ])("catches %s", (_name, path, text, rule) => {
     const imports = [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2] ?? m[3]) as string);
     const breaches = houseRuleBreaches([{ path, text, imports }]);

@@ -8,11 +8,12 @@ import { endpointPath, imagesApiBody, requestedOf, type ValidatedRequest } from 
 import { generationResult, type ResultIdentity } from "../../contract/results.js";
 import type { GenerationResult, ImageReport, RetryRecord } from "../../contract/schemas.js";
 import { AbortedError, asPixelwrightError, errorMessage, JobFailedError, UpstreamError } from "../../errors.js";
-import type { JobContext } from "../../jobs/registry.js";
+import type { JobContext } from "../../jobs/worker.js";
 import type { Logger } from "../../log.js";
 import type { Upstream, UpstreamOutcome } from "../../upstream/index.js";
-import type { ImageCall } from "../../upstream/types.js";
+import type { ImageCall, SendStep, SendTicket } from "../../upstream/types.js";
 import type { Workspace } from "../../workspace/workspace.js";
+import type { SpendGuard } from "../spend-guard.js";
 import type { PreparedInputs } from "./prepare.js";
 import { type ImageTurn, writeJobRecord, writeRecords } from "./record.js";
 import { type DecodedImage, PartialImages, saveAndMeasure, usableImages } from "./save.js";
@@ -25,6 +26,8 @@ export interface GenerationDeps {
   workspace: Workspace;
   logger: Logger;
   offline: boolean;
+  /** The spend ledger: every paid step reserves before it is sent (absent: nothing is reserved, e.g. in unit tests). */
+  spend?: SpendGuard | undefined;
 }
 
 export interface GenerationJobInput {
@@ -39,6 +42,11 @@ export interface GenerationJobInput {
   decision?: string;
   /** Responses route: a follow-up turn of the answer that made the edited image (edit_of). */
   followUp?: { previousResponseId: string } | undefined;
+  /**
+   * Reservations made when the call was admitted, one per parallel call of the first attempt: consumed as those go
+   * out (a run that needs more, such as auto's master, reserves anew).
+   */
+  admitted?: string[];
 }
 
 /** What the job learns about its attempts while they run. */
@@ -73,6 +81,35 @@ function identityOf(input: GenerationJobInput): ResultIdentity {
   };
 }
 
+/** The ledger entry of one paid step: the admitted reservation for a first attempt, else a new one. */
+async function chargeStep(
+  input: GenerationJobInput,
+  deps: GenerationDeps,
+  ctx: JobContext,
+  step: SendStep,
+): Promise<SendTicket | undefined> {
+  const { spend } = deps;
+  if (!spend) return undefined;
+  const { req } = input;
+  const admitted = step.attempt === 0 ? input.admitted?.shift() : undefined;
+  const what =
+    step.attempt > 0 ? `retry ${step.attempt}` : input.decision?.startsWith("fallback") ? "the fallback" : "attempt 1";
+  const name = step.of > 1 ? `${what} of call ${step.slot + 1} of ${step.of}` : what;
+  const charge = await spend.step(ctx.jobId, {
+    step: name,
+    usdPerCall: req.cost.usd === null ? null : req.cost.usd / step.of,
+    images: Math.max(1, Math.round(req.n / step.of)),
+    admitted,
+  });
+  return {
+    done: (outcome) => {
+      if (outcome.billed === "yes") charge.billed(outcome.usage ? costFromUsage(req.model, outcome.usage) : null);
+      else if (outcome.billed === "no") charge.notBilled();
+      else charge.unknown();
+    },
+  };
+}
+
 /** Step 1: the paid call, with progress for queueing, retries and partial images. */
 async function callUpstream(
   input: GenerationJobInput,
@@ -86,9 +123,12 @@ async function callUpstream(
   ctx.report(`sending ${sizeLabel} ${req.quality} to ${provider}`);
   return deps.upstream.generate(imageCall(input), req.n, {
     signal: ctx.signal,
-    onSending: () => {
+    onSending: async (step) => {
+      // Reserve first: a step the cap refuses is never sent, and the job is not marked sent for it.
+      const ticket = await chargeStep(input, deps, ctx, step);
+      await ctx.markSent();
       attempts.sent++;
-      ctx.markSent();
+      return ticket;
     },
     onRequestId: (id) => attempts.requestIds.push(id),
     onQueued: (queued) => {
@@ -123,8 +163,9 @@ function outcomeCaveats(
   for (const failure of outcome.failures) caveats.push(`One of the parallel requests failed: ${failure}`);
   for (const problem of problems) caveats.push(`Dropped: ${problem} (request ids ${rid}).`);
   if (offline) {
+    const real = req.cost.usd === null ? "" : ` (a real call would cost about $${req.cost.usd.toFixed(4)})`;
     caveats.push(
-      "Offline simulator: no model was called; the image is a placeholder of the requested size. Set OPENAI_API_KEY to generate real images.",
+      `Offline simulator: no model was called and nothing was paid${real}; the image is a placeholder of the requested size. Set OPENAI_API_KEY to generate real images.`,
     );
   }
   if (outcome.images.length < req.n) {
@@ -269,7 +310,8 @@ export async function runGeneration(
       request_ids: outcome.requestIds,
       usage: outcome.usage as Record<string, unknown> | null,
       cost_estimate_usd: req.cost.usd,
-      cost_usd: outcome.usage ? costFromUsage(req.model, outcome.usage) : null,
+      // The offline simulator costs nothing (its usage says what a real call would have billed).
+      cost_usd: deps.offline ? 0 : outcome.usage ? costFromUsage(req.model, outcome.usage) : null,
       elapsed_ms: Date.now() - started,
       upstream_ms: upstreamMs,
       retries: attempts.retries,

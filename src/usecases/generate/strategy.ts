@@ -8,7 +8,7 @@ import { formatSize, stableMasterSize } from "../../contract/sizes.js";
 import { aspectChange, MAX_ASPECT_CHANGE } from "../../contract/upscale.js";
 import { InputError, UpstreamError } from "../../errors.js";
 import { measureBuffer } from "../../imaging/inspect.js";
-import type { JobContext } from "../../jobs/registry.js";
+import type { JobContext } from "../../jobs/worker.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import { upscaleRecord, upscaleSaved, writeUpscaleRecord } from "../upscale.js";
 import type { PreparedGeneration } from "./prepare.js";

@@ -1,0 +1,86 @@
+// node:sqlite as the job book uses it: one connection per process to the workspace's database (WAL), statements
+// prepared once, and write transactions that take the database's write lock (BEGIN IMMEDIATE), so processes sharing
+// the file serialize their writes there while readers never block.
+
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+
+export type { SQLInputValue } from "node:sqlite";
+
+import { SCHEMA } from "./sqlite-schema.js";
+
+/** node:sqlite, loaded without its "experimental" warning on the stderr of every process that opens the book. */
+async function loadSqlite(): Promise<typeof import("node:sqlite")> {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String(warning).includes("SQLite")) return;
+    return (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return await import("node:sqlite");
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
+export class Db {
+  private readonly statements = new Map<string, StatementSync>();
+  /** Called after every committed write of this process (its own changes, which data_version does not count). */
+  onWrite: () => void = () => {};
+
+  private constructor(readonly raw: DatabaseSync) {}
+
+  static async open(path: string): Promise<Db> {
+    const { DatabaseSync } = await loadSqlite();
+    const raw = new DatabaseSync(path);
+    // Another process may be creating the schema at this very moment: wait for its lock rather than fail.
+    raw.exec("PRAGMA busy_timeout = 10000");
+    raw.exec("PRAGMA journal_mode = WAL");
+    raw.exec("PRAGMA synchronous = NORMAL");
+    raw.exec(SCHEMA);
+    return new Db(raw);
+  }
+
+  stmt(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.raw.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  get<T>(sql: string, ...params: SQLInputValue[]): T | undefined {
+    return this.stmt(sql).get(...params) as T | undefined;
+  }
+
+  all<T>(sql: string, ...params: SQLInputValue[]): T[] {
+    return this.stmt(sql).all(...params) as unknown as T[];
+  }
+
+  run(sql: string, ...params: SQLInputValue[]): number {
+    return Number(this.stmt(sql).run(...params).changes);
+  }
+
+  /** Runs fn in one write transaction (BEGIN IMMEDIATE takes the database's write lock: processes serialize here). */
+  write<T>(fn: () => T): T {
+    this.raw.exec("BEGIN IMMEDIATE");
+    let result: T;
+    try {
+      result = fn();
+      this.raw.exec("COMMIT");
+    } catch (err) {
+      this.raw.exec("ROLLBACK");
+      throw err;
+    }
+    this.onWrite();
+    return result;
+  }
+
+  dataVersion(): number {
+    return Number((this.raw.prepare("PRAGMA data_version").get() as { data_version: number }).data_version);
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}

@@ -1,0 +1,74 @@
+// The workspace's own folder, `.pixelwright/`: the job book's database, the inputs of queued jobs, and the log of the
+// detached runner. Hidden from the image listings (a dot name), kept beside the images it describes.
+
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { Workspace } from "./workspace.js";
+
+export const STATE_DIR = ".pixelwright";
+const RUNNER_LOG = "runner.log";
+const MAX_LOG_BYTES = 5 * 1024 * 1024;
+
+/** The state folder (created when missing) and the job book's database file in it. */
+export async function stateFolder(workspace: Workspace): Promise<{ dir: string; database: string }> {
+  const root = await workspace.init();
+  const dir = join(root, STATE_DIR);
+  await mkdir(join(dir, "inputs"), { recursive: true });
+  return { dir, database: join(dir, "state.db") };
+}
+
+export interface StagedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Copies the input files of a job (reference images, mask) into the state folder, exactly the bytes that were
+ * checked: the worker that sends the job — another process, perhaps — reads these copies from the workspace, never a
+ * path the caller named (it may not be allowed to read it, and the file there may have changed since). Returns the
+ * folder and the copies' paths, in order.
+ */
+export async function stageInputs(
+  workspace: Workspace,
+  files: StagedFile[],
+): Promise<{ dir: string; paths: string[] } | null> {
+  if (files.length === 0) return null;
+  const { dir: state } = await stateFolder(workspace);
+  const dir = join(state, "inputs", randomBytes(12).toString("hex"));
+  await mkdir(dir);
+  const paths: string[] = [];
+  for (const [i, file] of files.entries()) {
+    // One folder per file keeps each file's own name (the name goes upstream with it).
+    const folder = join(dir, String(i));
+    await mkdir(folder);
+    const path = join(folder, basename(file.name) || `input-${i}`);
+    await writeFile(path, file.bytes, { flag: "wx" });
+    paths.push(path);
+  }
+  return { dir, paths };
+}
+
+/** Removes a job's staged inputs once it ended (only ever inside the state folder's inputs/). */
+export async function removeStaged(workspace: Workspace, dir: string): Promise<void> {
+  const { dir: state } = await stateFolder(workspace);
+  const inputs = join(state, "inputs");
+  if (!dir.startsWith(`${inputs}/`) || dir.includes("..")) return;
+  await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * The detached runner's log (its stderr): appended to, never followed through a symlink, started afresh once over
+ * 5 MB (the previous one kept as runner.log.1). The caller hands its descriptor to the runner and closes it.
+ */
+export async function openRunnerLog(workspace: Workspace): Promise<FileHandle> {
+  const { dir } = await stateFolder(workspace);
+  const path = join(dir, RUNNER_LOG);
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (size > MAX_LOG_BYTES) await rename(path, `${path}.1`).catch(() => {});
+  return open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+}
