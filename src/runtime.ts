@@ -151,8 +151,13 @@ async function openBook(config: Config, logger: Logger, workspace: Workspace, ro
     path: database,
     onError: (err) => logger.warn({ err }, "the job book could not be read"),
   });
-  // Spending from before the book existed (jobs.jsonl) still counts against the cap: imported once.
-  const records = await workspace.readJobRecords();
+  // Spending from before the book existed (jobs.jsonl) still counts against the cap: imported once (an unreadable
+  // jobs.jsonl is said, and imported at a later start once it can be read).
+  const records = await workspace.readJobRecords().catch((err: unknown) => {
+    logger.error({ err }, "jobs.jsonl cannot be read: its spending is not counted until it can");
+    return null;
+  });
+  if (!records) return book;
   await book.importSpending(
     records.map((r) => ({
       at: Date.parse(r.finished_at),

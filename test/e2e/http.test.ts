@@ -251,7 +251,7 @@ describe("starting and stopping", () => {
     await pending;
     await client.close().catch(() => {});
     // No image and nothing half-written; at most the job record of the aborted (maybe billed) attempt.
-    expect(readdirSync(ws).filter((f) => f !== "jobs.jsonl")).toEqual([]);
+    expect(readdirSync(ws).filter((f) => f !== "jobs.jsonl" && f !== ".pixelwright")).toEqual([]);
     expect(sim.stats.requests[0]?.aborted).toBe(true);
   }, 60_000);
 });

@@ -68,7 +68,7 @@ describe("a paid request outlives the process that asked for it", () => {
       name: "generate_image",
       arguments: { prompt: "a 4K poster that outlives its client", size: "3840x2160", wait_seconds: 0.2 },
     })) as CallToolResult;
-    const running = started.structuredContent as unknown as GenerationResult;
+    const running = started.structuredContent as unknown as GenerationResult & { job_id: string };
     expect(running.status).toBe("running");
     await expect.poll(() => sim.stats.inFlight, { timeout: 30_000 }).toBe(1);
     return { spawned, running };
@@ -137,7 +137,7 @@ describe("a paid request outlives the process that asked for it", () => {
     const args = { prompt: "asked by two one-shot processes", wait_seconds: 0.2, return_image: "none" };
     const first = await spawnClient(envFor(workspace));
     const one = (await first.client.callTool({ name: "generate_image", arguments: args }))
-      .structuredContent as unknown as GenerationResult;
+      .structuredContent as unknown as GenerationResult & { job_id: string };
     await first.close();
     const second = await spawnClient(envFor(workspace));
     try {
@@ -200,7 +200,7 @@ describe("a paid request outlives the process that asked for it", () => {
         name: "generate_image",
         arguments: { prompt: "and then nothing", return_image: "none" },
       })) as CallToolResult;
-      const result = done.structuredContent as unknown as GenerationResult;
+      const result = done.structuredContent as unknown as GenerationResult & { job_id: string };
       expect(result.status).toBe("completed");
       const runner = (await workerPid(workspace, result.job_id)) as number;
       expect(runner).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 // A provider that echoes the caller's key back in every field it controls: nothing of the key may reach the result,
 // the sidecar, the manifest or the log.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,6 +13,7 @@ import { type Config, loadConfig } from "../../src/config.js";
 import { createRuntime } from "../../src/runtime.js";
 import { clearSecrets } from "../../src/secrets.js";
 import { memoryLog } from "../helpers/memory-log.js";
+import { storedText } from "../helpers/stored.js";
 
 const KEY = "sk-proj-H0st1leEch0K3yAbCdEfGhIjKlMnOpQrStUv";
 const FRAGMENTS = [KEY, KEY.slice(8, 16), KEY.slice(20, 28), KEY.slice(-8)];
@@ -89,12 +90,7 @@ async function connect(baseURL: string, extra: Partial<Config> = {}) {
   });
   const call = async (args: Record<string, unknown>) =>
     (await client.callTool({ name: "generate_image", arguments: args })) as CallToolResult;
-  // Everything kept on disk but the images: records, the manifest, jobs.jsonl and the job book's database.
-  const stored = () =>
-    readdirSync(workspace, { recursive: true, withFileTypes: true })
-      .filter((f) => f.isFile() && !f.name.endsWith(".png"))
-      .map((f) => readFileSync(join(f.parentPath, f.name), "latin1"))
-      .join("\n");
+  const stored = () => storedText(workspace);
   return { call, stored, log: () => log.text() };
 }
 

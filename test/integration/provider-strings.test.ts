@@ -1,15 +1,10 @@
-// A hostile provider puts the key into every string it controls — the error's code, type, param, nested values, a
-// message that is not a string, base64 and percent-encoded copies, stream events, the assistant's text — through the
-// real openai SDK and the real MCP client. Nothing of the key may reach the result (its first sentence, `message`,
-// retries), the sidecar, the manifest, jobs.jsonl or the log.
-import { readdirSync, readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearSecrets } from "../../src/secrets.js";
 import { memoryLog } from "../helpers/memory-log.js";
 import { HEADERS, okJson, png, scriptedSessions } from "../helpers/scripted-provider.js";
+import { storedText } from "../helpers/stored.js";
 
 const OPENAI_KEY = "sk-proj-Pr0v1derStr1ngsK3yAbCdEfGhIjKlMnOpQr";
 /** A gateway's key has no known shape: only the registered secret and its fragments can catch it. */
@@ -49,10 +44,7 @@ async function session(
 }
 
 function everything(s: { result: CallToolResult; workspace: string; log: () => string }) {
-  const stored = readdirSync(s.workspace)
-    .filter((f) => !f.endsWith(".png"))
-    .map((f) => readFileSync(join(s.workspace, f), "utf8"))
-    .join("\n");
+  const stored = storedText(s.workspace);
   return { result: JSON.stringify(s.result), stored, log: s.log() };
 }
 

@@ -63,6 +63,8 @@ describe("a record that exists but cannot be read", () => {
     expect(failed.status).toBe("failed");
     renameSync(join(s.workspace, "jobs.jsonl"), join(s.workspace, "jobs.jsonl.moved"));
     mkdirSync(join(s.workspace, "jobs.jsonl"));
+    // A job the job book does not hold (from before it, or its book was removed): only jobs.jsonl knows it.
+    rmSync(join(s.workspace, ".pixelwright"), { recursive: true, force: true });
     const later = await sessions.setUp(() => {}, { workspace: s.workspace });
     sessions.defer(async () => rmSync(join(s.workspace, "jobs.jsonl"), { recursive: true, force: true }));
     const answer = await later.s.call("verify_image", { job_id: failed.job_id });

@@ -5,7 +5,7 @@
 
 import { z } from "zod";
 import type { GenerateArgs } from "../../contract/request.js";
-import { RequestedSchema, ROUTES, STRATEGIES, type Strategy } from "../../contract/schemas.js";
+import { EditOfSchema, RequestedSchema, ROUTES, STRATEGIES, type Strategy } from "../../contract/schemas.js";
 import { InternalError } from "../../errors.js";
 
 /**
@@ -19,7 +19,7 @@ const ArgsSchema = z.looseObject({
   size: z.string().optional(),
   model: z.string().optional(),
   quality: z.enum(["low", "medium", "high", "xhigh", "max", "auto"]).optional(),
-  output_format: z.enum(["png", "jpeg", "webp"]).optional(),
+  output_format: z.string().optional(),
   output_compression: z.number().int().min(0).max(100).optional(),
   background: z.enum(["auto", "opaque", "transparent"]).optional(),
   n: z.number().int().min(1).max(10).optional(),
@@ -40,6 +40,13 @@ export const GenerationPayloadSchema = z.object({
   staged: z.string().nullable(),
   /** Reservations made when the call was admitted, for the first attempt's calls. */
   admitted: z.array(z.string()),
+  /** An edit_of resolved when the call was admitted (its source staged as the first reference, or a follow-up). */
+  edit: z
+    .object({
+      editOf: EditOfSchema,
+      followUp: z.object({ previousResponseId: z.string() }).nullable(),
+    })
+    .nullable(),
 });
 
 export type GenerationPayload = z.infer<typeof GenerationPayloadSchema>;

@@ -11,6 +11,7 @@ import {
   validateGenerateRequest,
   withInputImages,
 } from "../../contract/request.js";
+import type { EditOf } from "../../contract/schemas.js";
 import { InputError } from "../../errors.js";
 import { admitImage, declaredSize, describeBytes, HEADER_BYTES } from "../../imaging/admit.js";
 import { decodeWhole } from "../../imaging/inspect.js";
@@ -50,6 +51,11 @@ export interface PrepareOptions {
   workspaceOnly?: ReadAccess | undefined;
   /** A dry run: check every file from its size and header, read no file whole. */
   headersOnly?: boolean | undefined;
+  /**
+   * An edit_of the caller already resolved (a queued job: its source is already the first of the staged
+   * reference images, or its follow-up turn is named here), so the worker does not look it up again.
+   */
+  resolvedEdit?: { editOf: EditOf; followUp: { previousResponseId: string } | null } | null | undefined;
 }
 
 interface OpenedInput {
@@ -169,9 +175,11 @@ export async function prepareGeneration(
   options: PrepareOptions = {},
 ): Promise<PreparedGeneration> {
   const route = args.route ?? "images";
-  const edit = args.edit_of
-    ? await resolveEditOf(args.edit_of, route, workspace, options.workspaceOnly ?? false)
-    : null;
+  const edit = options.resolvedEdit
+    ? { ...options.resolvedEdit, reference: null }
+    : args.edit_of
+      ? await resolveEditOf(args.edit_of, route, workspace, options.workspaceOnly ?? false)
+      : null;
   const effective = edit?.reference
     ? { ...args, reference_images: [edit.reference, ...(args.reference_images ?? [])] }
     : args;

@@ -47,12 +47,16 @@ function busy(active: number, limit: number): BusyError {
   );
 }
 
-/** The arguments as the worker will prepare them again: defaults resolved, input paths pointing at staged copies. */
+/**
+ * The arguments as the worker will prepare them again: defaults resolved, input paths pointing at staged copies
+ * (an edit_of source among them: the payload carries the resolved edit instead of edit_of).
+ */
 function queuedArgs(args: GenerateArgs, prepared: PreparedGeneration, staged: string[]): GenerateArgs {
   const { req, inputs } = prepared;
   const refs = inputs.references.length;
+  const { edit_of: _resolved, ...rest } = args;
   return {
-    ...args,
+    ...rest,
     model: req.model.id,
     ...(req.route === "responses" ? { responses_model: req.responsesModel } : {}),
     ...(refs > 0 ? { reference_images: staged.slice(0, refs) } : {}),
@@ -97,6 +101,9 @@ export async function submitGeneration(
         warmPreview: options.warmPreview,
         staged: staged?.dir ?? null,
         admitted: admission.ids,
+        edit: plan.native.req.editOf
+          ? { editOf: plan.native.req.editOf, followUp: plan.native.followUp ?? null }
+          : null,
       }),
       request: jobRequest(plan.native),
       reuseWindowMs: REUSE_WINDOW_MS,

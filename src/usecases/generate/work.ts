@@ -51,8 +51,9 @@ export class GenerationWork {
     const payload = parsePayload(job.payload);
     const defaults = { model: deps.defaultModel, responsesModel: deps.defaultResponsesModel, profile: deps.profile };
     // The workspace only: what a worker may read comes from its own configuration, never from the queue.
-    const prepare = (args: GenerateArgs) => prepareGeneration(args, defaults, deps.workspace, { workspaceOnly: true });
-    const plan = await planStrategy(payload.args, payload.strategy, prepare);
+    const prepare = (args: GenerateArgs) =>
+      prepareGeneration(args, defaults, deps.workspace, { workspaceOnly: true, resolvedEdit: payload.edit });
+    const plan = await planStrategy(payload.args, payload.strategy, prepare, false);
     const admitted = [...payload.admitted];
     this.unused.set(job.id, admitted);
     return runStrategy(
@@ -125,8 +126,8 @@ export class GenerationWork {
   /** A job whose worker was lost with its request in flight: one jobs.jsonl line (may have been billed). */
   async lost(job: BookJob): Promise<void> {
     const result = lostResult(job, { provider: this.deps.provider, offline: this.deps.offline });
-    const note = await writeJobRecord(result, this.deps.workspace, { attempts: 1, mayHaveBeenBilled: 1 });
-    if (note) this.deps.logger.error({ job: job.id, note }, "the record of a lost job could not be written");
+    // A write that fails is logged at error level there: nobody may be waiting to read it in a result.
+    await writeJobRecord(result, this.deps.workspace, { attempts: 1, mayHaveBeenBilled: 1 }, this.deps.logger);
     await this.cleanup(job);
   }
 
