@@ -2,7 +2,7 @@
 // the server reads a few files instead of several hundred modules. dist/cli.js (the package's bin) is a launcher that
 // turns on Node's compile cache where Node has it (>= 22.1: compiled code is reused between starts) and then imports
 // the bundle; on older Node it only imports the bundle. What loads only on demand stays in chunks of its own
-// (the simulator, the HTTP transport, setup), and `openai`, `sharp`, `bullmq` and `ioredis` are never bundled: they load from
+// (the simulator, the HTTP transport, setup), and `openai`, `sharp` and `ioredis` are never bundled: they load from
 // node_modules on first use (or when warmed after the handshake). Shared code goes into dist/cli-chunk-*.js, beside
 // cli.js, so every `import.meta.url` keeps pointing into dist/. Source maps only when asked (PIXELWRIGHT_SOURCEMAPS=1
 // npm run build; then `node --enable-source-maps dist/cli.js` gives stack traces in src/). Runs after tsc (npm run
@@ -28,9 +28,9 @@ const result = await build({
   platform: "node",
   target: "node22.13",
   chunkNames: "cli-[name]-[hash]",
-  // Heavy, native, or reading files beside their own code (bullmq's Lua scripts): loaded from node_modules when first
+  // Heavy, native, or optional (ioredis, installed on demand): loaded from node_modules when first
   // needed, never bundled.
-  external: ["openai", "openai/*", "sharp", "bullmq", "ioredis"],
+  external: ["openai", "openai/*", "sharp", "ioredis"],
   sourcemap: sourcemaps,
   sourcesContent: false,
   metafile: true,

@@ -11,5 +11,5 @@ const pkg = JSON.parse(readFileSync(manifest, "utf8")) as {
 export const VERSION: string = pkg.version;
 /** The folder holding this package's package.json (a clone, or node_modules/pixelwright). */
 export const PACKAGE_ROOT: string = fileURLToPath(new URL(".", manifest));
-/** The optional packages installed on demand (bullmq and ioredis for replicas), with their version ranges. */
+/** The optional packages installed on demand (ioredis for replicas), with their version ranges. */
 export const OPTIONAL_PEERS: Readonly<Record<string, string>> = pkg.peerDependencies ?? {};

@@ -6,7 +6,17 @@ import { CONFIG_FLAGS, settingSources } from "../config.js";
 import { closest, didYouMean } from "../contract/suggest.js";
 import { InputError } from "../errors.js";
 
-export const COMMANDS = ["stdio", "call", "tools", "doctor", "http", "gallery", "simulator", "setup", "runner"] as const;
+export const COMMANDS = [
+  "stdio",
+  "call",
+  "tools",
+  "doctor",
+  "http",
+  "gallery",
+  "simulator",
+  "setup",
+  "runner",
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 type Option = { type: "string" | "boolean"; short?: string };

@@ -21,8 +21,8 @@ export async function replicaChecks(config: Config): Promise<Check[]> {
     ({ pingRedis } = await loadRedis());
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const fix = `install them: ${redisInstallCommand()}; or unset PIXELWRIGHT_REDIS_URL to run as a single server`;
-    return [check("fail", "the optional Redis packages (bullmq, ioredis) are not installed", fix)];
+    const fix = `install it: ${redisInstallCommand()}; or unset PIXELWRIGHT_REDIS_URL to run as a single server`;
+    return [check("fail", "the optional Redis package (ioredis) is not installed", fix)];
   }
   try {
     await pingRedis(config.redisUrl);

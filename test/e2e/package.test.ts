@@ -36,11 +36,10 @@ describe("npm pack", () => {
     expect(files.filter((f) => /^(src|test|bench)\//.test(f))).toEqual([]);
   });
 
-  it("declares the Redis packages as optional peers, installed on demand, not as dependencies", () => {
+  it("declares the Redis package as an optional peer, installed on demand, not as a dependency", () => {
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-    expect(Object.keys(pkg.dependencies)).not.toEqual(expect.arrayContaining(["bullmq"]));
     expect(Object.keys(pkg.dependencies)).not.toEqual(expect.arrayContaining(["ioredis"]));
-    expect(pkg.peerDependenciesMeta).toEqual({ bullmq: { optional: true }, ioredis: { optional: true } });
+    expect(pkg.peerDependenciesMeta).toEqual({ ioredis: { optional: true } });
   });
 });
 
@@ -48,12 +47,12 @@ describe("npm ci --omit=dev in a fresh clone", () => {
   it("succeeds without the build toolchain, saying how to build", () => {
     expect(install.status).toBe(0);
     expect(install.stderr).toMatch(/no build toolchain .* and no dist\/: build where the dev dependencies are/);
-    for (const name of ["typescript", "esbuild", "bullmq", "ioredis"])
+    for (const name of ["typescript", "esbuild", "ioredis"])
       expect(existsSync(join(clone, "node_modules", name))).toBe(false);
     expect(existsSync(join(clone, "node_modules", "sharp"))).toBe(true);
   });
 
-  it("runs what was built elsewhere, and a replica says the one command that installs the Redis packages", () => {
+  it("runs what was built elsewhere, and a replica says the one command that installs the Redis package", () => {
     cpSync(join(root, "dist"), join(clone, "dist"), { recursive: true });
     const env = cleanEnv({ PIXELWRIGHT_WORKSPACE: tempWorkspace() });
     const call = spawnSync(process.execPath, ["dist/cli.js", "call", "validate_size", '{"size":"3840x2160"}'], {
@@ -69,7 +68,7 @@ describe("npm ci --omit=dev in a fresh clone", () => {
       timeout: 60_000,
     });
     expect(replica.stderr.trim()).toBe(
-      `pixelwright: configuration error: PIXELWRIGHT_REDIS_URL needs the optional Redis packages, which are not installed: run npm install --prefix ${clone} --no-save bullmq@^6.7.0 ioredis@^6.0.0 (or unset PIXELWRIGHT_REDIS_URL to run as a single server).`,
+      `pixelwright: configuration error: PIXELWRIGHT_REDIS_URL needs the optional Redis package (ioredis), which is not installed: run npm install --prefix ${clone} --no-save ioredis@^6.0.0 (or unset PIXELWRIGHT_REDIS_URL to run as a single server).`,
     );
     expect(replica.status).toBe(2);
     const doctor = spawnSync(process.execPath, ["dist/cli.js", "doctor"], {
@@ -79,7 +78,7 @@ describe("npm ci --omit=dev in a fresh clone", () => {
       timeout: 60_000,
     });
     expect(doctor.stdout).toContain(
-      `✗ redis: the optional Redis packages (bullmq, ioredis) are not installed → fix: install them: npm install --prefix ${clone} --no-save bullmq@^6.7.0 ioredis@^6.0.0`,
+      `✗ redis: the optional Redis package (ioredis) is not installed → fix: install it: npm install --prefix ${clone} --no-save ioredis@^6.0.0`,
     );
   });
 });

@@ -5,9 +5,9 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
 import { loadRedis, redisInstallCommand } from "../../src/redis-load.js";
 
-const SPECS = "bullmq@^6.7.0 ioredis@^6.0.0";
+const SPECS = "ioredis@^6.0.0";
 
-describe("the command that installs the Redis packages", () => {
+describe("the command that installs the Redis package", () => {
   it.each([
     ["a global install", "/usr/local/lib/node_modules/pixelwright/", `npm install -g ${SPECS}`],
     ["a dependency of a project", "/srv/app/node_modules/pixelwright/", `npm install --prefix /srv/app ${SPECS}`],
@@ -23,12 +23,12 @@ describe("the command that installs the Redis packages", () => {
 });
 
 describe("loading the Redis module", () => {
-  it("names the install command when a Redis package is missing", async () => {
-    const missing = () => import(/* @vite-ignore */ ["bullmq", "not-installed"].join("-")) as never;
+  it("names the install command when the Redis package is missing", async () => {
+    const missing = () => import(/* @vite-ignore */ ["ioredis", "not-installed"].join("-")) as never;
     const failure = await loadRedis(missing).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ConfigError);
     expect((failure as Error).message).toMatch(
-      /^PIXELWRIGHT_REDIS_URL needs the optional Redis packages, which are not installed: run npm install .*bullmq@\^6\.7\.0 ioredis@\^6\.0\.0 \(or unset PIXELWRIGHT_REDIS_URL/,
+      /^PIXELWRIGHT_REDIS_URL needs the optional Redis package \(ioredis\), which is not installed: run npm install .*ioredis@\^6\.0\.0 \(or unset PIXELWRIGHT_REDIS_URL/,
     );
   });
 
@@ -37,7 +37,7 @@ describe("loading the Redis module", () => {
     await expect(loadRedis(() => Promise.reject(broken))).rejects.toBe(broken);
   });
 
-  it("loads the module when the packages are installed (the dev install has them)", async () => {
+  it("loads the module when the package is installed (the dev install has it)", async () => {
     const redis = await loadRedis();
     expect(typeof redis.pingRedis).toBe("function");
   });
