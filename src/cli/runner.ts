@@ -4,6 +4,7 @@
 // new jobs; the jobs it runs finish first (they are paid for); a second signal ends it at once.
 
 import type { Config } from "../config.js";
+import { InternalError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createRuntime } from "../runtime.js";
 
@@ -16,7 +17,7 @@ export async function runRunner(config: Config, logger: Logger): Promise<number>
   });
   const runtime = await createRuntime(config, logger, { role: "runner", onIdle: () => idle() });
   const { book, pool, worker } = runtime;
-  if (!worker) throw new Error("a runner runs its jobs itself");
+  if (!worker) throw new InternalError("a runner runs its jobs itself, but this one has no worker");
   if (!(await book.leaseRunner(pool, worker.name, LEASE_MS))) {
     logger.info({ pool }, "another runner serves this workspace and configuration; exiting");
     await runtime.close();

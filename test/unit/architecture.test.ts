@@ -114,7 +114,7 @@ function houseRuleBreaches(files: SourceFile[]): Breach[] {
     // The default (no Redis) server never loads ioredis: the Redis book is imported only with import().
     if (
       !/^jobs\/redis(-[a-z]+)?\.ts$/.test(file.path) &&
-      /^import\s+(?!type\b)[^;]*from\s*["'][./]*(jobs\/)?redis(-[a-z]+)?\.js["']/m.test(file.text)
+      /^import\s+(?!type\b)[^;]*from\s*["'][./]*jobs\/redis(-[a-z]+)?\.js["']/m.test(file.text)
     )
       breach(file.path, "imports jobs/redis*.ts statically: Redis loads lazily, only with PIXELWRIGHT_REDIS_URL");
     const fsImport = file.text.match(/import\s*\{([^}]*)\}\s*from\s*["']node:fs(?:\/promises)?["']/g) ?? [];
