@@ -5,7 +5,8 @@
 // images, sidecars, the manifest and jobs.jsonl, and exits once it has had nothing to do for a minute.
 
 import { fileURLToPath } from "node:url";
-import { type Config, configEnv } from "./config.js";
+import type { Config } from "./config.js";
+import { configEnv } from "./config-env.js";
 import type { JobBook } from "./jobs/book.js";
 import { spawnDetached } from "./jobs/spawn.js";
 import type { Logger } from "./log.js";

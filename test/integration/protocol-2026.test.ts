@@ -176,7 +176,9 @@ describe("the Tasks extension", () => {
     await ack();
     expect((await rpc("tasks/get", { taskId }, withTasks)).result?.status).toBe("cancelled");
     // The paid request was already sent: the job finishes and is kept; the task stays cancelled.
-    await expect.poll(() => h.runtime.jobs.get(taskId)?.finishedAt ?? null, { timeout: 20_000 }).not.toBeNull();
+    await expect
+      .poll(async () => (await h.runtime.book.get(taskId))?.finishedAt ?? null, { timeout: 20_000 })
+      .not.toBeNull();
     await ack();
     expect((await rpc("tasks/get", { taskId }, withTasks)).result?.status).toBe("cancelled");
   });

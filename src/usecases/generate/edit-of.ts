@@ -88,7 +88,7 @@ export async function resolveEditOf(
   workspaceOnly: ReadAccess,
 ): Promise<ResolvedEdit> {
   const wanted = target.trim();
-  const requested = JOB_ID_PATTERN.test(wanted) ? await pathOfJob(workspace, wanted) : wanted;
+  const requested = JOB_ID.test(wanted) ? await pathOfJob(workspace, wanted) : wanted;
   const { path, sha256, record } = await readSource(workspace, requested, workspaceOnly);
   if (!record) {
     throw refuse(
