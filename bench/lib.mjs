@@ -1,14 +1,14 @@
-// Helpers the benchmark rows share: processes (the server over stdio, the simulator, baselines), memory readings and
-// statistics. Every figure compares processes started the same way in the same run.
+// Helpers the benchmark rows share: processes (the server over stdio, the simulator, the baselines), their CPU time
+// and memory read from /proc, paired runs and statistics. Every figure compares processes started the same way in the
+// same run, measured with the same instrument.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
 export const cli = join(root, "dist", "cli.js");
@@ -16,14 +16,96 @@ export const baseline = (name) => join(root, "bench", "baselines", name);
 export const KEY = "bench-key";
 export const scratch = mkdtempSync(join(tmpdir(), "pixelwright-bench-"));
 export const log = (text) => process.stderr.write(`${text}\n`);
+export const dist = (path) => import(new URL(`../dist/${path}`, import.meta.url).href);
 
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+export const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 export const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 export const ms = (x) => `${Math.round(x)} ms`;
+export const mb = (x) => `${Math.round(x)} MB`;
+export const pause = (millis) => new Promise((r) => setTimeout(r, millis));
+
+/**
+ * The MCP SDK line the project depends on: "v2" once package.json has the split packages, else "v1". The baselines
+ * and the bench's own client use the same line as the server, so they follow a migration without edits.
+ */
+export const SDK_LINE = (() => {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  return pkg.dependencies?.["@modelcontextprotocol/server"] ? "v2" : "v1";
+})();
+
+/** The SDK's client classes, from the line the project depends on. */
+export async function clientSdk() {
+  if (SDK_LINE === "v2") {
+    const [{ Client }, { StdioClientTransport }] = await Promise.all([
+      import("@modelcontextprotocol/client"),
+      import("@modelcontextprotocol/client/stdio"),
+    ]);
+    return { Client, StdioClientTransport };
+  }
+  const [{ Client }, { StdioClientTransport }] = await Promise.all([
+    import("@modelcontextprotocol/sdk/client/index.js"),
+    import("@modelcontextprotocol/sdk/client/stdio.js"),
+  ]);
+  return { Client, StdioClientTransport };
+}
+
+/** The environment a baseline server runs with: which SDK line to import (bench/baselines/sdk.mjs reads it). */
+export const baselineEnv = (env = process.env) => ({ ...env, PIXELWRIGHT_BENCH_SDK: SDK_LINE });
+
+const TICK_MS = 1000 / (Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100);
+
+/** A process's CPU time so far (user + system, every thread, those that ended included), in milliseconds. */
+export function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/**
+ * A process's CPU time so far to the nanosecond: the run time of each of its threads (schedstat of each task in /proc/<pid>/task).
+ * Threads that ended are not counted, so this is for short spans in which none end (a start-up); cpuMs() otherwise.
+ */
+export function cpuPreciseMs(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns / 1e6;
+}
+
+/** Runs `work` and returns its wall time and the CPU time process `pid` spent meanwhile (and what `work` gave). */
+export async function measured(pid, work) {
+  const cpu0 = cpuMs(pid);
+  const t0 = performance.now();
+  const value = await work();
+  return { wall: performance.now() - t0, cpu: cpuMs(pid) - cpu0, value };
+}
+
+/** A measurement's figures, without the work's own value (a tool result, say), for the JSON report. */
+export const figures = ({ value: _value, ...rest }) => rest;
+
+/**
+ * Paired, interleaved rounds: a, b, a, b … so both see the same machine; the ratio is taken pair by pair and its
+ * median reported (a drift in the machine's speed moves both sides of a pair alike).
+ */
+export async function paired(rounds, a, b) {
+  const runs = { a: [], b: [] };
+  for (let i = 0; i < rounds; i++) {
+    runs.b.push(figures(await b(i)));
+    runs.a.push(figures(await a(i)));
+  }
+  const ratio = (key) => median(runs.a.map((x, i) => x[key] / runs.b[i][key]));
+  return { runs, ratio, median: (side, key) => median(runs[side].map((x) => x[key])) };
+}
 
 export const INITIALIZE = {
   jsonrpc: "2.0",
@@ -32,14 +114,17 @@ export const INITIALIZE = {
   params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "0" } },
 };
 
-/** Spawn a stdio MCP server and time spawn → initialize → notifications/initialized → tools/list answered. */
-export async function timeToToolsList(args, env) {
+/**
+ * Spawns a stdio MCP server and times spawn → initialize → notifications/initialized → tools/list answered; the CPU
+ * is the process's own at that moment (every thread's, to the nanosecond).
+ */
+export async function timeToToolsList(args, env, node = process.execPath) {
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { env, stdio: ["pipe", "pipe", "ignore"] });
+  const child = spawn(node, args, { env, stdio: ["pipe", "pipe", "ignore"] });
   child.stdin.write(`${JSON.stringify(INITIALIZE)}\n`);
   let out = "";
   let initialized = false;
-  await new Promise((resolve, reject) => {
+  const cpu = await new Promise((resolve, reject) => {
     child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code} before tools/list`)));
     child.stdout.on("data", (chunk) => {
       out += chunk;
@@ -49,19 +134,50 @@ export async function timeToToolsList(args, env) {
           `${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" })}\n`,
         );
       }
-      if (out.includes('"id":2')) resolve();
+      if (out.includes('"id":2')) resolve(cpuPreciseMs(child.pid));
     });
   });
-  const elapsed = performance.now() - t0;
+  const wall = performance.now() - t0;
   child.removeAllListeners("exit");
   child.stdin.end();
   child.kill("SIGTERM");
   await once(child, "exit").catch(() => {});
-  return elapsed;
+  return { wall, cpu };
+}
+
+/** Spawns a stdio server, runs one tools/call and returns the bytes of its answer as they came over stdout. */
+export async function wireBytesOfCall(args, env, call) {
+  const child = spawn(process.execPath, args, { env, stdio: ["pipe", "pipe", "ignore"] });
+  const send = (message) => child.stdin.write(`${JSON.stringify(message)}\n`);
+  send(INITIALIZE);
+  send({ jsonrpc: "2.0", method: "notifications/initialized" });
+  send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: call });
+  let buffered = Buffer.alloc(0);
+  const line = await new Promise((resolve, reject) => {
+    child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
+    child.stdout.on("data", (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      let nl = buffered.indexOf(0x0a);
+      while (nl !== -1) {
+        const text = buffered.subarray(0, nl);
+        buffered = buffered.subarray(nl + 1);
+        if (text.includes('"id":2')) resolve(text);
+        nl = buffered.indexOf(0x0a);
+      }
+    });
+  });
+  child.removeAllListeners("exit");
+  child.kill("SIGTERM");
+  await once(child, "exit").catch(() => {});
+  const message = JSON.parse(line.toString("utf8"));
+  if (message.error || message.result?.isError) throw new Error(`call failed: ${line.toString("utf8").slice(0, 300)}`);
+  return line.length + 1;
 }
 
 /** `pixelwright` over stdio, as an MCP client spawns it (SDK client), pointed at a simulator. */
 export async function spawnedServer(baseURL, env = {}) {
+  const { Client, StdioClientTransport } = await clientSdk();
+  const workspace = mkdtempSync(join(scratch, "spawned-"));
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [cli],
@@ -69,7 +185,7 @@ export async function spawnedServer(baseURL, env = {}) {
       ...process.env,
       OPENAI_API_KEY: KEY,
       OPENAI_BASE_URL: baseURL,
-      PIXELWRIGHT_WORKSPACE: mkdtempSync(join(scratch, "spawned-")),
+      PIXELWRIGHT_WORKSPACE: workspace,
       PIXELWRIGHT_LOG_LEVEL: "warn",
       ...env,
     },
@@ -79,6 +195,7 @@ export async function spawnedServer(baseURL, env = {}) {
   await client.connect(transport);
   return {
     client,
+    workspace,
     pid: transport.pid,
     call: (name, args, options = {}) =>
       client.callTool({ name, arguments: args }, undefined, { timeout: 600_000, ...options }),
@@ -104,6 +221,7 @@ export async function spawnSimulator(env = {}) {
   const simRoot = url.replace(/\/v1$/, "");
   return {
     baseURL: url,
+    pid: child.pid,
     stats: async () => (await fetch(`${simRoot}/_sim/stats`)).json(),
     /** Renders (and caches) a 4K picture for this prompt, so measurements never include the first render. */
     prerender: async (prompt, size = "3840x2160") => {
@@ -122,30 +240,61 @@ export async function spawnSimulator(env = {}) {
   };
 }
 
-/** The bare openai script, n copies at once; resolves with each one's own time (imports included) and the wall. */
-export async function runBare(sim, prompt, n = 1) {
-  const t0 = performance.now();
-  const runs = await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const out = join(mkdtempSync(join(scratch, "bare-")), `b${i}.png`);
-      const child = spawn(process.execPath, [baseline("bare-openai.mjs"), sim.baseURL, KEY, out, prompt], {
-        cwd: root,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c) => {
-        stdout += c;
-      });
-      child.stderr.on("data", (c) => {
-        stderr += c;
-      });
-      const [code] = await once(child, "exit");
-      if (code !== 0) throw new Error(`bare script failed: ${stderr}`);
-      return JSON.parse(stdout);
-    }),
-  );
-  return { wall: performance.now() - t0, runs };
+/**
+ * A baseline that stays up and does work on request: one JSON line in per job, one JSON line out when it is done.
+ * Its CPU and memory are read from /proc like the server's.
+ */
+export async function spawnWorker(script, args = []) {
+  const child = spawn(process.execPath, [script, ...args], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const exited = once(child, "exit").then(([code]) => {
+    throw new Error(`${script} exited with ${code}`);
+  });
+  exited.catch(() => {});
+  const ask = async (job) => {
+    child.stdin.write(`${JSON.stringify(job)}\n`);
+    const { value, done } = await Promise.race([lines.next(), exited]);
+    if (done) throw new Error(`${script} ended`);
+    const answer = JSON.parse(value);
+    if (answer.error) throw new Error(`${script}: ${answer.error}`);
+    return answer;
+  };
+  await ask({ op: "ready" });
+  return {
+    pid: child.pid,
+    ask,
+    close: async () => {
+      child.stdin.end();
+      await once(child, "exit").catch(() => {});
+    },
+  };
+}
+
+/** The bare openai script, one process per run (its imports included); resolves with its own report. */
+export async function runBareOnce(sim, prompt) {
+  const out = join(mkdtempSync(join(scratch, "bare-")), "b.png");
+  const child = spawn(process.execPath, [baseline("bare-openai.mjs"), sim.baseURL, KEY, out, prompt], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c) => {
+    stdout += c;
+  });
+  child.stderr.on("data", (c) => {
+    stderr += c;
+  });
+  const [code] = await once(child, "exit");
+  if (code !== 0) throw new Error(`bare script failed: ${stderr}`);
+  return JSON.parse(stdout);
+}
+
+/** The bare openai script kept running: `run(n)` does n calls at once in that one process. */
+export async function bareWorker(sim) {
+  const dir = mkdtempSync(join(scratch, "bare-"));
+  const worker = await spawnWorker(baseline("bare-openai.mjs"), ["--serve", sim.baseURL, KEY, dir]);
+  return { ...worker, run: (prompt, n = 1) => worker.ask({ op: "generate", prompt, n }) };
 }
 
 function status(pid) {
@@ -154,7 +303,7 @@ function status(pid) {
   return { rss: field("VmRSS"), peak: field("VmHWM") };
 }
 
-/** Samples a process's RSS; `peak()` is the highest seen (and the kernel's own high-water mark since reset). */
+/** Samples a process's RSS; `stop()` gives the highest seen (and the kernel's own high-water mark since reset). */
 export function memoryWatch(pid) {
   try {
     // "5" resets the kernel's peak RSS (VmHWM) to the current RSS, so the peak is of what follows.
@@ -176,4 +325,19 @@ export function memoryWatch(pid) {
   };
 }
 
+/** `measured` plus the process's peak RSS during the work and its RSS just before (MB). */
+export async function measuredWithMemory(pid, work) {
+  const watch = memoryWatch(pid);
+  const m = await measured(pid, work);
+  const peak = watch.stop();
+  return { ...m, peak, idle: watch.idle, added: peak - watch.idle };
+}
+
 export const FOUR_K = { size: "3840x2160", quality: "high" };
+
+export const verified = (result, what) => {
+  if (!result.structuredContent?.images?.[0]?.verified && !result.structuredContent?.image?.verified) {
+    throw new Error(`${what}: the image was not verified (${JSON.stringify(result.content?.[0] ?? result)})`);
+  }
+  return result;
+};

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { baseline, cli, log, median, round, scratch } from "./lib.mjs";
+import { baseline, cli, log, median, round, scratch } from "../lib.mjs";
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 const CALLS = 400;
