@@ -28,24 +28,46 @@ export const IMAGE_PLACEHOLDER = /^@image:(\d+)$/;
 const WHITESPACE = /[\s]/g;
 const HAS_WHITESPACE = /[\s]/;
 
-/** Collects base64 text in groups of four and decodes it as it goes; padding optional, whitespace ignored. */
+/** Output is decoded into blocks of this size when the answer's length is not known (or was too small a guess). */
+const BLOCK_BYTES = 4 * 1024 * 1024;
+/** A block this much larger than the image it holds is copied to its exact size, so the slack is not kept with it. */
+const SLACK_BYTES = 1024 * 1024;
+
+/**
+ * Collects base64 text in groups of four and decodes it as it goes, straight into an output block (no piece of the
+ * image is allocated twice); padding optional, whitespace ignored. `expectedBytes`: at most how many bytes the value
+ * decodes to (from the answer's length), so a 4K image is one allocation and never concatenated.
+ */
 export class Base64Sink {
   private pending = "";
   private readonly parts: Buffer[] = [];
+  private block: Buffer | null = null;
+  private used = 0;
   private valid = true;
   private padded = false;
+
+  constructor(private readonly expectedBytes = 0) {}
 
   write(text: string): void {
     if (!this.valid || text.length === 0) return;
     const clean = HAS_WHITESPACE.test(text) ? text.replace(WHITESPACE, "") : text;
-    if (this.padded && clean.length > 0) {
+    this.writeClean(clean);
+  }
+
+  /**
+   * Base64 text known to hold no whitespace (a raw run of a JSON string, checked on its bytes): decoded without the
+   * scan for whitespace.
+   */
+  writeClean(clean: string): void {
+    if (!this.valid || clean.length === 0) return;
+    if (this.padded) {
       this.valid = false;
       return;
     }
-    const all = this.pending + clean;
+    const all = this.pending.length > 0 ? this.pending + clean : clean;
     const usable = all.length - (all.length % 4);
-    this.pending = all.slice(usable);
-    if (usable > 0) this.push(all.slice(0, usable));
+    this.pending = usable === all.length ? "" : all.slice(usable);
+    if (usable > 0) this.push(usable === all.length ? all : all.slice(0, usable));
   }
 
   /** Marks the value invalid (an escape no base64 text can contain). */
@@ -60,7 +82,23 @@ export class Base64Sink {
       else this.push(this.pending + "=".repeat(4 - this.pending.length));
     }
     this.pending = "";
-    return this.valid && this.parts.length > 0 ? Buffer.concat(this.parts) : null;
+    if (!this.valid) return null;
+    if (this.block && this.used > 0) this.parts.push(this.block.subarray(0, this.used));
+    this.block = null;
+    if (this.parts.length === 0) return null;
+    if (this.parts.length > 1) return Buffer.concat(this.parts);
+    const only = this.parts[0] as Buffer;
+    return only.buffer.byteLength - only.length > Math.max(SLACK_BYTES, only.length / 8) ? Buffer.from(only) : only;
+  }
+
+  /** Room for `bytes` more decoded bytes: the current block, or a new one (the answer's length, else a block). */
+  private room(bytes: number): Buffer {
+    if (this.block && this.block.length - this.used >= bytes) return this.block;
+    if (this.block && this.used > 0) this.parts.push(this.block.subarray(0, this.used));
+    const first = this.parts.length === 0 && this.expectedBytes >= bytes ? this.expectedBytes : 0;
+    this.block = Buffer.allocUnsafeSlow(Math.max(first || BLOCK_BYTES, bytes));
+    this.used = 0;
+    return this.block;
   }
 
   private push(text: string): void {
@@ -68,16 +106,19 @@ export class Base64Sink {
       this.valid = false;
       return;
     }
-    const bytes = Buffer.from(text, "base64");
     // Node skips characters outside the alphabet: a short decode means the text was not base64.
     const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
-    if (bytes.length !== (text.length / 4) * 3 - padding || text.slice(0, -2).includes("=")) {
+    const expected = (text.length / 4) * 3 - padding;
+    const block = this.room(expected);
+    const written = block.write(text, this.used, expected, "base64");
+    if (written !== expected || text.slice(0, -2).includes("=")) {
       this.valid = false;
       this.parts.length = 0;
+      this.block = null;
       return;
     }
+    this.used += written;
     if (padding > 0) this.padded = true;
-    this.parts.push(bytes);
   }
 }
 
@@ -92,9 +133,13 @@ const SHORT_ESCAPES: Record<string, number> = { "/": 0x2f, n: 0x0a, r: 0x0d, t: 
 
 /** The inside of one JSON string value holding base64: raw runs go to the sink, escapes are resolved one by one. */
 class Base64Value {
-  readonly sink = new Base64Sink();
+  readonly sink: Base64Sink;
   /** null outside an escape; "" right after the backslash; "u" plus the hex digits seen so far. */
   private pendingEscape: string | null = null;
+
+  constructor(expectedBytes: number) {
+    this.sink = new Base64Sink(expectedBytes);
+  }
 
   /** Consumes bytes from `at`; returns the index of the closing quote, or -1 when the value goes on. */
   consume(buffer: Buffer, at: number): number {
@@ -109,7 +154,11 @@ class Base64Value {
         continue;
       }
       const stop = Math.min(quote === -1 ? buffer.length : quote, slash === -1 ? buffer.length : slash);
-      if (stop > i) this.sink.write(buffer.toString("latin1", i, stop));
+      if (stop > i) {
+        const run = buffer.toString("latin1", i, stop);
+        if (hasWhitespace(buffer, i, stop)) this.sink.write(run);
+        else this.sink.writeClean(run);
+      }
       if (stop === buffer.length) return -1;
       if (stop === quote) return quote;
       this.pendingEscape = "";
@@ -144,6 +193,15 @@ class Base64Value {
   }
 }
 
+/** Whether bytes [from, to) hold JSON whitespace: four native scans, cheaper than a pattern over the text. */
+function hasWhitespace(buffer: Buffer, from: number, to: number): boolean {
+  for (const byte of [0x20, 0x0a, 0x0d, 0x09]) {
+    const at = buffer.indexOf(byte, from);
+    if (at !== -1 && at < to) return true;
+  }
+  return false;
+}
+
 enum State {
   Outside = 0,
   InString = 1,
@@ -164,7 +222,16 @@ function isSpace(byte: number | undefined): boolean {
  */
 export class B64JsonExtractor {
   private readonly longest: number;
-  constructor(private readonly keys: readonly string[] = IMAGES_API_KEYS) {
+  /** Bytes of the answer seen so far: what is left of its length bounds the next image. */
+  private seen = 0;
+  /**
+   * `answerBytes`: the length of the whole answer when known (Content-Length of an uncompressed body), 0 when not:
+   * each image is then decoded into one buffer of the size the rest of the answer can hold.
+   */
+  constructor(
+    private readonly keys: readonly string[] = IMAGES_API_KEYS,
+    private readonly answerBytes = 0,
+  ) {
     this.longest = Math.max(...keys.map((key) => key.length));
   }
   private readonly kept: Buffer[] = [];
@@ -176,6 +243,7 @@ export class B64JsonExtractor {
 
   push(piece: Uint8Array): void {
     const buffer = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    this.seen += buffer.length;
     let i = 0;
     let keptFrom = 0;
     while (i < buffer.length) {
@@ -234,12 +302,19 @@ export class B64JsonExtractor {
         if (isSpace(byte)) return i + 1;
         if (byte === QUOTE) {
           this.state = State.InImage;
-          this.value = new Base64Value();
+          this.value = new Base64Value(this.expectedBytes(buffer, i));
           return i + 1;
         }
         this.state = State.Outside;
         return i;
     }
+  }
+
+  /** At most how many bytes an image starting at buffer[i] decodes to: what is left of the answer, as base64. */
+  private expectedBytes(buffer: Buffer, i: number): number {
+    if (this.answerBytes <= 0) return 0;
+    const left = this.answerBytes - (this.seen - buffer.length + i);
+    return left > 0 ? Math.ceil(left / 4) * 3 : 0;
   }
 
   /** The JSON text around the images (with placeholders) and the images; throws when the text ended inside one. */
@@ -271,11 +346,19 @@ export class B64JsonExtractor {
   }
 }
 
+/** The length of an answer's body when its headers say it (0 when not, or when it is compressed on the wire). */
+export function answerLength(headers: Headers): number {
+  if (headers.get("content-encoding")) return 0;
+  const length = Number(headers.get("content-length") ?? 0);
+  return Number.isSafeInteger(length) && length > 0 ? length : 0;
+}
+
 export async function readImagesJson(
   body: AsyncIterable<Uint8Array>,
   keys: readonly string[] = IMAGES_API_KEYS,
+  answerBytes = 0,
 ): Promise<StreamedImages> {
-  const extractor = new B64JsonExtractor(keys);
+  const extractor = new B64JsonExtractor(keys, answerBytes);
   for await (const piece of body) extractor.push(piece);
   return extractor.end();
 }

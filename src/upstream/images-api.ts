@@ -4,7 +4,7 @@
 
 import type OpenAI from "openai";
 import { UpstreamError } from "../errors.js";
-import { IMAGE_PLACEHOLDER, readImagesJson } from "./b64-stream.js";
+import { answerLength, IMAGE_PLACEHOLDER, readImagesJson } from "./b64-stream.js";
 import type { AttemptDeadline } from "./deadline.js";
 import { errorInAnswer } from "./errors.js";
 import { readImagesSse, type SseEvent } from "./sse.js";
@@ -64,6 +64,8 @@ function delivered(entry: Record<string, unknown>, decoded: (Buffer | null)[]): 
 interface Sent {
   body: AsyncIterable<Uint8Array>;
   requestId: string | null;
+  /** The body's length when known: each image is decoded into one buffer of its size. */
+  length: number;
 }
 
 /** Sends the request through the SDK (which turns error statuses into its typed errors) and hands back the body. */
@@ -76,7 +78,8 @@ async function send(client: OpenAI, call: ImageCall, stream: boolean, deadline: 
   const raw = (await deadline.race(promise.asResponse())) as Response;
   const requestId = raw.headers.get("x-request-id");
   if (!raw.body) throw new UpstreamError("the answer had no body", { retryable: true, requestId });
-  return { body: deadline.watch(raw.body as unknown as AsyncIterable<Uint8Array>), requestId };
+  const answer = deadline.watch(raw.body as unknown as AsyncIterable<Uint8Array>);
+  return { body: answer, requestId, length: answerLength(raw.headers) };
 }
 
 export async function callImagesApi(
@@ -91,7 +94,7 @@ export async function callImagesApi(
   onRequestId(sent.requestId);
   if (stream) return readStream(sent, hooks);
   // The body is read from the byte stream, so a 4K image is decoded once instead of being held three times as text.
-  const { json, images: decoded, problem } = await readImagesJson(sent.body);
+  const { json, images: decoded, problem } = await readImagesJson(sent.body, undefined, sent.length);
   const response = json as ImagesResponse;
   const entries = Array.isArray(response.data) ? response.data : [];
   if (response.error && entries.length === 0) throw errorInAnswer(response.error, sent.requestId);

@@ -7,7 +7,7 @@
 import type OpenAI from "openai";
 import { UpstreamError } from "../errors.js";
 import { asText } from "../secrets.js";
-import { IMAGE_PLACEHOLDER, RESPONSES_API_KEYS, readImagesJson } from "./b64-stream.js";
+import { answerLength, IMAGE_PLACEHOLDER, RESPONSES_API_KEYS, readImagesJson } from "./b64-stream.js";
 import type { AttemptDeadline } from "./deadline.js";
 import { errorInAnswer } from "./errors.js";
 import { readImagesSse } from "./sse.js";
@@ -142,7 +142,7 @@ export async function callResponsesApi(
   if (!raw.body) throw new UpstreamError("the answer had no body", { retryable: true, requestId });
   const bytes = deadline.watch(raw.body as unknown as AsyncIterable<Uint8Array>);
   if (!stream) {
-    const { json, images, problem } = await readImagesJson(bytes, RESPONSES_API_KEYS);
+    const { json, images, problem } = await readImagesJson(bytes, RESPONSES_API_KEYS, answerLength(raw.headers));
     const error = failedAnswer(json);
     if (error) throw errorInAnswer(error, requestId);
     const result = extract(problem ? keptFromBroken(json) : (json as ResponseObject), requestId, images);

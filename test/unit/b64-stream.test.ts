@@ -66,6 +66,48 @@ describe("streamed b64_json decoding", () => {
   });
 });
 
+describe("decoding into one buffer when the answer's length is known", () => {
+  const big = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251));
+  const lengths = (text: string) => {
+    const exact = Buffer.byteLength(text);
+    // exact (Content-Length), a guess that is too small (a compressed length), none, one that is too large
+    return [exact, Math.floor(exact / 3), 0, exact * 4];
+  };
+
+  it("gives the same bytes whatever the length it is told, for any chunking", async () => {
+    const text = answer(big.toString("base64"));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(...lengths(text)),
+        async (sizes, length) => {
+          const { images } = await readImagesJson(chunks(text, sizes), undefined, length);
+          expect(images[0]?.equals(big)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("holds each of several images in a buffer of its own size, not the whole answer's", async () => {
+    const large = Buffer.concat(Array.from({ length: 7 }, () => big));
+    const b64 = large.toString("base64");
+    const text = `{"data":[{"b64_json":"${b64}"},{"b64_json":"${b64}"},{"b64_json":"${b64}"}]}`;
+    const { images } = await readImagesJson(chunks(text, [65_536]), undefined, Buffer.byteLength(text));
+    expect(images.map((i) => i?.equals(large))).toEqual([true, true, true]);
+    for (const image of images) expect(image?.buffer.byteLength).toBeLessThanOrEqual(large.length + 1024 * 1024);
+  });
+
+  it("still refuses invalid base64 and takes unpadded and space-wrapped values", async () => {
+    const b64 = big.toString("base64");
+    const bad = answer(`${b64.slice(0, 4000)}%%not*base64%%${b64.slice(4000)}`);
+    expect((await readImagesJson(chunks(bad, [4096]), undefined, Buffer.byteLength(bad))).images).toEqual([null]);
+    const loose = answer(` ${b64.replace(/=+$/, "").replace(/(.{76})/g, "$1 ")} `);
+    const { images } = await readImagesJson(chunks(loose, [1000]), undefined, Buffer.byteLength(loose));
+    expect(images[0]?.equals(big)).toBe(true);
+  });
+});
+
 describe("streamed SSE events", () => {
   const b64 = png.toString("base64");
   const stream = (eol: string) =>
