@@ -28,14 +28,22 @@ function warmKey(path: string, hasAlpha: boolean, maxBase64: number, maxEdge: nu
   return JSON.stringify([path, hasAlpha, maxBase64, maxEdge]);
 }
 
+/** The size of a file as it will be shown: what a preview of it is sized from. */
+export interface ShownSize {
+  width: number;
+  height: number;
+}
+
 /**
  * Starts encoding the default preview of a file being saved from bytes already in memory, so the decode overlaps
- * the write, the measurement and the records instead of following them.
+ * the write, the measurement and the records instead of following them. `shownAs`: the bytes are the same picture at
+ * another size (an upscale's source: the saved file is never decoded again for its preview), and the preview is
+ * sized as the saved file's would be.
  */
-export function warmPreview(path: string, bytes: Buffer, hasAlpha: boolean): void {
+export function warmPreview(path: string, bytes: Buffer, hasAlpha: boolean, shownAs?: ShownSize): void {
   const key = warmKey(path, hasAlpha, PREVIEW_MAX_BASE64, PREVIEW_MAX_EDGE);
   if (warm.has(key)) return;
-  const promise = encodePreview(bytes, hasAlpha, PREVIEW_MAX_BASE64, PREVIEW_MAX_EDGE);
+  const promise = encodePreview(bytes, hasAlpha, PREVIEW_MAX_BASE64, PREVIEW_MAX_EDGE, shownAs);
   promise.catch(() => warm.delete(key));
   warm.set(key, promise);
   if (warm.size > WARM_LIMIT) warm.delete(warm.keys().next().value as string);
@@ -71,17 +79,27 @@ export async function makePreview(
   return encodePreview(bytes ?? (await readSaved(path)), hasAlpha, maxBase64, maxEdge);
 }
 
+/** The preview's own size: the shown size fitted inside maxEdge, never enlarged. */
+function fitted(size: ShownSize, maxEdge: number): ShownSize {
+  const scale = Math.min(1, maxEdge / Math.max(size.width, size.height));
+  return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+}
+
 async function encodePreview(
   source: string | Buffer,
   hasAlpha: boolean,
   maxBase64: number,
   maxEdge: number,
+  shownAs?: ShownSize,
 ): Promise<InlineImage> {
   const sharp = await loadSharp();
+  const resize = shownAs
+    ? { ...fitted(shownAs, maxEdge), fit: "fill" as const }
+    : { width: maxEdge, height: maxEdge, fit: "inside" as const, withoutEnlargement: true };
   // Decode and shrink once (the expensive part for a 4K PNG); every retry at a lower quality or a smaller edge
   // starts from these pixels, never from the full-size file again.
   let { data: pixels, info } = await sharp(source, { sequentialRead: true, limitInputPixels: MAX_INPUT_PIXELS })
-    .resize({ width: maxEdge, height: maxEdge, fit: "inside", withoutEnlargement: true })
+    .resize(resize)
     .raw()
     .toBuffer({ resolveWithObject: true });
   for (let attempt = 0; attempt < 4; attempt++) {

@@ -4,6 +4,7 @@
 import type { UpscaleMethod } from "../contract/upscale.js";
 import { NotAnImageError } from "../errors.js";
 import { MAX_INPUT_PIXELS } from "./admit.js";
+import { undecodable } from "./inspect.js";
 import { loadSharp } from "./sharp.js";
 
 export interface Upscaled {
@@ -17,10 +18,15 @@ export interface Upscaled {
 /** Encoder settings per format: PNG as sharp's default, lossy formats at a quality that keeps the new detail. */
 const QUALITY = 92;
 
+/**
+ * `what` names the input in messages ("path 'x.png'"). Every pixel is decoded on the way (once): pixels that cannot
+ * be (a truncated file) are an input error that says so, and nothing has been made.
+ */
 export async function upscaleImage(
   input: string | Buffer,
   target: { width: number; height: number },
   method: UpscaleMethod = "lanczos3",
+  what = "the image",
 ): Promise<Upscaled> {
   const sharp = await loadSharp();
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
@@ -49,7 +55,9 @@ export async function upscaleImage(
       : format === "jpeg"
         ? pipeline.jpeg({ quality: QUALITY, chromaSubsampling: "4:4:4" })
         : pipeline.webp({ quality: QUALITY, alphaQuality: 100 });
-  const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+  const { data, info } = await encoded.toBuffer({ resolveWithObject: true }).catch((err: unknown) => {
+    throw undecodable(err, what);
+  });
   return {
     bytes: data,
     format,

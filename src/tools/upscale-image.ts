@@ -48,6 +48,7 @@ export function upscaleImageTool(runtime: Runtime) {
       size: args.size,
       method: args.method,
       workspaceOnly: await access(),
+      warmPreview: (args.return_image ?? "preview") === "preview",
     });
     const { content, notes } = await imageContent([result.image], args.return_image ?? "preview");
     const structured = notes.length ? { ...result, caveats: [...result.caveats, ...notes] } : result;

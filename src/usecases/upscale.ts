@@ -5,13 +5,7 @@ import { basename, extname } from "node:path";
 import { extensionFor } from "../contract/formats.js";
 import { type ActiveModel, lookupModel, MODELS } from "../contract/models.js";
 import { generationResult, imageReport } from "../contract/results.js";
-import {
-  type ImageReport,
-  type MeasuredFile,
-  RECORD_VERSION,
-  type SidecarRecord,
-  type UpscaleResult,
-} from "../contract/schemas.js";
+import type { GenerationResult, ImageReport, MeasuredFile, SidecarRecord, UpscaleResult } from "../contract/schemas.js";
 import { formatSize, parseSize, validateSize } from "../contract/sizes.js";
 import {
   DEFAULT_UPSCALE_METHOD,
@@ -24,9 +18,11 @@ import {
 import { judge } from "../contract/verdict.js";
 import { InputError, NotAnImageError } from "../errors.js";
 import { admitImage, HEADER_BYTES } from "../imaging/admit.js";
-import { decodeWhole, measureBuffer, measureSaved, sha256Of } from "../imaging/inspect.js";
+import { measureBuffer, measureSaved, sha256Of } from "../imaging/inspect.js";
+import { warmPreview } from "../imaging/preview.js";
 import { upscaleImage } from "../imaging/upscale.js";
 import type { ReadAccess, Workspace } from "../workspace/workspace.js";
+import { productionRecord } from "./generate/record.js";
 import { imageUri } from "./generate/save.js";
 
 const MAX_SOURCE_BYTES = 100 * 1024 * 1024;
@@ -35,6 +31,8 @@ export interface UpscaleSource {
   path: string;
   bytes: Buffer;
   measured: MeasuredFile;
+  /** How the caller named it, for a sentence about pixels that cannot be decoded ("path 'x.png'"). */
+  what?: string;
 }
 
 export interface UpscaleInfo {
@@ -75,7 +73,7 @@ export async function upscaleSaved(
   workspace: Workspace,
   source: UpscaleSource,
   target: { width: number; height: number },
-  options: { method?: UpscaleMethod; decision: string },
+  options: { method?: UpscaleMethod; decision: string; warmPreview?: boolean },
 ): Promise<UpscaledFile> {
   const method = options.method ?? DEFAULT_UPSCALE_METHOD;
   const { measured } = source;
@@ -98,7 +96,10 @@ export async function upscaleSaved(
     path = workspace.pathOf(name);
   } else {
     if (await workspace.imagePath(name)) name = workspace.newName(`${stemOf(source.path)}-upscaled`, ext);
-    const out = await upscaleImage(source.bytes, target, method);
+    const out = await upscaleImage(source.bytes, target, method, source.what ?? `the source ${source.path}`);
+    // The preview is made from the source's pixels, sized as the saved file's would be (an enlargement adds nothing a
+    // 1024 px preview can show), while the file is written and measured: the 4K output is never decoded again.
+    if (options.warmPreview) warmPreview(workspace.pathOf(name), source.bytes, out.hasAlpha, target);
     const writing = workspace.save(name, out.bytes);
     const sha = sha256Of(out.bytes);
     path = (await writing).path;
@@ -114,56 +115,22 @@ export async function upscaleSaved(
   return { report, info, reused: reusable !== null };
 }
 
-/** The production record of an upscaled file: the generation record's shape, with where it came from. */
+/** The production record of an upscaled file: the generation record (one builder), with where it came from. */
 export function upscaleRecord(
   report: ImageReport,
   info: UpscaleInfo,
-  base: { prompt: string; model: string; created: GenerationResultLike },
+  base: { prompt: string; created: GenerationResult },
 ): SidecarRecord {
   const result = base.created;
-  return {
-    record_version: RECORD_VERSION,
-    created_at: new Date().toISOString(),
-    job_id: result.job_id ?? "",
-    file: basename(report.path),
-    path: report.path,
-    provider: result.provider,
-    route: result.route,
-    endpoint: result.endpoint,
-    billing_route: "none (local upscale)",
-    model: base.model,
+  return productionRecord(result, report, {
     prompt: base.prompt,
-    prompt_sha256: sha256Of(Buffer.from(base.prompt)),
     requested: { ...result.requested, size: report.requested_size ?? "", partial_images: 0 },
-    saved: {
-      width: report.width,
-      height: report.height,
-      format: report.format,
-      bytes: report.bytes,
-      sha256: report.sha256,
-      has_alpha: report.has_alpha,
-    },
-    expected_size: report.requested_size,
-    expected_format: report.format,
-    verified: report.verified,
-    mismatch: report.mismatch,
-    experimental: report.experimental,
-    decision: report.decision,
-    partial_images: "none",
-    revised_prompt: report.revised_prompt,
-    responses_model: result.responses_model,
-    response_ids: result.response_ids,
-    request_ids: result.request_ids,
-    retries: result.retries,
-    usage: result.usage,
-    cost_estimate_usd: result.cost_estimate_usd,
-    elapsed_ms: result.elapsed_ms,
+    expectedFormat: report.format,
+    billingRoute: "none (local upscale)",
+    partialImages: "none",
     upscale: info,
-    result,
-  };
+  });
 }
-
-type GenerationResultLike = SidecarRecord["result"];
 
 /** Writes an upscaled file's sidecar and manifest line. */
 export async function writeUpscaleRecord(workspace: Workspace, record: SidecarRecord): Promise<void> {
@@ -203,8 +170,8 @@ function checkContract(target: { width: number; height: number }, source: Measur
 }
 
 /**
- * Opens the source once (jail, size cap), admits it from its header, reads it whole from the same descriptor and
- * decodes it once: a truncated file is refused before any work.
+ * Opens the source once (jail, size cap), admits it from its header and reads it whole from the same descriptor. Its
+ * pixels are decoded once, by the upscale itself: a truncated file is refused before anything is saved.
  */
 async function readSource(workspace: Workspace, requested: string, workspaceOnly: ReadAccess) {
   const file = await workspace.open(requested, "path", { workspaceOnly, maxBytes: MAX_SOURCE_BYTES });
@@ -218,9 +185,7 @@ async function readSource(workspace: Workspace, requested: string, workspaceOnly
         { cause: err },
       );
     }
-    const bytes = await file.readAll();
-    await decodeWhole(bytes, `path '${requested}'`);
-    return { path: file.path, bytes };
+    return { path: file.path, bytes: await file.readAll() };
   } finally {
     await file.close();
   }
@@ -231,6 +196,8 @@ export interface UpscaleRequest {
   size: string;
   method?: UpscaleMethod | undefined;
   workspaceOnly?: ReadAccess;
+  /** The caller will show the default preview: make it from the pixels in hand, not from the saved file. */
+  warmPreview?: boolean;
 }
 
 /** upscale_image: enlarge an existing image (an approved master) to a valid final size. Local and free. */
@@ -267,9 +234,10 @@ export async function upscaleExisting(
   }
   checkContract(target, measured, model);
   const decision = "master+upscale";
-  const made = await upscaleSaved(workspace, { path, bytes, measured }, target, {
+  const made = await upscaleSaved(workspace, { path, bytes, measured, what: `path '${request.path}'` }, target, {
     method: request.method ?? DEFAULT_UPSCALE_METHOD,
     decision,
+    warmPreview: request.warmPreview ?? false,
   });
   const caveats: string[] = [];
   if (made.info.method === "lanczos3") {
@@ -298,7 +266,7 @@ export async function upscaleExisting(
     );
     await writeUpscaleRecord(
       workspace,
-      upscaleRecord(made.report, made.info, { prompt: record?.prompt ?? "", model: model.id, created }),
+      upscaleRecord(made.report, made.info, { prompt: record?.prompt ?? "", created }),
     );
   } else {
     caveats.push("The same upscale of the same source already existed: it was measured again, not redone.");

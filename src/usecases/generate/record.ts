@@ -24,13 +24,23 @@ export interface ImageTurn {
 
 const NO_TURN: ImageTurn = { response_id: null, image_call_id: null };
 
-export function sidecarRecord(
-  result: GenerationResult,
-  image: ImageReport,
-  req: ValidatedRequest,
-  offline: boolean,
-  turn: ImageTurn = NO_TURN,
-): SidecarRecord {
+/** Where a saved image came from, beyond its result: the prompt, what was asked and how it was billed. */
+export interface RecordOrigin {
+  prompt: string;
+  requested: SidecarRecord["requested"];
+  expectedFormat: string;
+  billingRoute: string;
+  /** What the record says of partial images. */
+  partialImages: string;
+  /** A generated image: the Responses turn that made it and the image it edits. */
+  generated?: { turn: ImageTurn; editOf: SidecarRecord["edit_of"] };
+  /** An upscaled file: what it was made from and how (its paid cost stays on the record of what it was made from). */
+  upscale?: NonNullable<SidecarRecord["upscale"]>;
+}
+
+/** The one builder of the production record: generated images and upscaled files alike. */
+export function productionRecord(result: GenerationResult, image: ImageReport, origin: RecordOrigin): SidecarRecord {
+  const { generated, upscale } = origin;
   return {
     record_version: RECORD_VERSION,
     created_at: new Date().toISOString(),
@@ -40,11 +50,11 @@ export function sidecarRecord(
     provider: result.provider,
     route: result.route,
     endpoint: result.endpoint,
-    billing_route: offline ? "none (offline simulator)" : `${result.provider} ${result.endpoint}`,
+    billing_route: origin.billingRoute,
     model: result.model,
-    prompt: req.prompt,
-    prompt_sha256: createHash("sha256").update(req.prompt).digest("hex"),
-    requested: recordRequested(req),
+    prompt: origin.prompt,
+    prompt_sha256: createHash("sha256").update(origin.prompt).digest("hex"),
+    requested: origin.requested,
     saved: {
       width: image.width,
       height: image.height,
@@ -54,27 +64,50 @@ export function sidecarRecord(
       has_alpha: image.has_alpha,
     },
     expected_size: image.requested_size,
-    expected_format: req.format,
+    expected_format: origin.expectedFormat,
     verified: image.verified,
     mismatch: image.mismatch,
     experimental: image.experimental,
     decision: image.decision,
-    partial_images:
-      req.partialImages > 0 ? `${req.partialImages} streamed; previews removed when the job ended` : "none",
+    partial_images: origin.partialImages,
     revised_prompt: image.revised_prompt,
     responses_model: result.responses_model,
     response_ids: result.response_ids,
-    response_id: turn.response_id,
-    image_call_id: turn.image_call_id,
-    edit_of: req.editOf,
+    ...(generated
+      ? {
+          response_id: generated.turn.response_id,
+          image_call_id: generated.turn.image_call_id,
+          edit_of: generated.editOf,
+        }
+      : {}),
     request_ids: result.request_ids,
     retries: result.retries,
     usage: result.usage,
     cost_estimate_usd: result.cost_estimate_usd,
-    cost_usd: result.cost_usd,
+    ...(upscale ? {} : { cost_usd: result.cost_usd }),
     elapsed_ms: result.elapsed_ms,
+    ...(upscale ? { upscale } : {}),
     result,
   };
+}
+
+/** The record of a generated image. */
+export function sidecarRecord(
+  result: GenerationResult,
+  image: ImageReport,
+  req: ValidatedRequest,
+  offline: boolean,
+  turn: ImageTurn = NO_TURN,
+): SidecarRecord {
+  return productionRecord(result, image, {
+    prompt: req.prompt,
+    requested: recordRequested(req),
+    expectedFormat: req.format,
+    billingRoute: offline ? "none (offline simulator)" : `${result.provider} ${result.endpoint}`,
+    partialImages:
+      req.partialImages > 0 ? `${req.partialImages} streamed; previews removed when the job ended` : "none",
+    generated: { turn, editOf: req.editOf },
+  });
 }
 
 /** Writes every image's sidecar and manifest line; returns a sentence for each record that could not be written. */

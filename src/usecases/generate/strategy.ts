@@ -102,9 +102,10 @@ async function upscaleResult(
   images: ImageReport[],
   plan: StrategyPlan,
   decision: string,
-  workspace: Workspace,
+  local: { workspace: Workspace; warmPreview: boolean },
   ctx: JobContext,
 ): Promise<GenerationResult> {
+  const { workspace } = local;
   const target = plan.target as { width: number; height: number };
   const size = formatSize(target.width, target.height);
   const finals: ImageReport[] = [];
@@ -121,15 +122,13 @@ async function upscaleResult(
       workspace,
       { path: image.path, bytes, measured: await measureBuffer(bytes) },
       target,
-      {
-        decision,
-      },
+      { decision, warmPreview: local.warmPreview },
     );
     finals.push(made.report);
     const created = { ...source, images: [made.report], decision };
     await writeUpscaleRecord(
       workspace,
-      upscaleRecord(made.report, made.info, { prompt: plan.native.req.prompt, model: source.model, created }),
+      upscaleRecord(made.report, made.info, { prompt: plan.native.req.prompt, created }),
     );
   }
   return {
@@ -176,13 +175,15 @@ export async function runStrategy(
     strategy: plan.strategy,
     caveats: [...plan.caveats, ...r.caveats],
   });
+  // The upscaled files' previews are made from the pixels in hand when the caller will show them.
+  const local = { workspace: deps.workspace, warmPreview: base.warmPreview ?? false };
   const { master, target } = plan;
   if (plan.strategy === "native" || !master || !target) return withPlan(await run(plan.native, "native"));
   const size = formatSize(target.width, target.height);
   const masterSize = `${master.req.width}x${master.req.height}`;
   if (plan.strategy === "master") {
     const made = await run(master, "master+upscale");
-    return upscaleResult(made, made.images, plan, "master+upscale", deps.workspace, ctx);
+    return upscaleResult(made, made.images, plan, "master+upscale", local, ctx);
   }
   let native: GenerationResult;
   try {
@@ -193,11 +194,11 @@ export async function runStrategy(
     ctx.report(`native ${size} failed; generating the ${masterSize} master instead`);
     const decision = `fallback: native ${size} failed (${reason}), so the stable ${masterSize} master was generated and upscaled locally`;
     const made = await run(master, decision);
-    return upscaleResult(made, made.images, plan, decision, deps.workspace, ctx);
+    return upscaleResult(made, made.images, plan, decision, local, ctx);
   }
   const short = shortDeliveries(native, target);
   if (short.length === 0) return withPlan(native);
   const first = short[0] as ImageReport;
   const decision = `fallback: ${base.provider} delivered ${first.width}x${first.height} instead of ${size}, so the delivered file was upscaled locally (no extra call)`;
-  return upscaleResult(native, short, plan, decision, deps.workspace, ctx);
+  return upscaleResult(native, short, plan, decision, local, ctx);
 }
