@@ -54,6 +54,13 @@ export async function clientSdk() {
   return { Client, StdioClientTransport };
 }
 
+/** tools/call through an SDK client of the project's line (v1 takes a result schema before the options; v2 does not). */
+export function callTool(client, name, args, options = {}) {
+  const params = { name, arguments: args };
+  const withTimeout = { timeout: 600_000, ...options };
+  return SDK_LINE === "v2" ? client.callTool(params, withTimeout) : client.callTool(params, undefined, withTimeout);
+}
+
 /** The environment a baseline server runs with: which SDK line to import (bench/baselines/sdk.mjs reads it). */
 export const baselineEnv = (env = process.env) => ({ ...env, PIXELWRIGHT_BENCH_SDK: SDK_LINE });
 
@@ -197,8 +204,7 @@ export async function spawnedServer(baseURL, env = {}) {
     client,
     workspace,
     pid: transport.pid,
-    call: (name, args, options = {}) =>
-      client.callTool({ name, arguments: args }, undefined, { timeout: 600_000, ...options }),
+    call: (name, args, options = {}) => callTool(client, name, args, options),
     close: () => client.close(),
   };
 }

@@ -3,7 +3,7 @@
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dist, KEY, log, median, ms, round, scratch } from "../lib.mjs";
+import { callTool, dist, KEY, log, median, ms, round, scratch } from "../lib.mjs";
 
 const { startSimulator } = await dist("simulator/server.js");
 const { loadConfig } = await dist("config.js");
@@ -19,8 +19,7 @@ async function inProcess(sim, overrides = {}) {
   const { client, close } = await connectInProcess(runtime);
   return {
     workspace,
-    call: (name, args, options = {}) =>
-      client.callTool({ name, arguments: args }, undefined, { timeout: 600_000, ...options }),
+    call: (name, args, options = {}) => callTool(client, name, args, options),
     close: async () => {
       await close();
       await runtime.close();
