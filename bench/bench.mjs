@@ -11,14 +11,16 @@
 //
 // Rows are functions (ctx) => void, one group per file in bench/rows/, calling ctx.record(figure, measured, target,
 // ok, detail) once per figure (ok: true/false for a target, null for a figure reported for the record). A new row is
-// a function in a group and one line in ROWS below. Groups to come: rows/http.mjs (Streamable HTTP: CPU per call vs a
-// minimal stateless SDK server and vs stdio) and rows/jobs.mjs (a detached runner vs in-process: time to first
-// progress and to the result; server + runners' memory with 4 concurrent 4K jobs; replicas' per-call overhead).
+// a function in a group and one line in ROWS below. rows/http.mjs: Streamable HTTP (server CPU per call against a
+// minimal stateless SDK server and against stdio). Group to come: rows/jobs.mjs (a detached runner vs in-process: time
+// to first progress and to the result; server + runners' memory with 4 concurrent 4K jobs; replicas' per-call
+// overhead).
 
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { log, root, SDK_LINE, scratch } from "./lib.mjs";
+import * as http from "./rows/http.mjs";
 import * as image from "./rows/image.mjs";
 import * as inProcess from "./rows/in-process.mjs";
 import * as start from "./rows/start.mjs";
