@@ -16,9 +16,21 @@ import { STDIO_MAX_MESSAGE_BYTES } from "../tools/content.js";
 export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void> {
   const server = serveStdioEntry(
     ({ era }) => {
-      // The opening message has arrived; once it is answered, load what the first image call needs.
-      setImmediate(() => void runtime.warm());
-      return createServer(runtime, { era, maxMessageBytes: STDIO_MAX_MESSAGE_BYTES });
+      const server = createServer(runtime, { era, maxMessageBytes: STDIO_MAX_MESSAGE_BYTES });
+      // Load what the first image call needs once the handshake is done, not while it runs (compiling openai and
+      // sharp would hold up the answer to tools/list): 2025-11-25 ends it with notifications/initialized, tools/list
+      // right behind it; 2026-07-28 has none, so there it is once the opening message is answered.
+      const warm = () => setImmediate(() => void runtime.warm());
+      if (era === "legacy") {
+        const initialized = server.server.oninitialized;
+        server.server.oninitialized = () => {
+          initialized?.();
+          warm();
+        };
+      } else {
+        warm();
+      }
+      return server;
     },
     { onerror: (err) => logger.warn({ err }, "stdio transport error") },
   );
