@@ -4,12 +4,9 @@
 
 import { fileURLToPath } from "node:url";
 import { type CommandLine, parseCommandLine, portOf } from "./cli/args.js";
-import { callArguments, callLogLevel, runCallCommand } from "./cli/call-command.js";
-import { helpText } from "./cli/help.js";
 import { runHttp } from "./cli/http.js";
 import { readableLogStream } from "./cli/log-lines.js";
 import { runSimulator } from "./cli/simulator.js";
-import { runToolsCommand } from "./cli/tools.js";
 import { type Config, loadConfig } from "./config.js";
 import { ConfigError, PixelwrightError } from "./errors.js";
 import { createLogger, type Logger, type LogLevel } from "./log.js";
@@ -33,25 +30,28 @@ function settings(line: CommandLine): Config {
   return config;
 }
 
-/** Servers log JSON for collectors; a person's command gets readable lines, unless --json asks for JSON. */
-function loggerFor(line: CommandLine, config: Config): Logger {
+/**
+ * Servers log JSON for collectors; a person's command gets readable lines, unless --json asks for JSON. `levelOf`:
+ * the level a one-shot command picks from the configured one.
+ */
+function loggerFor(line: CommandLine, config: Config, levelOf = (configured: LogLevel) => configured): Logger {
   const server = line.command === "stdio" || line.command === "http";
-  const configured = config.logLevel as LogLevel;
-  // Listing the tools runs nothing: only errors, unless a level was asked for (as for a call at a terminal).
-  const level =
-    line.command === "call"
-      ? callLogLevel(configured, line.flags)
-      : line.command === "tools"
-        ? callLogLevel(configured, line.flags, true)
-        : configured;
+  const level = levelOf(config.logLevel as LogLevel);
   return createLogger(level, server || line.json ? 2 : readableLogStream());
 }
 
 /** Runs a one-shot command on a runtime that is closed afterwards (paid work goes to a detached runner). */
-async function withRuntime(line: CommandLine, work: (runtime: Runtime) => Promise<number>): Promise<number> {
+async function withRuntime(
+  line: CommandLine,
+  levelOf: (configured: LogLevel) => LogLevel,
+  work: (runtime: Runtime) => Promise<number>,
+): Promise<number> {
   const config = settings(line);
   const role: Role = "call";
-  const runtime = await createRuntime(config, loggerFor(line, config), { role, runnerCommand: RUNNER_COMMAND });
+  const runtime = await createRuntime(config, loggerFor(line, config, levelOf), {
+    role,
+    runnerCommand: RUNNER_COMMAND,
+  });
   try {
     return await work(runtime);
   } finally {
@@ -67,12 +67,28 @@ async function run(line: CommandLine): Promise<number> {
       await serveStdio(await createRuntime(config, logger, { role: "stdio", runnerCommand: RUNNER_COMMAND }), logger);
       return KEEP_RUNNING;
     }
+    // The in-process MCP client of `call` and `tools` loads only for them: serving never pays for it.
     case "call": {
+      const { callArguments, callLogLevel, runCallCommand } = await import("./cli/call-command.js");
       const call = callArguments(line.rest);
-      return withRuntime(line, (runtime) => runCallCommand(runtime, { ...call, json: line.json, quiet: line.quiet }));
+      return withRuntime(
+        line,
+        (configured) => callLogLevel(configured, line.flags),
+        (runtime) => runCallCommand(runtime, { ...call, json: line.json, quiet: line.quiet }),
+      );
     }
-    case "tools":
-      return withRuntime(line, (runtime) => runToolsCommand(runtime, line.rest[0], line.json));
+    case "tools": {
+      const [{ callLogLevel }, { runToolsCommand }] = await Promise.all([
+        import("./cli/call-command.js"),
+        import("./cli/tools.js"),
+      ]);
+      // Listing the tools runs nothing: only errors, unless a level was asked for (as for a call at a terminal).
+      return withRuntime(
+        line,
+        (configured) => callLogLevel(configured, line.flags, true),
+        (runtime) => runToolsCommand(runtime, line.rest[0], line.json),
+      );
+    }
     case "doctor": {
       const { runDoctorCommand } = await import("./cli/doctor.js");
       return runDoctorCommand({ flags: line.flags, json: line.json, ...(line.host ? { host: line.host } : {}) });
@@ -115,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const line = parseCommandLine(argv);
   if (line.help) {
+    const { helpText } = await import("./cli/help.js");
     await writeStdout(helpText());
     return 0;
   }
