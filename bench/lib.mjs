@@ -181,6 +181,12 @@ export async function wireBytesOfCall(args, env, call) {
   return line.length + 1;
 }
 
+/**
+ * Paid work runs in the server's own process for the rows that measure it (PIXELWRIGHT_RUNNER=in-process), so the
+ * server's CPU and memory are all of it; the detached runner's own cost against in-process is a row of its own.
+ */
+export const IN_PROCESS = { PIXELWRIGHT_RUNNER: "in-process" };
+
 /** `pixelwright` over stdio, as an MCP client spawns it (SDK client), pointed at a simulator. */
 export async function spawnedServer(baseURL, env = {}) {
   const { Client, StdioClientTransport } = await clientSdk();
@@ -194,6 +200,7 @@ export async function spawnedServer(baseURL, env = {}) {
       OPENAI_BASE_URL: baseURL,
       PIXELWRIGHT_WORKSPACE: workspace,
       PIXELWRIGHT_LOG_LEVEL: "warn",
+      ...IN_PROCESS,
       ...env,
     },
     stderr: "ignore",

@@ -10,6 +10,7 @@ import {
   baselineEnv,
   cli,
   FOUR_K,
+  IN_PROCESS,
   KEY,
   log,
   mb,
@@ -67,6 +68,7 @@ export async function bytesReturned(ctx) {
     OPENAI_BASE_URL: sim.baseURL,
     PIXELWRIGHT_LOG_LEVEL: "error",
     PIXELWRIGHT_WORKSPACE: mkdtempSync(join(scratch, "bytes-")),
+    ...IN_PROCESS,
   };
   const ours = await wireBytesOfCall([cli], env, { name: "generate_image", arguments: { prompt, ...FOUR_K } });
   const naive = await wireBytesOfCall([baseline("naive-server.mjs")], baselineEnv(env), {
