@@ -4,6 +4,7 @@
 
 import { fileURLToPath } from "node:url";
 import { type CommandLine, parseCommandLine, portOf } from "./cli/args.js";
+import { helpText } from "./cli/help.js";
 import { runHttp } from "./cli/http.js";
 import { readableLogStream } from "./cli/log-lines.js";
 import { runSimulator } from "./cli/simulator.js";
@@ -78,10 +79,7 @@ async function run(line: CommandLine): Promise<number> {
       );
     }
     case "tools": {
-      const [{ callLogLevel }, { runToolsCommand }] = await Promise.all([
-        import("./cli/call-command.js"),
-        import("./cli/tools.js"),
-      ]);
+      const { callLogLevel, runToolsCommand } = await import("./cli/call-command.js");
       // Listing the tools runs nothing: only errors, unless a level was asked for (as for a call at a terminal).
       return withRuntime(
         line,
@@ -131,7 +129,6 @@ async function main(argv: string[]): Promise<number> {
   }
   const line = parseCommandLine(argv);
   if (line.help) {
-    const { helpText } = await import("./cli/help.js");
     await writeStdout(helpText());
     return 0;
   }

@@ -10,18 +10,16 @@ import type { Runtime } from "../runtime.js";
 import { type CallOptions, callTool, parseToolArguments } from "./call.js";
 import { createProgressDisplay } from "./progress.js";
 
+// The exit codes' sentence lives with the help text (serving loads it; the call machinery loads on demand).
+export { EXIT_CODES_HELP } from "./help.js";
+// `tools` uses the same in-process client: one module to load on demand for both commands.
+export { runToolsCommand } from "./tools.js";
+
 export const EXIT_OK = 0;
 /** The call failed: a generation or verification with status "failed", or the tool refused the request. */
 export const EXIT_FAILED = 1;
 /** Bad usage or configuration: nothing was sent (also a port already in use). */
 export const EXIT_USAGE = 2;
-
-export const EXIT_CODES_HELP = `Exit codes:
-  0  done: completed, verified, or any other answer (a job still running at the wait deadline is followed
-     to its end: the call returns when the image is saved)
-  1  failed: the result's status is "failed", or the tool refused the request (the reason is on stderr);
-     for doctor: at least one check failed
-  2  bad usage or configuration, nothing was sent (also: the HTTP port is already in use)`;
 
 export type OutputMode = "json" | "text";
 

@@ -2,7 +2,13 @@
 
 import { settingSources } from "../config.js";
 import { VERSION } from "../version.js";
-import { EXIT_CODES_HELP } from "./call-command.js";
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  done: completed, verified, or any other answer (a job still running at the wait deadline is followed
+     to its end: the call returns when the image is saved)
+  1  failed: the result's status is "failed", or the tool refused the request (the reason is on stderr);
+     for doctor: at least one check failed
+  2  bad usage or configuration, nothing was sent (also: the HTTP port is already in use)`;
 
 export function helpText(): string {
   const settings = settingSources()
