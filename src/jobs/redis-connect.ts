@@ -20,6 +20,9 @@ export async function connectOrExplain(Redis: typeof RedisClient, url: string): 
   try {
     await client.connect();
     await client.ping();
+    // ioredis reports a failed SELECT only as an event and goes on in database 0: select it here, so a database index
+    // Redis does not have refuses the start instead of sharing another deployment's keys.
+    await client.select(client.options.db ?? 0);
     return client;
   } catch (err) {
     client.disconnect();

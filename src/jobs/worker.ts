@@ -70,6 +70,11 @@ export class Worker {
     return this.running.size;
   }
 
+  /** Whether this worker runs the job now. */
+  runs(jobId: string): boolean {
+    return this.running.has(jobId);
+  }
+
   /** Whether a job runs here and its paid request went out. */
   sentHere(): number {
     return [...this.running.values()].filter((r) => r.sent).length;

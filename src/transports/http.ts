@@ -253,6 +253,9 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
     // The worker takes no new jobs at once (queued ones stay in the book for the other replicas or runners); running
     // ones get the grace period, then end as "may have been billed" (sent) or go back to the queue (unsent).
     const workerClosed = runtime.worker?.close(graceMs, "the server is shutting down");
+    // Calls waiting on jobs another process runs answer now (running: collect it anywhere); those waiting on jobs
+    // this server runs get the grace period to see them end.
+    runtime.images.releaseWaiters((jobId) => !runtime.worker?.runs(jobId));
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
@@ -260,6 +263,7 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
         // Calls still waiting after the grace period: their jobs end as the worker closes, the calls answer so
         // (up to 2 s), then the rest is hung up.
         await workerClosed;
+        runtime.images.releaseWaiters();
         await answered(inFlight, 2000);
         for (const res of inFlight) res.destroy();
         server.closeAllConnections();

@@ -69,8 +69,8 @@ export class ImageService {
   private preparing = 0;
   /** The worker's half: what a worker of this process runs, settles and records. */
   readonly work: GenerationWork;
-  /** Calls waiting on jobs right now (a closing server lets them say goodbye: unsent work is cancelled). */
-  private readonly waiting = new Set<Promise<unknown>>();
+  /** Calls waiting on jobs right now, and how to let each go (a closing server answers them with the job as it is). */
+  private readonly waiting = new Map<Promise<unknown>, { jobId: string; release: AbortController }>();
 
   constructor(private readonly deps: ServiceDeps) {
     this.work = new GenerationWork(deps);
@@ -181,8 +181,11 @@ export class ImageService {
   }
 
   private await(job: BookJob, options: WaitOptions): Promise<GenerationResult> {
-    const waiting = awaitJob(this.deps.book, job, options, this.view(), (latest) => this.keepAlive(latest));
-    this.waiting.add(waiting);
+    const release = new AbortController();
+    const waiting = awaitJob(this.deps.book, job, { ...options, release: release.signal }, this.view(), (latest) =>
+      this.keepAlive(latest),
+    );
+    this.waiting.set(waiting, { jobId: job.id, release });
     void waiting.finally(() => this.waiting.delete(waiting)).catch(() => {});
     return waiting;
   }
@@ -195,7 +198,7 @@ export class ImageService {
     if (this.waiting.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...this.waiting]),
+      Promise.allSettled([...this.waiting.keys()]),
       new Promise((resolve) => {
         timer = setTimeout(resolve, ms);
       }),
@@ -210,6 +213,14 @@ export class ImageService {
   async keepAlive(job: BookJob): Promise<void> {
     for (const lost of await this.deps.book.reap()) await this.work.lost(lost);
     if (job.status === "queued") await this.deps.wakeWorker();
+  }
+
+  /**
+   * A closing server lets the calls waiting on jobs go (those `which` picks; all by default): each answers with its
+   * job as it is now — "running, collect it with verify_image" when it goes on elsewhere — never with a failure.
+   */
+  releaseWaiters(which: (jobId: string) => boolean = () => true): void {
+    for (const { jobId, release } of this.waiting.values()) if (which(jobId)) release.abort();
   }
 
   /** Resolves once the job ends, wherever it runs (at once when the book does not hold it). */

@@ -16,7 +16,10 @@ const LIVENESS_MS = 2000;
 
 export interface WaitOptions {
   waitSeconds: number;
+  /** The caller left (a cancel, or its own timeout): an unsent job only it waited for is cancelled. */
   signal?: AbortSignal;
+  /** This server stops waiting (it is shutting down): the caller gets the job as it is, and the job goes on. */
+  release?: AbortSignal;
   /** Receives job progress and heartbeats while the caller waits. */
   onProgress?: (update: JobProgress) => void;
 }
@@ -110,7 +113,13 @@ function waitForEnd(
   book: JobBook,
   first: BookJob,
   ms: number,
-  options: { signal?: AbortSignal; send?: (u: JobProgress) => void; liveness: Liveness; concurrency?: number },
+  options: {
+    signal?: AbortSignal | undefined;
+    release?: AbortSignal | undefined;
+    send?: (u: JobProgress) => void;
+    liveness: Liveness;
+    concurrency?: number;
+  },
 ): Promise<BookJob> {
   return new Promise((resolve) => {
     let latest = first;
@@ -122,6 +131,7 @@ function waitForEnd(
       stop();
       for (const t of timers) clearInterval(t);
       options.signal?.removeEventListener("abort", done);
+      options.release?.removeEventListener("abort", done);
       resolve(latest);
     };
     // Whether a queued job waits for the limit (said "queued") or is merely being picked up (said "starting").
@@ -150,7 +160,7 @@ function waitForEnd(
       tell(latest, progressMessage(latest, undefined, full));
     };
     if (options.send) void heartbeat();
-    if (!isLive(first) || ms <= 0 || options.signal?.aborted) return done();
+    if (!isLive(first) || ms <= 0 || options.signal?.aborted || options.release?.aborted) return done();
     stop = book.watch(first.id, seen);
     // It may have changed between reading it and watching it.
     void book.get(first.id).then((job) => job && seen(job));
@@ -158,6 +168,7 @@ function waitForEnd(
     if (options.send) timers.push(setInterval(() => void heartbeat(), HEARTBEAT_MS));
     timers.push(setInterval(() => void options.liveness(latest).catch(() => {}), LIVENESS_MS));
     options.signal?.addEventListener("abort", done, { once: true });
+    options.release?.addEventListener("abort", done, { once: true });
   });
 }
 
@@ -176,7 +187,8 @@ export async function awaitJob(
   const waitMs = Math.min(MAX_WAIT_SECONDS, Math.max(0, options.waitSeconds)) * 1000;
   const attachments = await book.attach(job.id);
   let latest = await waitForEnd(book, job, waitMs, {
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
+    release: options.release,
     ...(options.onProgress ? { send: options.onProgress } : {}),
     ...(view.concurrency !== undefined ? { concurrency: view.concurrency } : {}),
     liveness,

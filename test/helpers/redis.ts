@@ -29,8 +29,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, dir: string): Promise<ChildProcess> {
+function launch(port: number, dir: string, password?: string): Promise<ChildProcess> {
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"];
+  if (password) args.push("--requirepass", password);
   const child = spawn("redis-server", [...args, "--daemonize", "no", "--loglevel", "warning"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -68,7 +69,8 @@ async function ping(port: number): Promise<void> {
     socket.once("connect", () => socket.write("PING\r\n"));
     socket.once("data", (data) => {
       socket.destroy();
-      if (data.toString().startsWith("+PONG")) resolve();
+      // A server that asks for a password is up all the same.
+      if (/^(\+PONG|-NOAUTH)/.test(data.toString())) resolve();
       else reject(new Error(data.toString()));
     });
   });
@@ -83,19 +85,20 @@ function stopChild(child: ChildProcess | null): Promise<void> {
   });
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** A throwaway redis-server; with `password`, clients must authenticate (the URL carries it). */
+export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "pixelwright-redis-"));
   const port = await freePort();
-  let child: ChildProcess | null = await launch(port, dir);
+  let child: ChildProcess | null = await launch(port, dir, options.password);
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: options.password ? `redis://:${options.password}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     port,
     async stop() {
       await stopChild(child);
       child = null;
     },
     async start() {
-      if (!child) child = await launch(port, dir);
+      if (!child) child = await launch(port, dir, options.password);
     },
     async close() {
       await stopChild(child);

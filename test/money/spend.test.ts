@@ -2,12 +2,18 @@
 // when room frees up; above the confirmation threshold the person is asked through MCP elicitation, or told how to
 // proceed when the client cannot ask.
 
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { connectInProcess } from "../../src/cli/call.js";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+import { createRuntime } from "../../src/runtime.js";
 import { createServer } from "../../src/server.js";
 import {
   type Connected,
@@ -127,4 +133,93 @@ describe("PIXELWRIGHT_CONFIRM_ABOVE_USD", () => {
       expect(p.calls).toBe(calls);
     },
   );
+});
+
+describe("the agent cannot approve its own spending", () => {
+  it("asks the person when the client can ask, even with confirm_spend: true; declined, nothing is sent", async () => {
+    const { p, s } = await setUp({ confirmAboveUsd: 0.1 });
+    const session = await connectInProcess(s.runtime, {
+      era: "modern",
+      client: { capabilities: { elicitation: { form: {} } } },
+    });
+    defer(session.close);
+    const asked: string[] = [];
+    session.client.setRequestHandler("elicitation/create", async (request) => {
+      asked.push(request.params.message);
+      return { action: "decline" };
+    });
+    const result = await session.client.callTool({
+      name: "generate_image",
+      arguments: { prompt: "the agent says yes", quality: "high", size: "1024x1024", confirm_spend: true },
+    });
+    expect(asked).toHaveLength(1);
+    expect(text(result as CallToolResult)).toMatch(/Not sent: you declined spending \$0\.21/);
+    expect(p.calls).toBe(0);
+  });
+});
+
+describe("every paid step reserves before it is sent", () => {
+  it("sends exactly one request to a stalled upstream when the cap has room for 1.5 of them: the retry is refused", async () => {
+    // The request is sent and never answered: its outcome is unknown, so it keeps its estimate in the ledger.
+    const stalled = await scriptedProvider(() => {});
+    const s = await connectTo(stalled.baseURL, { maxSpendUsd: 0.32, timeoutSeconds: 1, maxRetries: 2 });
+    defer(stalled.close, s.close);
+    const result = await s.generate({ prompt: "stalled", quality: "high" });
+    expect(result.status).toBe("failed");
+    expect(result.message).toMatch(/spend cap has no room for retry 1 \(about \$0\.21\), so it was not sent/);
+    expect(stalled.calls).toBe(1);
+    expect(result.retries).toHaveLength(1);
+  });
+
+  it.each([
+    ["has no room for it", 0.5, 1, "failed"],
+    ["has room for it", 1.5, 2, "completed"],
+  ] as const)(
+    "sends auto's master only when its reservation fits: the cap %s",
+    async (_room, masters, calls, status) => {
+      const master = await png(2560, 1440);
+      // The native 3840x2160 request stalls (kept at its estimate); the master, if sent, is answered.
+      const provider = await scriptedProvider((res, n) => {
+        if (n === 0) return;
+        res.writeHead(200, HEADERS(`req_${n}`));
+        res.end(JSON.stringify({ created: 1, data: [{ b64_json: master.toString("base64") }] }));
+      });
+      const probe = await connectTo(provider.baseURL);
+      const dry = await probe.generate({
+        prompt: "auto",
+        size: "3840x2160",
+        quality: "high",
+        strategy: "auto",
+        dry_run: true,
+      });
+      await probe.close();
+      const cost = (strategy: string) => dry.estimates?.find((e) => e.strategy === strategy)?.cost_estimate_usd ?? 0;
+      const cap = cost("native") + masters * cost("master");
+      const s = await connectTo(provider.baseURL, { maxSpendUsd: cap, timeoutSeconds: 1, maxRetries: 0 });
+      defer(provider.close, s.close);
+      const result = await s.generate({ prompt: "auto", size: "3840x2160", quality: "high", strategy: "auto" });
+      expect(result.status).toBe(status);
+      expect(provider.calls).toBe(calls);
+      if (status === "failed") expect(result.message).toMatch(/spend cap has no room for the fallback/);
+      else expect(result.decision).toMatch(/^fallback: native 3840x2160 failed/);
+    },
+  );
+
+  it("costs nothing offline: a 4K image under a $0.01 cap completes with cost_usd 0 and enters no ledger", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "pixelwright-offline-"));
+    const config = loadConfig({ env: { PIXELWRIGHT_WORKSPACE: parent, PIXELWRIGHT_MAX_SPEND_USD: "0.01" } });
+    const runtime = await createRuntime(config, createLogger("silent"));
+    const session = await connectInProcess(runtime);
+    defer(session.close, () => runtime.close());
+    const args = { prompt: "a free 4K poster", size: "3840x2160", quality: "high", return_image: "none" };
+    for (const prompt of ["one", "two"]) {
+      const result = await session.client.callTool({ name: "generate_image", arguments: { ...args, prompt } });
+      expect(result.structuredContent).toMatchObject({
+        status: "completed",
+        cost_usd: 0,
+        provider: "offline-simulator",
+      });
+    }
+    expect(await runtime.book.spending(24 * 3600 * 1000)).toEqual([]);
+  });
 });

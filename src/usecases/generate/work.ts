@@ -10,7 +10,7 @@ import type { BookJob, JobOutcome } from "../../jobs/book.js";
 import type { JobContext } from "../../jobs/worker.js";
 import { removeStaged } from "../../workspace/state.js";
 import { lostResult } from "../wait.js";
-import { type JobRequest, parsePayload } from "./payload.js";
+import { GenerationPayloadSchema, type JobRequest, parseJobRequest, parsePayload } from "./payload.js";
 import { type PreparedGeneration, prepareGeneration } from "./prepare.js";
 import { writeJobRecord } from "./record.js";
 import type { GenerationDeps } from "./run.js";
@@ -86,8 +86,15 @@ export class GenerationWork {
   }
 
   private failedBeforeSending(job: BookJob, message: string): GenerationResult {
-    const payload = parsePayload(job.payload);
-    const request = job.request as Partial<JobRequest> | null;
+    // The payload may be what failed: read what it says without trusting its shape.
+    const args = ((job.payload as { args?: unknown } | null)?.args ?? {}) as { route?: unknown; model?: unknown };
+    const payload = {
+      args: {
+        route: args.route === "responses" ? ("responses" as const) : undefined,
+        model: typeof args.model === "string" ? args.model : undefined,
+      },
+    };
+    const request = parseJobRequest(job.request);
     return generationResult(
       "failed",
       {
@@ -118,8 +125,8 @@ export class GenerationWork {
 
   /** A job cancelled while queued (no worker took it): everything it was admitted with is freed. */
   async cancelled(job: BookJob): Promise<void> {
-    const payload = parsePayload(job.payload);
-    if (this.deps.spend && payload.admitted.length) await this.deps.spend.releaseUnused(payload.admitted);
+    const admitted = GenerationPayloadSchema.safeParse(job.payload).data?.admitted ?? [];
+    if (this.deps.spend && admitted.length) await this.deps.spend.releaseUnused(admitted);
     await this.cleanup(job);
   }
 
