@@ -17,12 +17,13 @@ const dist = join(root, "dist");
 
 // Chunks from an earlier build carry other hashes: remove them so dist/ holds one consistent bundle.
 for (const name of await readdir(dist).catch(() => [])) {
-  if (/^cli[-.].+\.js(\.map)?$|^cli\.js\.map$/.test(name)) await rm(join(dist, name));
+  if (/^cli[-.].+\.js(\.map)?$|^cli\.js\.map$|^runner-main\.js(\.map)?$/.test(name)) await rm(join(dist, name));
 }
 
 const result = await build({
   ...common,
-  entryPoints: { "cli-main": join(root, "src/cli.ts") },
+  // The detached runner has an entry of its own: a runner process loads no MCP server, tools or client code.
+  entryPoints: { "cli-main": join(root, "src/cli.ts"), "runner-main": join(root, "src/runner-process.ts") },
   outdir: dist,
   splitting: true,
   platform: "node",

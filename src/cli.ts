@@ -2,7 +2,6 @@
 // The bin: read the command line, load the settings, run the one command asked for. Each command's body lives in
 // cli/; this file only dispatches and turns a thrown error into one line and an exit code.
 
-import { fileURLToPath } from "node:url";
 import { type CommandLine, parseCommandLine, portOf } from "./cli/args.js";
 import { helpText } from "./cli/help.js";
 import { runHttp } from "./cli/http.js";
@@ -19,9 +18,6 @@ import { VERSION } from "./version.js";
 
 /** Exit code -1: the command keeps the process running (a server). */
 const KEEP_RUNNING = -1;
-
-/** How this program starts itself again as a detached runner: this Node and dist/cli.js (the bin). */
-const RUNNER_COMMAND = [process.execPath, fileURLToPath(new URL("./cli.js", import.meta.url))];
 
 function settings(line: CommandLine): Config {
   const config = loadConfig({ flags: line.flags });
@@ -49,10 +45,7 @@ async function withRuntime(
 ): Promise<number> {
   const config = settings(line);
   const role: Role = "call";
-  const runtime = await createRuntime(config, loggerFor(line, config, levelOf), {
-    role,
-    runnerCommand: RUNNER_COMMAND,
-  });
+  const runtime = await createRuntime(config, loggerFor(line, config, levelOf), { role });
   try {
     return await work(runtime);
   } finally {
@@ -65,7 +58,7 @@ async function run(line: CommandLine): Promise<number> {
     case "stdio": {
       const config = settings(line);
       const logger = loggerFor(line, config);
-      await serveStdio(await createRuntime(config, logger, { role: "stdio", runnerCommand: RUNNER_COMMAND }), logger);
+      await serveStdio(await createRuntime(config, logger, { role: "stdio" }), logger);
       return KEEP_RUNNING;
     }
     // The in-process MCP client of `call` and `tools` loads only for them: serving never pays for it.

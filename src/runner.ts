@@ -27,13 +27,13 @@ export interface DetachedRunnerOptions {
   workspace: Workspace;
   config: Config;
   logger: Logger;
-  /** [node, cli.js]: how to start this program again; by default the CLI beside this module. */
+  /** [node, entry]: how to start a runner; by default dist/runner-main.js beside this module. */
   command?: readonly string[] | undefined;
 }
 
-/** This program's CLI, as the running bundle (dist/cli-main.js or dist/runner.js) sees it: dist/cli.js beside it. */
-function defaultCommand(): string[] {
-  return [process.execPath, fileURLToPath(new URL("./cli.js", import.meta.url))];
+/** The runner's entry (dist/runner-main.js, bundled beside this module in dist/). */
+export function runnerCommand(): string[] {
+  return [process.execPath, fileURLToPath(new URL("./runner-main.js", import.meta.url))];
 }
 
 function alive(pid: number): boolean {
@@ -47,7 +47,7 @@ function alive(pid: number): boolean {
 
 export function detachedRunner(options: DetachedRunnerOptions): DetachedRunner {
   const { book, pool, workspace, config, logger } = options;
-  const [command, ...args] = options.command ?? defaultCommand();
+  const [command, ...args] = options.command ?? runnerCommand();
   let starting: Promise<void> | null = null;
   let started: { pid: number; at: number } | null = null;
 
@@ -56,7 +56,7 @@ export function detachedRunner(options: DetachedRunnerOptions): DetachedRunner {
     try {
       const pid = await spawnDetached({
         command: command as string,
-        args: [...args, "runner"],
+        args,
         env: configEnv(config),
         stderr: log.fd,
       });

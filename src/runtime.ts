@@ -27,7 +27,7 @@ import { createUpstream } from "./upstream/index.js";
 import type { Endpoint } from "./upstream/types.js";
 import { ImageService } from "./usecases/service.js";
 import { SpendGuard } from "./usecases/spend-guard.js";
-import { stateFolder } from "./workspace/state.js";
+import { stateFolder, sweepPreviews } from "./workspace/state.js";
 import { Workspace } from "./workspace/workspace.js";
 
 export const OFFLINE_PROVIDER = "offline-simulator";
@@ -132,6 +132,7 @@ async function openWorkspace(config: Config, logger: Logger): Promise<Workspace>
   await workspace.init();
   const swept = await workspace.sweepTemps();
   if (swept > 0) logger.info({ swept }, "removed temp files left by an earlier crash");
+  await sweepPreviews(workspace).catch((err: unknown) => logger.debug({ err }, "old previews could not be swept"));
   return workspace;
 }
 
@@ -325,7 +326,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   // Replicas on a shared folder append the manifest one at a time (O_APPEND is not atomic across machines on NFS).
   if (book.kind === "redis") workspace.setAppendLock((append) => book.withLock("manifest", append));
   const parts = { config, logger, workspace, book, pool, worker, runnerMode, limiter, images, provider, simulator };
-  return assemble(parts, policy, endpoint);
+  return assemble(parts, policy, endpoint, () => detached?.ensure() ?? Promise.resolve());
 }
 
 /** The runtime's lifecycle around its parts: warm-up, the end of input, and closing in order. */
@@ -333,6 +334,7 @@ function assemble(
   parts: Omit<Runtime, "warm" | "close" | "drain" | "downloadPolicy">,
   policy: DownloadPolicy,
   endpoint: Endpoint,
+  startRunner: () => Promise<void>,
 ): Runtime {
   const { worker, images, simulator, book, logger } = parts;
   let closed = false;
@@ -341,9 +343,10 @@ function assemble(
     ...parts,
     downloadPolicy: policy,
     warm() {
-      // A process that runs jobs loads the SDK; one whose runner is detached needs only sharp (previews).
-      const client = worker ? getClient(endpoint, logger) : Promise.resolve();
-      warming ??= Promise.all([client, loadSharp()]).then(
+      // A process that runs jobs loads the SDK and sharp; one whose runner is detached only starts its runner (which
+      // loads them itself, and exits after a minute with nothing to do): the runner keeps each image's preview, so
+      // this process loads sharp only if it must make another.
+      warming ??= (worker ? Promise.all([getClient(endpoint, logger), loadSharp()]) : startRunner()).then(
         () => logger.debug("openai and sharp loaded ahead of the first image call"),
         (err: unknown) => logger.debug({ err }, "warming up failed; the first image call will load what it needs"),
       );

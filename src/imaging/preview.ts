@@ -49,6 +49,14 @@ export function warmPreview(path: string, bytes: Buffer, hasAlpha: boolean, show
   if (warm.size > WARM_LIMIT) warm.delete(warm.keys().next().value as string);
 }
 
+/** The default preview started for a file being saved, taken out of the early cache (or null when none was). */
+export function takeWarmedPreview(path: string, hasAlpha: boolean): Promise<InlineImage> | null {
+  const key = warmKey(path, hasAlpha, PREVIEW_MAX_BASE64, PREVIEW_MAX_EDGE);
+  const early = warm.get(key) ?? null;
+  warm.delete(key);
+  return early;
+}
+
 /**
  * A file pixelwright saved, read without following a link put in its place since: a workspace writer who swaps a
  * saved image for a symlink gets a refusal, never another file's bytes in a preview.

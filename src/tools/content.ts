@@ -4,7 +4,14 @@
 import type { ContentBlock } from "@modelcontextprotocol/server";
 import { mimeType } from "../contract/formats.js";
 import type { ImageReport } from "../contract/schemas.js";
-import { FULL_MAX_BASE64, inlineFull, makePreview, PREVIEW_MAX_BASE64 } from "../imaging/preview.js";
+import {
+  FULL_MAX_BASE64,
+  type InlineImage,
+  inlineFull,
+  makePreview,
+  PREVIEW_MAX_BASE64,
+  PREVIEW_MAX_EDGE,
+} from "../imaging/preview.js";
 
 export type ReturnImage = "preview" | "none" | "full";
 
@@ -35,11 +42,20 @@ function describe(image: ImageReport): string {
   return `Too large to read over stdio (${mib(image.bytes)}, over ${mib(STDIO_MAX_MESSAGE_BYTES)}): open ${image.path}. ${about}`;
 }
 
-/** `held`: bytes already read (by descriptor) for some paths; those are never read again by name. */
+/** Previews kept by the process that saved the images (by sha256), so none has to decode a 4K file again. */
+export type KeptPreviews = (image: ImageReport) => Promise<InlineImage | null>;
+
+const NONE_KEPT: KeptPreviews = async () => null;
+
+/**
+ * `held`: bytes already read (by descriptor) for some paths; those are never read again by name. `kept`: the
+ * default previews the saving process kept.
+ */
 export async function imageContent(
   images: ImageReport[],
   mode: ReturnImage,
   held: ReadonlyMap<string, Buffer> = new Map(),
+  kept: KeptPreviews = NONE_KEPT,
 ): Promise<{ content: ContentBlock[]; notes: string[] }> {
   const content: ContentBlock[] = [];
   const notes: string[] = [];
@@ -63,7 +79,10 @@ export async function imageContent(
           );
         }
       } else if (mode === "preview") {
-        const preview = await makePreview(image.path, image.has_alpha, perImage, edge, bytes);
+        const standard = perImage === PREVIEW_MAX_BASE64 && edge === PREVIEW_MAX_EDGE;
+        const preview =
+          (standard ? await kept(image) : null) ??
+          (await makePreview(image.path, image.has_alpha, perImage, edge, bytes));
         content.push({ type: "image", data: preview.data, mimeType: preview.mimeType });
       }
     } catch (err) {

@@ -4,7 +4,7 @@ import { PRESETS } from "../contract/presets.js";
 import { headline } from "../contract/results.js";
 import { type GenerationResult, GenerationResultSchema, STRATEGIES } from "../contract/schemas.js";
 import type { Runtime } from "../runtime.js";
-import { imageContent, type ReturnImage } from "./content.js";
+import { imageContent, type KeptPreviews, type ReturnImage } from "./content.js";
 import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
 
@@ -137,7 +137,7 @@ export function generateImageTool(runtime: Runtime) {
         warmPreview: (return_image ?? "preview") === "preview",
         ...(onProgress ? { onProgress } : {}),
       });
-      return presentGeneration(result, return_image ?? "preview");
+      return presentGeneration(result, return_image ?? "preview", images.keptPreview);
     },
     task: {
       // A task starts the job and returns at once; the job outlives the request that created it.
@@ -164,20 +164,20 @@ export function generateImageTool(runtime: Runtime) {
           warmPreview: (return_image ?? "preview") === "preview",
         });
         if (result.status === "running" && result.job_id) return { jobId: result.job_id };
-        return { done: await presentGeneration(result, return_image ?? "preview") };
+        return { done: await presentGeneration(result, return_image ?? "preview", images.keptPreview) };
       },
       present: async (jobId, args, note) => {
         const result = await images.collect(jobId, { waitSeconds: 0 });
         const noted = note ? { ...result, caveats: [...result.caveats, note] } : result;
-        return presentGeneration(noted, (args as GenerateInput).return_image ?? "preview");
+        return presentGeneration(noted, (args as GenerateInput).return_image ?? "preview", images.keptPreview);
       },
     },
   });
 }
 
 /** What a generate_image call returns for a result: the same for a call, a task's result and a reused job. */
-export async function presentGeneration(result: GenerationResult, returnImage: ReturnImage) {
-  const { content, notes } = await imageContent(result.images, returnImage);
+export async function presentGeneration(result: GenerationResult, returnImage: ReturnImage, kept?: KeptPreviews) {
+  const { content, notes } = await imageContent(result.images, returnImage, new Map(), kept);
   const structured = notes.length ? { ...result, caveats: [...result.caveats, ...notes] } : result;
   return { structured, summary: headline(structured), content };
 }

@@ -72,7 +72,7 @@ export function verifyImageTool(runtime: Runtime) {
                 : "unverifiable"
             : result.status;
         const measured = result.status === "completed" ? await images.withDetail(result.images) : result.images;
-        const { content, notes } = await imageContent(measured, mode);
+        const { content, notes } = await imageContent(measured, mode, new Map(), images.keptPreview);
         const structured = {
           ...result,
           images: measured,

@@ -3,13 +3,16 @@
 // exists. Each step lives in its own module; this is the facade that wires them.
 
 import { basename } from "node:path";
+import { z } from "zod";
 import type { GenerateArgs, ProfileLimits } from "../contract/request.js";
-import type { GenerationResult, Strategy } from "../contract/schemas.js";
+import type { GenerationResult, ImageReport, Strategy } from "../contract/schemas.js";
 import { BusyError, InputError } from "../errors.js";
+import type { InlineImage } from "../imaging/preview.js";
 import { type BookJob, isLive, JOB_ID, type JobBook } from "../jobs/book.js";
 import type { Logger } from "../log.js";
 import type { DownloadPolicy } from "../upstream/download.js";
 import type { Upstream } from "../upstream/index.js";
+import { readPreview } from "../workspace/state.js";
 import type { ReadAccess, Workspace } from "../workspace/workspace.js";
 import { dryRunResult } from "./generate/dry-run.js";
 import { dedupeKey, type PrepareDefaults, type PreparedGeneration, prepareGeneration } from "./generate/prepare.js";
@@ -24,6 +27,14 @@ import { awaitJob, snapshot, type WaitOptions } from "./wait.js";
 
 export type { VerifyResult } from "./verify.js";
 export { MAX_WAIT_SECONDS, type WaitOptions } from "./wait.js";
+
+/** A kept preview as read back: an inline JPEG or WebP within the preview budget, or nothing. */
+const KeptPreviewSchema = z.object({
+  mimeType: z.enum(["image/jpeg", "image/webp"]),
+  data: z.base64().max(400_000),
+  width: z.number().int().positive().max(1024),
+  height: z.number().int().positive().max(1024),
+});
 
 export interface ServiceDeps {
   /** The spend ledger: the cap, every paid step's reservation, the confirmation threshold. */
@@ -79,6 +90,12 @@ export class ImageService {
   get provider(): string {
     return this.deps.provider;
   }
+
+  /** The default preview a worker kept for a saved image (by its sha256), or null: see generate/save.ts. */
+  readonly keptPreview = async (image: ImageReport): Promise<InlineImage | null> => {
+    const parsed = KeptPreviewSchema.safeParse(await readPreview(this.deps.workspace, image.sha256));
+    return parsed.success ? parsed.data : null;
+  };
 
   async generate(args: GenerateArgs, options: GenerateOptions): Promise<GenerationResult> {
     const { deps } = this;

@@ -3,8 +3,9 @@
 
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { readInRoots } from "./files.js";
 import type { Workspace } from "./workspace.js";
 
 export const STATE_DIR = ".pixelwright";
@@ -12,11 +13,56 @@ const RUNNER_LOG = "runner.log";
 const MAX_LOG_BYTES = 5 * 1024 * 1024;
 
 /** The state folder (created when missing) and the job book's database file in it. */
-export async function stateFolder(workspace: Workspace): Promise<{ dir: string; database: string }> {
+export async function stateFolder(workspace: Workspace): Promise<{ dir: string; database: string; previews: string }> {
   const root = await workspace.init();
   const dir = join(root, STATE_DIR);
   await mkdir(join(dir, "inputs"), { recursive: true });
-  return { dir, database: join(dir, "state.db") };
+  await mkdir(join(dir, "previews"), { recursive: true });
+  return { dir, database: join(dir, "state.db"), previews: join(dir, "previews") };
+}
+
+/** Previews are kept a day: long enough for any process to answer with the job's result, then swept. */
+const PREVIEW_TTL_MS = 24 * 60 * 60 * 1000;
+const MAX_PREVIEW_BYTES = 1 << 20;
+
+/**
+ * Keeps the default preview of a saved image (encoded by the worker from the pixels it had in memory), named by the
+ * image's sha256, so whichever process answers with the result shows it without decoding the 4K file again.
+ */
+export async function savePreview(workspace: Workspace, sha256: string, preview: unknown): Promise<void> {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) return;
+  const { previews } = await stateFolder(workspace);
+  const target = join(previews, `${sha256}.json`);
+  const temp = join(previews, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}.json`);
+  try {
+    await writeFile(temp, JSON.stringify(preview), { flag: "wx" });
+    await rename(temp, target);
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+}
+
+/** The kept preview of an image by its sha256 (opened like every file: no link followed), or null. */
+export async function readPreview(workspace: Workspace, sha256: string): Promise<unknown> {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
+  const { previews } = await stateFolder(workspace);
+  try {
+    const roots = { real: [previews], lexical: [previews] };
+    const file = await readInRoots(`${sha256}.json`, roots, { what: "preview", maxBytes: MAX_PREVIEW_BYTES });
+    return JSON.parse(file.bytes.toString("utf8")) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Removes previews older than a day (any process opening the workspace does it). */
+export async function sweepPreviews(workspace: Workspace, now = Date.now()): Promise<void> {
+  const { previews } = await stateFolder(workspace);
+  for (const name of await readdir(previews).catch(() => [] as string[])) {
+    const path = join(previews, name);
+    const info = await stat(path).catch(() => null);
+    if (info && now - info.mtimeMs > PREVIEW_TTL_MS) await unlink(path).catch(() => {});
+  }
 }
 
 export interface StagedFile {

@@ -190,9 +190,13 @@ describe("fuzzing the tools", () => {
       if (name !== ".pixelwright") expect(statSync(join(h.workspace, name)).isFile()).toBe(true);
     }
     // The state folder holds the job book, and no staged input outlives its job.
-    expect(readdirSync(join(h.workspace, ".pixelwright")).filter((n) => !/^state\.db(-wal|-shm)?$/.test(n))).toEqual([
-      "inputs",
-    ]);
+    expect(
+      readdirSync(join(h.workspace, ".pixelwright"))
+        .filter((n) => !/^state\.db(-wal|-shm)?$/.test(n))
+        .sort(),
+    ).toEqual(["inputs", "previews"]);
+    for (const name of readdirSync(join(h.workspace, ".pixelwright", "previews")))
+      expect(name).toMatch(/^[0-9a-f]{64}\.json$/);
     expect(readdirSync(join(h.workspace, ".pixelwright", "inputs"))).toEqual([]);
   });
 });

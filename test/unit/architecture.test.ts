@@ -208,6 +208,27 @@ describe("the house rules", () => {
     expect(houseRuleBreaches(files)).toEqual([]);
   });
 
+  it("loads no MCP SDK code in the detached runner (its entry's static imports, type imports aside)", () => {
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    const seen = new Set<string>();
+    const visit = (path: string) => {
+      const file = byPath.get(path);
+      if (!file || seen.has(path)) return;
+      seen.add(path);
+      // Static value imports only: `import type` loads nothing, and import() loads on demand.
+      const values = [...file.text.matchAll(/^import\s+(?!type\b)[^;]*?from\s*["']([^"']+)["']/gm)].map(
+        (m) => m[1] as string,
+      );
+      for (const spec of values) {
+        expect(spec.startsWith("@modelcontextprotocol/"), `${path} imports ${spec}`).toBe(false);
+        const landed = target(path, spec);
+        if (landed) visit(landed);
+      }
+    };
+    visit("runner-process.ts");
+    expect(seen.size).toBeGreaterThan(20);
+  });
+
   it("has no import circle", () => {
     expect(importCircles(files)).toEqual([]);
   });

@@ -8,10 +8,11 @@ import type { ImageReport } from "../../contract/schemas.js";
 import { judge } from "../../contract/verdict.js";
 import { errorMessage } from "../../errors.js";
 import { measureSaved, sha256Of } from "../../imaging/inspect.js";
-import { warmPreview } from "../../imaging/preview.js";
+import { takeWarmedPreview, warmPreview } from "../../imaging/preview.js";
 import { rasterInfo } from "../../imaging/raster.js";
 import type { Logger } from "../../log.js";
 import type { UpstreamImage } from "../../upstream/types.js";
+import { savePreview } from "../../workspace/state.js";
 import type { Workspace } from "../../workspace/workspace.js";
 
 export interface DecodedImage {
@@ -62,9 +63,11 @@ export interface SaveOptions {
 export async function saveAndMeasure(image: DecodedImage, index: number, options: SaveOptions): Promise<ImageReport> {
   const { workspace, req, base, count } = options;
   const name = `${base}${count > 1 ? `-${index + 1}` : ""}.${extensionFor(image.format)}`;
+  let hasAlpha: boolean | null = null;
   if (options.warmPreview && count <= 2) {
     try {
-      warmPreview(workspace.pathOf(name), image.bytes, (await rasterInfo(image.bytes)).hasAlpha);
+      hasAlpha = (await rasterInfo(image.bytes)).hasAlpha;
+      warmPreview(workspace.pathOf(name), image.bytes, hasAlpha);
     } catch {
       // the preview is an extra: the tool says so when it cannot make one
     }
@@ -91,7 +94,23 @@ export async function saveAndMeasure(image: DecodedImage, index: number, options
     return imageReport(location, unmeasured, requested, { verified: false, mismatch }, image.revisedPrompt);
   }
   const verdict = judge(measured, { width: req.width, height: req.height, format: req.format });
+  if (hasAlpha !== null) await keepPreview(workspace, saved.path, hasAlpha, sha);
   return imageReport(location, measured, requested, verdict, image.revisedPrompt);
+}
+
+/**
+ * The preview encoded from the pixels in memory is kept in the workspace (by the image's sha256): the process that
+ * answers with the result may not be this one (a detached runner, another replica), and must not decode the 4K file
+ * again to show it.
+ */
+async function keepPreview(workspace: Workspace, path: string, hasAlpha: boolean, sha: string): Promise<void> {
+  const warmed = takeWarmedPreview(path, hasAlpha);
+  if (!warmed) return;
+  try {
+    await savePreview(workspace, sha, await warmed);
+  } catch {
+    // the preview is an extra: the answer makes one from the file when none was kept
+  }
 }
 
 /** Partial images of a streamed job: saved as they arrive for peeking, removed when the job ends. */
