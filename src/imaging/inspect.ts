@@ -14,11 +14,34 @@ export type Measurement = MeasuredFile;
  * header is read by sharp under the same pixel limit. `what` names the bytes in messages ("path 'x.png'").
  */
 export async function measureBuffer(buffer: Buffer, what = "the image"): Promise<Measurement> {
-  const declared = admitImage(buffer.subarray(0, HEADER_BYTES), what);
+  const sha256 = createHash("sha256").update(buffer).digest("hex");
+  return measureSource(buffer, buffer.subarray(0, HEADER_BYTES), { bytes: buffer.length, sha256 }, what);
+}
+
+/**
+ * Measures an image read by path (an open descriptor's path: libvips reads its header), admitted from `head` first;
+ * its size and hash are the caller's, read from the same descriptor.
+ */
+export function measureFile(
+  path: string,
+  head: Buffer,
+  read: { bytes: number; sha256: string },
+  what = "the image",
+): Promise<Measurement> {
+  return measureSource(path, head, read, what);
+}
+
+async function measureSource(
+  input: string | Buffer,
+  head: Buffer,
+  read: { bytes: number; sha256: string },
+  what: string,
+): Promise<Measurement> {
+  const declared = admitImage(head, what);
   const sharp = await loadSharp();
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {
-    meta = await sharp(buffer, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+    meta = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
   } catch (err) {
     throw new NotAnImageError(
       `${what} has a ${declared.format.toUpperCase()} header (${declared.width}x${declared.height}) but cannot be decoded (${(err as Error).message}).`,
@@ -31,8 +54,8 @@ export async function measureBuffer(buffer: Buffer, what = "the image"): Promise
     width: meta.width,
     height: meta.height,
     format: meta.format ?? declared.format,
-    bytes: buffer.length,
-    sha256: createHash("sha256").update(buffer).digest("hex"),
+    bytes: read.bytes,
+    sha256: read.sha256,
     has_alpha: Boolean(meta.hasAlpha),
   };
 }

@@ -38,16 +38,26 @@ export interface ShownSize {
  * Starts encoding the default preview of a file being saved from bytes already in memory, so the decode overlaps
  * the write, the measurement and the records instead of following them. `shownAs`: the bytes are the same picture at
  * another size (an upscale's source: the saved file is never decoded again for its preview), and the preview is
- * sized as the saved file's would be.
+ * sized as the saved file's would be. `source`: bytes, or a path the caller keeps readable until this settles.
  */
-export function warmPreview(path: string, bytes: Buffer, hasAlpha: boolean, shownAs?: ShownSize): void {
+export function warmPreview(
+  path: string,
+  source: Buffer | string,
+  hasAlpha: boolean,
+  shownAs?: ShownSize,
+): Promise<void> {
   const key = warmKey(path, hasAlpha, PREVIEW_MAX_BASE64, PREVIEW_MAX_EDGE);
-  if (warm.has(key)) return;
-  const promise = encodePreview(bytes, hasAlpha, PREVIEW_MAX_BASE64, PREVIEW_MAX_EDGE, shownAs);
+  const known = warm.get(key);
+  if (known) return known.then(settled, settled);
+  const promise = encodePreview(source, hasAlpha, PREVIEW_MAX_BASE64, PREVIEW_MAX_EDGE, shownAs);
   promise.catch(() => warm.delete(key));
   warm.set(key, promise);
   if (warm.size > WARM_LIMIT) warm.delete(warm.keys().next().value as string);
+  // Settles when the preview is made or has failed (a source read by path must stay open until then).
+  return promise.then(settled, settled);
 }
+
+const settled = () => undefined;
 
 /** The default preview started for a file being saved, taken out of the early cache (or null when none was). */
 export function takeWarmedPreview(path: string, hasAlpha: boolean): Promise<InlineImage> | null {

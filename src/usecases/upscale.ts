@@ -18,9 +18,10 @@ import {
 import { judge } from "../contract/verdict.js";
 import { InputError, NotAnImageError } from "../errors.js";
 import { admitImage, HEADER_BYTES } from "../imaging/admit.js";
-import { measureBuffer, measureSaved, sha256Of } from "../imaging/inspect.js";
+import { measureBuffer, measureFile, measureSaved, sha256Of } from "../imaging/inspect.js";
 import { warmPreview } from "../imaging/preview.js";
 import { upscaleImage } from "../imaging/upscale.js";
+import type { OpenedFile } from "../workspace/files.js";
 import type { ReadAccess, Workspace } from "../workspace/workspace.js";
 import { productionRecord } from "./generate/record.js";
 import { imageUri } from "./generate/save.js";
@@ -29,10 +30,13 @@ const MAX_SOURCE_BYTES = 100 * 1024 * 1024;
 
 export interface UpscaleSource {
   path: string;
-  bytes: Buffer;
+  /** Its bytes, or a path that names the opened file itself (read by libvips, never held whole in memory). */
+  input: Buffer | string;
   measured: MeasuredFile;
   /** How the caller named it, for a sentence about pixels that cannot be decoded ("path 'x.png'"). */
   what?: string;
+  /** For a source read by path: whether nothing has written to it since it was hashed. */
+  unchanged?: () => Promise<boolean>;
 }
 
 export interface UpscaleInfo {
@@ -96,14 +100,23 @@ export async function upscaleSaved(
     path = workspace.pathOf(name);
   } else {
     if (await workspace.imagePath(name)) name = workspace.newName(`${stemOf(source.path)}-upscaled`, ext);
-    const out = await upscaleImage(source.bytes, target, method, source.what ?? `the source ${source.path}`);
+    const out = await upscaleImage(source.input, target, method, source.what ?? `the source ${source.path}`);
+    if (source.unchanged && !(await source.unchanged())) {
+      throw new InputError(
+        `${source.path} changed while it was being upscaled: nothing was saved. Try again once nothing writes to it.`,
+        "path",
+      );
+    }
     // The preview is made from the source's pixels, sized as the saved file's would be (an enlargement adds nothing a
     // 1024 px preview can show), while the file is written and measured: the 4K output is never decoded again.
-    if (options.warmPreview) warmPreview(workspace.pathOf(name), source.bytes, out.hasAlpha, target);
+    const preview = options.warmPreview
+      ? warmPreview(workspace.pathOf(name), source.input, out.hasAlpha, target)
+      : null;
     const writing = workspace.save(name, out.bytes);
     const sha = sha256Of(out.bytes);
     path = (await writing).path;
     measuredOut = await measureSaved(path, out.bytes, sha);
+    await preview; // a source read by path is readable only until its caller closes it
   }
   const verdict = judge(measuredOut, { ...target, format: measured.format });
   const report: ImageReport = {
@@ -173,21 +186,43 @@ function checkContract(target: { width: number; height: number }, source: Measur
  * Opens the source once (jail, size cap), admits it from its header and reads it whole from the same descriptor. Its
  * pixels are decoded once, by the upscale itself: a truncated file is refused before anything is saved.
  */
-async function readSource(workspace: Workspace, requested: string, workspaceOnly: ReadAccess) {
+/** Opens the source once (jail, size cap) and admits it from its header; the caller closes it. */
+async function openSource(workspace: Workspace, requested: string, workspaceOnly: ReadAccess) {
   const file = await workspace.open(requested, "path", { workspaceOnly, maxBytes: MAX_SOURCE_BYTES });
   try {
-    try {
-      admitImage(await file.head(HEADER_BYTES), `path '${requested}'`);
-    } catch (err) {
-      throw new NotAnImageError(
-        `${file.path} is not an image upscale_image can read (${(err as Error).message}): give a PNG, JPEG or WebP file.`,
-        "path",
-        { cause: err },
-      );
-    }
-    return { path: file.path, bytes: await file.readAll() };
-  } finally {
+    const head = await file.head(HEADER_BYTES);
+    admitImage(head, `path '${requested}'`);
+    return { file, head };
+  } catch (err) {
     await file.close();
+    throw new NotAnImageError(
+      `${file.path} is not an image upscale_image can read (${(err as Error).message}): give a PNG, JPEG or WebP file.`,
+      "path",
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Measures the opened source and says how the upscale reads it: by the descriptor's own path where the system has
+ * one (libvips streams it; its sha256 is read from the same descriptor in pieces), else as bytes read once. Its pixels
+ * are decoded once, by the upscale itself: a truncated file is refused before anything is saved.
+ */
+async function measureOpened(file: OpenedFile, head: Buffer, requested: string) {
+  const what = `path '${requested}'`;
+  try {
+    if (file.descriptorPath) {
+      const read = { bytes: file.size, sha256: await file.sha256() };
+      return { input: file.descriptorPath, measured: await measureFile(file.descriptorPath, head, read, what) };
+    }
+    const bytes = await file.readAll();
+    return { input: bytes, measured: await measureBuffer(bytes, what) };
+  } catch (err) {
+    throw new NotAnImageError(
+      `${file.path} is not an image upscale_image can read (${(err as Error).message}): give a PNG, JPEG or WebP file.`,
+      "path",
+      { cause: err },
+    );
   }
 }
 
@@ -200,24 +235,16 @@ export interface UpscaleRequest {
   warmPreview?: boolean;
 }
 
-/** upscale_image: enlarge an existing image (an approved master) to a valid final size. Local and free. */
-export async function upscaleExisting(
+/** The refusals, then the upscale of an opened source (still open: the caller closes it). */
+async function upscaleOpened(
   workspace: Workspace,
   request: UpscaleRequest,
+  file: OpenedFile,
+  head: Buffer,
   defaults: { model: string },
-): Promise<UpscaleResult> {
-  const started = Date.now();
-  const { path, bytes } = await readSource(workspace, request.path, request.workspaceOnly ?? false);
-  let measured: MeasuredFile;
-  try {
-    measured = await measureBuffer(bytes, `path '${request.path}'`);
-  } catch (err) {
-    throw new NotAnImageError(
-      `${path} is not an image upscale_image can read (${(err as Error).message}): give a PNG, JPEG or WebP file.`,
-      "path",
-      { cause: err },
-    );
-  }
+) {
+  const path = file.path;
+  const { input, measured } = await measureOpened(file, head, request.path);
   if (measured.format === "gif") {
     throw new NotAnImageError(`${path} is a GIF: upscale_image reads PNG, JPEG and WebP files.`, "path");
   }
@@ -234,11 +261,31 @@ export async function upscaleExisting(
   }
   checkContract(target, measured, model);
   const decision = "master+upscale";
-  const made = await upscaleSaved(workspace, { path, bytes, measured, what: `path '${request.path}'` }, target, {
+  const source: UpscaleSource = { path, input, measured, what: `path '${request.path}'`, unchanged: file.unchanged };
+  const made = await upscaleSaved(workspace, source, target, {
     method: request.method ?? DEFAULT_UPSCALE_METHOD,
     decision,
     warmPreview: request.warmPreview ?? false,
   });
+  return { made, measured, record, model, target, decision };
+}
+
+/** upscale_image: enlarge an existing image (an approved master) to a valid final size. Local and free. */
+export async function upscaleExisting(
+  workspace: Workspace,
+  request: UpscaleRequest,
+  defaults: { model: string },
+): Promise<UpscaleResult> {
+  const started = Date.now();
+  const { file, head } = await openSource(workspace, request.path, request.workspaceOnly ?? false);
+  let opened: Awaited<ReturnType<typeof upscaleOpened>>;
+  try {
+    opened = await upscaleOpened(workspace, request, file, head, defaults);
+  } finally {
+    await file.close();
+  }
+  const { made, measured, record, model, target, decision } = opened;
+  const path = file.path;
   const caveats: string[] = [];
   if (made.info.method === "lanczos3") {
     caveats.push(

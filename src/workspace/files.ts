@@ -5,7 +5,8 @@
 // the size comes from fstat and is capped before reading. Every path that is outside the roots, or a link, gets the
 // same answer, so a caller cannot probe what exists outside.
 
-import { constants, type Stats } from "node:fs";
+import { createHash } from "node:crypto";
+import { constants, existsSync, type Stats } from "node:fs";
 import { type FileHandle, open, readlink, realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { InputError } from "../errors.js";
@@ -33,6 +34,16 @@ export interface OpenedFile {
   head(bytes: number): Promise<Buffer>;
   /** The whole file (at most `size` bytes: a file that grows after the check is not read further). */
   readAll(): Promise<Buffer>;
+  /**
+   * A path that names this open file itself, for a reader that takes paths (libvips streams a file it opens): on
+   * Linux /proc/self/fd/N, which reaches the opened file even if its name was swapped since. Valid until close();
+   * null where the system has no such path (read the bytes instead).
+   */
+  descriptorPath: string | null;
+  /** The sha256 of its `size` bytes, read from the descriptor in pieces (never the whole file in memory). */
+  sha256(): Promise<string>;
+  /** Whether it still has the size and the change time it had when opened: nothing has written to it since. */
+  unchanged(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -101,7 +112,7 @@ export async function openInRoots(requested: string, roots: ReadableRoots, optio
         what,
       );
     }
-    return openedFile(handle, real, info.size);
+    return openedFile(handle, real, info);
   } catch (err) {
     await handle.close().catch(() => {});
     throw err;
@@ -125,7 +136,11 @@ async function locate(handle: FileHandle, candidate: string, info: Stats): Promi
 
 const DELETED = " (deleted)";
 
-function openedFile(handle: FileHandle, path: string, size: number): OpenedFile {
+const HASH_PIECE = 1024 * 1024;
+const PROC_FD = process.platform === "linux" && existsSync("/proc/self/fd");
+
+function openedFile(handle: FileHandle, path: string, info: Stats): OpenedFile {
+  const { size } = info;
   const readFrom = async (length: number): Promise<Buffer> => {
     const buffer = Buffer.alloc(length);
     let filled = 0;
@@ -141,6 +156,22 @@ function openedFile(handle: FileHandle, path: string, size: number): OpenedFile 
     size,
     head: (bytes) => readFrom(Math.min(bytes, size)),
     readAll: () => readFrom(size),
+    descriptorPath: PROC_FD ? `/proc/self/fd/${handle.fd}` : null,
+    async sha256() {
+      const hash = createHash("sha256");
+      const piece = Buffer.allocUnsafe(Math.min(HASH_PIECE, Math.max(1, size)));
+      for (let at = 0; at < size; ) {
+        const { bytesRead } = await handle.read(piece, 0, Math.min(piece.length, size - at), at);
+        if (bytesRead === 0) break;
+        hash.update(piece.subarray(0, bytesRead));
+        at += bytesRead;
+      }
+      return hash.digest("hex");
+    },
+    async unchanged() {
+      const now = await handle.stat();
+      return now.size === size && now.mtimeMs === info.mtimeMs && now.ctimeMs === info.ctimeMs;
+    },
     close: () => handle.close(),
   };
 }

@@ -67,7 +67,7 @@ export async function saveAndMeasure(image: DecodedImage, index: number, options
   if (options.warmPreview && count <= 2) {
     try {
       hasAlpha = (await rasterInfo(image.bytes)).hasAlpha;
-      warmPreview(workspace.pathOf(name), image.bytes, hasAlpha);
+      void warmPreview(workspace.pathOf(name), image.bytes, hasAlpha);
     } catch {
       // the preview is an extra: the tool says so when it cannot make one
     }

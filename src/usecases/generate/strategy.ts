@@ -120,7 +120,7 @@ async function upscaleResult(
     const { bytes } = saved;
     const made = await upscaleSaved(
       workspace,
-      { path: image.path, bytes, measured: await measureBuffer(bytes) },
+      { path: image.path, input: bytes, measured: await measureBuffer(bytes) },
       target,
       { decision, warmPreview: local.warmPreview },
     );
