@@ -20,6 +20,7 @@ import { loadRedis } from "./redis-load.js";
 import { detachedRunner } from "./runner.js";
 import { registerSecret } from "./secrets.js";
 import type { Simulator, SimulatorOptions } from "./simulator/server.js";
+import { createBatchApi } from "./upstream/batch-api.js";
 import { getClient } from "./upstream/client.js";
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from "./upstream/download.js";
 import { findProfile, type GatewayProfile } from "./upstream/gateways.js";
@@ -226,6 +227,14 @@ function upstreamOf(
   return { upstream, limiter };
 }
 
+/** The Batch API's calls retry like image calls (its create, the paid step, never does). */
+function batchRetry(config: Config, options: RuntimeOptions) {
+  return {
+    maxRetries: config.maxRetries,
+    ...(options.retryBaseDelayMs ? { baseDelayMs: options.retryBaseDelayMs } : {}),
+  };
+}
+
 /** What the request contract knows of the upstream's limits (the simulator takes everything). */
 function limitsOf(config: Config): ProfileLimits {
   const profile = effectiveProfile(config);
@@ -254,7 +263,7 @@ function workerOf(
     logger,
     work: (job, ctx) => images.work.run(job, ctx),
     settle: (job, err, reason) => images.work.settle(job, err, reason),
-    ended: (job) => images.work.ended(job),
+    ended: (job, outcome) => images.work.ended(job, outcome),
     onLost: (job) => images.work.lost(job),
     ...(onIdle ? { onIdle, idleMs: config.runnerIdleSeconds * 1000 } : {}),
   });
@@ -307,6 +316,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     pool,
     wakeWorker: async () => (worker ? worker.poke() : await detached?.ensure()),
     upstream,
+    batchApi: createBatchApi({ endpoint, logger, retry: batchRetry(config, options) }),
     workspace,
     logger,
     offline: config.offline,

@@ -157,3 +157,15 @@ export const HIGHEST_PRICE: PriceRow = {
   imageOutputPerToken: Math.max(...PRICE_ROWS.map((r) => r.imageOutputPerToken)),
   output: GPT_IMAGE_26_PRICE.output,
 };
+
+/**
+ * The Batch API's discount: requests sent as a JSONL file through /v1/files and /v1/batches (answered within the
+ * 24 h window, not at once) are billed at half the list price of their tokens. OpenAI's gpt-image-2 model page lists
+ * the Batch API among its endpoints; the discount is the one the Batch guide documents for every batch (SPEC
+ * section 9; apidog's Batch API guide: "a flat 50% discount on both input and output tokens").
+ */
+export const BATCH_DISCOUNT = {
+  factor: 0.5,
+  source:
+    "developers.openai.com/api/docs/guides/batch (50% of the list price, results within 24 h) and the gpt-image-2 model page (Batch API listed); SPEC section 9",
+} as const;

@@ -169,6 +169,64 @@ export const GenerationResultSchema = z.object({
   ...generationFields,
 });
 
+/** One item of a batch (generate_batch): its request, what became of it, and its images. */
+export const BATCH_ITEM_STATUSES = ["completed", "failed", "pending"] as const;
+
+export const BatchItemSchema = z.object({
+  index: z.number().int().describe("the item's place in items, from 0"),
+  custom_id: z.string().describe("the item's line in the batch's request file"),
+  status: z.enum(BATCH_ITEM_STATUSES).describe("pending until the batch has answered it"),
+  model: z.string(),
+  requested: RequestedSchema,
+  images: z.array(z.string()).describe("absolute paths of the item's saved images"),
+  cost_estimate_usd: z.number().nullable().describe("at the batch price"),
+  cost_usd: z.number().nullable().describe("billed: the item's returned usage at the batch price"),
+  request_id: z.string().nullable(),
+  error: z
+    .object({ code: z.string().nullable(), message: z.string() })
+    .nullable()
+    .describe("why the item failed (its line in the batch's error file)"),
+  caveats: z.array(z.string()),
+});
+
+export const BatchCountsSchema = z.object({
+  total: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  pending: z.number().int(),
+});
+
+/** A batch as pixelwright knows it: the Batch API's own id and status, and every item. */
+export const BatchReportSchema = z.object({
+  batch_id: z.string().nullable().describe("the Batch API's id, once the batch was created"),
+  batch_status: z
+    .string()
+    .nullable()
+    .describe("the Batch API's status: validating, in_progress, finalizing, completed, expired, cancelled, failed"),
+  endpoint: z.string().describe("the endpoint every request of the batch goes to"),
+  completion_window: z.string(),
+  discount: z.number().describe("the share of the list price a batch is billed at (0.5: half price)"),
+  counts: BatchCountsSchema,
+  items: z.array(BatchItemSchema),
+});
+
+/** What generate_batch returns. */
+export const BatchResultSchema = z.object({
+  status: z.enum(GENERATION_STATUSES).describe("running until the batch ended and its answers were collected"),
+  job_id: z.string().nullable().describe("the job to collect with verify_image; null (left out) for a dry run"),
+  provider: z.string(),
+  batch: BatchReportSchema,
+  images: z.array(ImageReportSchema).describe("every saved image of every item, in item order"),
+  caveats: z.array(z.string()),
+  message: z.string().nullable(),
+  next: z.string().nullable(),
+  cost_estimate_usd: z.number().nullable().describe("the whole batch at the batch price"),
+  cost_usd: z.number().nullable().describe("billed: the returned usage of every item at the batch price"),
+  elapsed_ms: z.number(),
+  reused_job: z.boolean(),
+  dry_run: z.boolean(),
+});
+
 export const VERIFY_STATUSES = ["verified", "mismatch", "unverifiable", "running", "failed"] as const;
 
 /** A verification: its verdict and images; with job_id, also every field of the generation it collected. */
@@ -179,6 +237,7 @@ export const VerifyResultSchema = z
     status: z.enum(VERIFY_STATUSES),
     images: z.array(ImageReportSchema),
     job_status: z.enum(GENERATION_STATUSES).optional(),
+    batch: BatchReportSchema.optional().describe("a generate_batch job: the batch and every item"),
   });
 
 export const RECORD_VERSION = 1;
@@ -296,6 +355,8 @@ export const JobRecordSchema = z.object({
   cost_estimate_usd: z.number().nullable(),
   files: z.array(z.object({ path: z.string(), sha256: z.string() })),
   result: GenerationResultSchema,
+  /** A generate_batch job: the batch and every item (the result above sums it up). */
+  batch: BatchReportSchema.optional(),
 });
 
 export type Violation = z.infer<typeof ViolationSchema>;
@@ -322,3 +383,6 @@ export type Failure = z.infer<typeof FailureSchema>;
 export type SidecarRequested = z.infer<typeof SidecarRequestedSchema>;
 export type EditOf = z.infer<typeof EditOfSchema>;
 export type EditLink = z.infer<typeof EditLinkSchema>;
+export type BatchItem = z.infer<typeof BatchItemSchema>;
+export type BatchReport = z.infer<typeof BatchReportSchema>;
+export type BatchResult = z.infer<typeof BatchResultSchema>;

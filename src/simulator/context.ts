@@ -2,7 +2,7 @@
 // each surface with the exchange (request, response, record, abort signal) it is answering.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Fault, type GatewayModes, NO_GATEWAY_MODES } from "./knobs.js";
+import { type BatchFault, type Fault, type GatewayModes, NO_GATEWAY_MODES } from "./knobs.js";
 
 export interface SimulatorOptions {
   host?: string;
@@ -11,6 +11,8 @@ export interface SimulatorOptions {
   apiKey?: string;
   latencyMs?: number;
   faults?: Fault[];
+  /** How the next batches end, one per batch created. */
+  batchFaults?: BatchFault[];
   gateway?: Partial<GatewayModes>;
   /** Render noisy, realistically large files instead of flat placeholders. */
   realistic?: boolean;
@@ -51,6 +53,9 @@ export interface Simulator {
   port: number;
   stats: SimulatorStats;
   enqueueFaults(...faults: Fault[]): void;
+  enqueueBatchFaults(...faults: BatchFault[]): void;
+  /** Batches held in progress (batch_running) go on: their next look finds them completed. */
+  releaseBatches(): void;
   setLatency(ms: number): void;
   setGateway(modes: Partial<GatewayModes>): void;
   reset(): void;
@@ -65,6 +70,37 @@ export interface StoredTurn {
   height: number;
 }
 
+/** A file of the Files API: an uploaded request file, or a batch's output or error file. */
+export interface StoredFile {
+  id: string;
+  bytes: Buffer;
+  filename: string;
+  purpose: string;
+  createdAt: number;
+}
+
+/** A batch of the Batch API, as the simulator runs it (batches.ts). */
+export interface SimBatch {
+  id: string;
+  inputFileId: string;
+  endpoint: string;
+  window: string;
+  metadata: Record<string, string> | null;
+  createdAt: number;
+  status: string;
+  fault: BatchFault | undefined;
+  /** The requests of its input file, until the batch is answered. */
+  requests: { customId: string; body: Record<string, unknown> }[];
+  /** Held in progress until released (batch_running). */
+  held: boolean;
+  outputFileId: string | null;
+  errorFileId: string | null;
+  counts: { total: number; completed: number; failed: number };
+  errors: { code: string; message: string; line: number | null }[];
+  /** Unix seconds of each step reached (in_progress_at, completed_at, ...). */
+  times: Record<string, number>;
+}
+
 export interface HostedFile {
   bytes: Buffer;
   mime: string;
@@ -77,6 +113,11 @@ export interface SimState {
   readonly stats: SimulatorStats;
   /** Faults waiting, consumed one per image request. */
   readonly faults: Fault[];
+  /** Batch faults waiting, consumed one per batch created. */
+  readonly batchFaults: BatchFault[];
+  /** The Files API's files and the Batch API's batches, by id. */
+  readonly files: Map<string, StoredFile>;
+  readonly batches: Map<string, SimBatch>;
   latencyMs: number;
   gateway: GatewayModes;
   /** Images served by url (url-only gateway mode), by id. */
@@ -104,6 +145,9 @@ export function createState(options: SimulatorOptions): SimState {
     options,
     stats: { requests: [], imageRequests: 0, inFlight: 0, maxInFlight: 0 },
     faults: [...(options.faults ?? [])],
+    batchFaults: [...(options.batchFaults ?? [])],
+    files: new Map(),
+    batches: new Map(),
     latencyMs: options.latencyMs ?? 0,
     gateway: { ...NO_GATEWAY_MODES, ...options.gateway },
     hosted: new Map(),
@@ -116,6 +160,9 @@ export function createState(options: SimulatorOptions): SimState {
 /** Back to the state the simulator started with: no queued faults, no records, the configured gateway modes. */
 export function resetState(state: SimState): void {
   state.faults.length = 0;
+  state.batchFaults.length = 0;
+  state.files.clear();
+  state.batches.clear();
   state.stats.requests.length = 0;
   state.stats.imageRequests = 0;
   state.stats.maxInFlight = state.stats.inFlight;

@@ -57,6 +57,25 @@ export function parseVariants(spec: string | string[] | undefined): Variant[] {
   return parseNames(spec, VARIANTS, "variant");
 }
 
+/**
+ * How the next batch ends, consumed one per batch created (PIXELWRIGHT_SIM_BATCH_FAULTS, /_sim/control batch_faults):
+ * running stays in progress until released; partial answers its last request with an error; expired and cancelled
+ * answer the first half of the requests and end the rest unanswered; failed refuses the batch as a whole.
+ */
+export const BATCH_FAULTS = [
+  "batch_running",
+  "batch_partial",
+  "batch_expired",
+  "batch_cancelled",
+  "batch_failed",
+] as const;
+export type BatchFault = (typeof BATCH_FAULTS)[number];
+
+/** "batch_partial,batch_expired" -> the batch faults, in order. */
+export function parseBatchFaults(spec: string | string[] | undefined): BatchFault[] {
+  return parseNames(spec, BATCH_FAULTS, "batch fault");
+}
+
 /** Gateway behaviours the simulator can imitate (SPEC section 3). */
 export interface GatewayModes {
   /** Answer with data[].url instead of b64_json. */

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { ConfigError } from "../errors.js";
 import { listenOn } from "../listen.js";
+import { handleBatches } from "./batches.js";
 import {
   createState,
   type Exchange,
@@ -16,9 +17,10 @@ import {
   type SimulatorOptions,
 } from "./context.js";
 import { handleControl, serveHosted } from "./control.js";
+import { handleFiles } from "./files.js";
 import { apiError, isRejection, reject, requestId, sendJson } from "./http.js";
 import { handleImages } from "./images.js";
-import { parseFaults, parseVariants } from "./knobs.js";
+import { parseBatchFaults, parseFaults, parseVariants } from "./knobs.js";
 import { handleModels } from "./models.js";
 import { handleResponses } from "./responses.js";
 
@@ -33,6 +35,7 @@ export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): S
   return {
     latencyMs: latency,
     faults: parseFaults(env.PIXELWRIGHT_SIM_FAULTS),
+    batchFaults: parseBatchFaults(env.PIXELWRIGHT_SIM_BATCH_FAULTS),
     realistic: env.PIXELWRIGHT_SIM_REALISTIC === "1",
     gateway: {
       urlOnly: env.PIXELWRIGHT_SIM_URL_ONLY === "1",
@@ -68,6 +71,12 @@ async function route(state: SimState, ex: Exchange): Promise<void> {
   if (url.pathname.startsWith("/_sim/")) return handleControl(state, ex);
   checkAuth(state, req);
   if (req.method === "GET" && url.pathname === "/v1/models") return handleModels(ex);
+  // The Batch API's surfaces: every request is recorded, so a test can tell that nothing was sent.
+  const batchApi = /^\/v1\/(files|batches)(\/|$)/.exec(url.pathname)?.[1];
+  if (batchApi) {
+    state.stats.requests.push(ex.record);
+    return batchApi === "files" ? handleFiles(state, ex) : handleBatches(state, ex);
+  }
   if (req.method === "POST") {
     const surface =
       url.pathname === "/v1/images/generations"
@@ -135,6 +144,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port: address.port,
     stats: state.stats,
     enqueueFaults: (...more) => state.faults.push(...more),
+    enqueueBatchFaults: (...more) => state.batchFaults.push(...more),
+    releaseBatches: () => {
+      for (const batch of state.batches.values()) batch.held = false;
+    },
     setLatency: (ms) => {
       state.latencyMs = ms;
     },

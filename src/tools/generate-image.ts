@@ -9,7 +9,7 @@ import { defineTool } from "./define.js";
 import { progressReporter } from "./progress.js";
 
 /** The arguments of generate_image (and of its task). */
-function generateInput(config: Config) {
+export function generateInput(config: Config) {
   return {
     prompt: z.string().min(1).max(32_000).describe("what to draw; it never sets the resolution"),
     size: z

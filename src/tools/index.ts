@@ -3,6 +3,7 @@
 
 import type { Runtime } from "../runtime.js";
 import type { AnyTool } from "./define.js";
+import { generateBatchTool } from "./generate-batch.js";
 import { generateImageTool } from "./generate-image.js";
 import { upscaleImageTool } from "./upscale-image.js";
 import { validateSizeTool } from "./validate-size.js";
@@ -12,6 +13,7 @@ export function allTools(runtime: Runtime): AnyTool[] {
   return [
     validateSizeTool(runtime.config.model),
     generateImageTool(runtime),
+    generateBatchTool(runtime),
     verifyImageTool(runtime),
     upscaleImageTool(runtime),
   ];

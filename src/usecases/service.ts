@@ -10,20 +10,23 @@ import { BusyError, InputError } from "../errors.js";
 import type { InlineImage } from "../imaging/preview.js";
 import { type BookJob, isLive, JOB_ID, type JobBook } from "../jobs/book.js";
 import type { Logger } from "../log.js";
+import type { BatchApi } from "../upstream/batch-api.js";
 import type { DownloadPolicy } from "../upstream/download.js";
 import type { Upstream } from "../upstream/index.js";
 import { readPreview } from "../workspace/state.js";
 import type { ReadAccess, Workspace } from "../workspace/workspace.js";
+import { BatchService } from "./batch/service.js";
 import { dryRunResult } from "./generate/dry-run.js";
 import { dedupeKey, type PrepareDefaults, type PreparedGeneration, prepareGeneration } from "./generate/prepare.js";
 import { planStrategy } from "./generate/strategy.js";
 import { findIdentical, submitGeneration } from "./generate/submit.js";
 import { chosen, GenerationWork } from "./generate/work.js";
+import { type KindWork, workByKind } from "./job-work.js";
 import { recoverJob } from "./recover.js";
 import type { SpendConfirmer, SpendGuard } from "./spend-guard.js";
 import { type UpscaleRequest, upscaleExisting } from "./upscale.js";
 import { expectation, remeasure, type VerifyResult, verifyPath, verifyUrl, withDetail } from "./verify.js";
-import { awaitJob, snapshot, type WaitOptions } from "./wait.js";
+import { awaitJob, snapshot, type WaitOptions, waitForEnd } from "./wait.js";
 
 export type { VerifyResult } from "./verify.js";
 export { MAX_WAIT_SECONDS, type WaitOptions } from "./wait.js";
@@ -40,6 +43,8 @@ export interface ServiceDeps {
   /** The spend ledger: the cap, every paid step's reservation, the confirmation threshold. */
   spend: SpendGuard;
   upstream: Upstream;
+  /** The Batch API (generate_batch). */
+  batchApi: BatchApi;
   workspace: Workspace;
   /** The job book every process on the workspace (or every replica) shares, and this configuration's pool in it. */
   book: JobBook;
@@ -78,13 +83,22 @@ export interface GenerateOptions extends WaitOptions {
 export class ImageService {
   /** Calls reading their input files right now: they count against the busy cap like running jobs. */
   private preparing = 0;
-  /** The worker's half: what a worker of this process runs, settles and records. */
-  readonly work: GenerationWork;
+  /** The worker's half: what a worker of this process runs, settles and records, for every kind of job. */
+  readonly work: KindWork;
+  /** generate_batch and its collection. */
+  readonly batches: BatchService;
   /** Calls waiting on jobs right now, and how to let each go (a closing server answers them with the job as it is). */
   private readonly waiting = new Map<Promise<unknown>, { jobId: string; release: AbortController }>();
 
   constructor(private readonly deps: ServiceDeps) {
-    this.work = new GenerationWork(deps);
+    const defaults = { model: deps.defaultModel, responsesModel: deps.defaultResponsesModel, profile: deps.profile };
+    this.batches = new BatchService({
+      ...deps,
+      api: deps.batchApi,
+      defaults,
+      waitFor: (job, ms, options) => this.waitFor(job, ms, options),
+    });
+    this.work = workByKind(this.batches.kinds, new GenerationWork(deps));
   }
 
   get provider(): string {
@@ -195,6 +209,20 @@ export class ImageService {
       `no job "${jobId}" is known: the job book and the workspace (${this.deps.workspace.root}) have no record of it. Check the job id, or generate again.`,
       "job_id",
     );
+  }
+
+  /** Waits up to `ms` for a job to end, as a call a closing server can let go; resolves with the job as it is then. */
+  private waitFor(job: BookJob, ms: number, options: WaitOptions): Promise<BookJob> {
+    const release = new AbortController();
+    const waiting = waitForEnd(this.deps.book, job, ms, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { send: options.onProgress } : {}),
+      release: release.signal,
+      liveness: (latest) => this.keepAlive(latest),
+    });
+    this.waiting.set(waiting, { jobId: job.id, release });
+    void waiting.finally(() => this.waiting.delete(waiting)).catch(() => {});
+    return waiting;
   }
 
   private await(job: BookJob, options: WaitOptions): Promise<GenerationResult> {

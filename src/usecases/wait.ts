@@ -109,7 +109,7 @@ export function snapshot(job: BookJob, view: JobView): GenerationResult {
  * Waits until the job ends, the deadline passes or the caller leaves; meanwhile forwards its progress (and a
  * heartbeat) and keeps it alive. Resolves with the job as it is then.
  */
-function waitForEnd(
+export function waitForEnd(
   book: JobBook,
   first: BookJob,
   ms: number,

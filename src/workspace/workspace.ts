@@ -78,6 +78,14 @@ export class Workspace {
     return `${timestamp(now)}-${slugify(stemSource)}-${randomBytes(3).toString("hex")}.${ext}`;
   }
 
+  /**
+   * `YYYYMMDD-HHMMSS-<slug>-<tag>.<ext>`, the same name every time for the same stem, tag and time: a writer that
+   * may run again (a batch collected after an interruption) finds what it saved before instead of a second copy.
+   */
+  fixedName(stemSource: string, tag: string, ext: string, at: Date): string {
+    return `${timestamp(at)}-${slugify(stemSource)}-${tag}.${ext}`;
+  }
+
   /** Where a bare name lives in the workspace (the root must be initialized). */
   pathOf(name: string): string {
     return join(this.rootReal ?? resolve(this.root), name);

@@ -11,7 +11,7 @@ describe("pixelwright tools", () => {
   it("lists every tool the server offers, one line each", async () => {
     const { code, stdout } = await runCli(["tools"], { PIXELWRIGHT_WORKSPACE: tempWorkspace() });
     expect(code).toBe(0);
-    for (const name of ["validate_size", "generate_image", "verify_image", "upscale_image"])
+    for (const name of ["validate_size", "generate_image", "generate_batch", "verify_image", "upscale_image"])
       expect(stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, "m"));
   });
 

@@ -50,7 +50,13 @@ describe("Streamable HTTP with the SDK client and the token", () => {
     const client = await httpClient(server.url, TOKEN);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(["validate_size", "generate_image", "verify_image", "upscale_image"]);
+      expect(tools.map((t) => t.name)).toEqual([
+        "validate_size",
+        "generate_image",
+        "generate_batch",
+        "verify_image",
+        "upscale_image",
+      ]);
       const size = await client.callTool({ name: "validate_size", arguments: { size: "1920x1080" } });
       expect(size.structuredContent).toMatchObject({ ok: false });
 

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
+  BatchResultSchema,
   GenerationResultSchema,
   SizeReportSchema,
   UpscaleResultSchema,
@@ -13,7 +14,7 @@ import {
 import { fromWire } from "../../src/contract/wire.js";
 import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
 
-// Hostile and random arguments for all four tools: every call must end in a clear isError or a valid result,
+// Hostile and random arguments for every tool: every call must end in a clear isError or a valid result,
 // never a crash, and nothing may be written outside the workspace.
 
 let h: SimHarness;
@@ -137,6 +138,36 @@ describe("fuzzing the tools", () => {
     expect(h.sim.stats.imageRequests).toBeGreaterThan(0);
   }, 120_000);
 
+  it("generate_batch: hostile items never crash; sent batches save inside the workspace", async () => {
+    const item = fc.record(
+      {
+        prompt: fc.oneof(hostileString, fc.constantFrom("a fuzzed batch item")),
+        size: fc.oneof(hostileString, fc.constantFrom("1024x1024", "auto", "1536x1024")),
+        model: fc.oneof(hostileString, fc.constantFrom("gpt-image-2", "dall-e-3")),
+        n: fc.oneof(number, fc.constantFrom(1, 2)),
+        quality: fc.constantFrom("low", "high", "bogus"),
+        filename: hostileString,
+        reference_images: fc.array(hostileString, { maxLength: 2 }),
+        partial_images: number,
+        extra: anything,
+      },
+      { requiredKeys: ["prompt"] },
+    );
+    const args = fc.record(
+      { items: fc.oneof(fc.array(item, { maxLength: 3 }), anything), dry_run: fc.boolean(), fresh: anything },
+      { requiredKeys: ["items"] },
+    );
+    await fc.assert(
+      fc.asyncProperty(args, async (input) => {
+        const result = await call("generate_batch", input);
+        assertCleanOutcome(result, BatchResultSchema);
+        const out = result.structuredContent as { job_id?: string } | undefined;
+        if (out?.job_id) await h.runtime.images.jobEnded(out.job_id);
+      }),
+      { numRuns: 80 },
+    );
+  }, 120_000);
+
   it("verify_image: hostile paths, urls and job ids give clear errors", async () => {
     const args = fc.record(
       {
@@ -175,7 +206,7 @@ describe("fuzzing the tools", () => {
   });
 
   it("survives deeply nested JSON arguments", async () => {
-    for (const name of ["validate_size", "generate_image", "verify_image", "upscale_image"]) {
+    for (const name of ["validate_size", "generate_image", "generate_batch", "verify_image", "upscale_image"]) {
       const result = await call(name, { size: nested(500), prompt: nested(500), path: nested(500) });
       expect(result.isError).toBe(true);
     }
@@ -185,7 +216,7 @@ describe("fuzzing the tools", () => {
     expect(readdirSync(dirname(h.workspace))).toEqual(parentBefore);
     for (const name of readdirSync(h.workspace)) {
       expect(name).toMatch(
-        /^(\d{8}-\d{6}-[a-z0-9_-]+-[0-9a-f]{6}(-\d+)?\.(png|jpg|webp|json)|manifest\.jsonl|jobs\.jsonl|\.pixelwright)$/,
+        /^(\d{8}-\d{6}-[a-z0-9_-]+-[0-9a-f]{6}(-\d+){0,2}\.(png|jpg|webp|json)|manifest\.jsonl|jobs\.jsonl|\.pixelwright)$/,
       );
       if (name !== ".pixelwright") expect(statSync(join(h.workspace, name)).isFile()).toBe(true);
     }

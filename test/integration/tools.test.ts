@@ -8,14 +8,21 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 
 describe("the tool list", () => {
-  it("offers exactly the four tools of the contract", async () => {
+  it("offers exactly the five tools of the contract", async () => {
     const { tools } = await h.client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["validate_size", "generate_image", "verify_image", "upscale_image"]);
+    expect(tools.map((t) => t.name)).toEqual([
+      "validate_size",
+      "generate_image",
+      "generate_batch",
+      "verify_image",
+      "upscale_image",
+    ]);
   });
 
   it.each([
     ["validate_size", { readOnlyHint: true, idempotentHint: true, openWorldHint: false, destructiveHint: false }],
     ["generate_image", { readOnlyHint: false, idempotentHint: false, openWorldHint: true, destructiveHint: false }],
+    ["generate_batch", { readOnlyHint: false, idempotentHint: false, openWorldHint: true, destructiveHint: false }],
     ["verify_image", { readOnlyHint: true, idempotentHint: true, destructiveHint: false }],
     ["upscale_image", { readOnlyHint: false, idempotentHint: true, openWorldHint: false, destructiveHint: false }],
   ])("%s carries annotations that match what it does", async (name, annotations) => {

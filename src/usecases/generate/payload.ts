@@ -12,7 +12,7 @@ import { InternalError } from "../../errors.js";
  * The arguments of generate_image as queued: each known field typed, and fields of newer versions let through to
  * the request contract, which checks every field again before anything is sent.
  */
-const ArgsSchema = z.looseObject({
+export const ArgsSchema = z.looseObject({
   prompt: z.string().min(1),
   route: z.enum(ROUTES).optional(),
   responses_model: z.string().optional(),
