@@ -6,7 +6,7 @@
 import { BATCH_ENDPOINT } from "../../contract/batch.js";
 import { extensionFor } from "../../contract/formats.js";
 import { completedNext } from "../../contract/next.js";
-import { requestedOf, type ValidatedRequest } from "../../contract/request.js";
+import { recordRequested, requestedOf, type ValidatedRequest } from "../../contract/request.js";
 import { generationResult, imageReport, NO_REQUEST } from "../../contract/results.js";
 import {
   type BatchResult,
@@ -20,7 +20,7 @@ import { errorMessage } from "../../errors.js";
 import { measureSaved, sha256Of } from "../../imaging/inspect.js";
 import type { Logger } from "../../log.js";
 import type { Workspace } from "../../workspace/workspace.js";
-import { sidecarRecord } from "../generate/record.js";
+import { productionRecord } from "../generate/record.js";
 import { type DecodedImage, imageUri, saveAndMeasure } from "../generate/save.js";
 import { batchResult } from "./results.js";
 
@@ -90,10 +90,16 @@ export async function writeItemRecords(
   for (const image of result.images) {
     try {
       if (await deps.workspace.readSidecar(image.path)) continue;
-      const record = sidecarRecord(result, image, req, deps.offline);
-      record.billing_route = deps.offline
-        ? "none (offline simulator)"
-        : `${deps.provider} /v1/batches (${BATCH_ENDPOINT} at the batch price)`;
+      const record = productionRecord(result, image, {
+        prompt: req.prompt,
+        requested: recordRequested(req),
+        expectedFormat: req.format,
+        billingRoute: deps.offline
+          ? "none (offline simulator)"
+          : `${deps.provider} /v1/batches (${BATCH_ENDPOINT} at the batch price)`,
+        partialImages: "none",
+        generated: { turn: { response_id: null, image_call_id: null }, editOf: null },
+      });
       await deps.workspace.writeSidecar(record.file, record);
       const { result: _full, ...line } = record;
       await deps.workspace.appendManifest(line);
