@@ -32,7 +32,7 @@ describe("the MCP App viewer resource", () => {
     expect(item.mimeType).toBe("text/html;profile=mcp-app");
     expect(item._meta?.ui?.csp).toEqual({});
     expect(item.text).toMatch(/^<!doctype html>/i);
-    expect(item.text).toContain(`"tools":["validate_size","generate_image","verify_image"`);
+    expect(item.text).toContain(`"tools":["validate_size","generate_image","generate_batch","verify_image"`);
     expect(item.text).not.toContain(h.workspace);
     expect(item.text).not.toMatch(/<script[^>]*\bsrc=/);
   });
