@@ -12,9 +12,9 @@
 // Rows are functions (ctx) => void, one group per file in bench/rows/, calling ctx.record(figure, measured, target,
 // ok, detail) once per figure (ok: true/false for a target, null for a figure reported for the record). A new row is
 // a function in a group and one line in ROWS below. rows/http.mjs: Streamable HTTP (server CPU per call against a
-// minimal stateless SDK server and against stdio). Group to come: rows/jobs.mjs (a detached runner vs in-process: time
-// to first progress and to the result; server + runners' memory with 4 concurrent 4K jobs; replicas' per-call
-// overhead).
+// minimal stateless SDK server and against stdio). rows/jobs.mjs: a detached runner vs in-process (time to first
+// progress and to the result; server + runner's memory with 4 concurrent 4K jobs) and replicas on Redis (per-call
+// overhead, start).
 
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -23,6 +23,7 @@ import { log, root, SDK_LINE, scratch } from "./lib.mjs";
 import * as http from "./rows/http.mjs";
 import * as image from "./rows/image.mjs";
 import * as inProcess from "./rows/in-process.mjs";
+import * as jobs from "./rows/jobs.mjs";
 import * as start from "./rows/start.mjs";
 import * as upscale from "./rows/upscale.mjs";
 
@@ -41,6 +42,9 @@ const ROWS = {
   firstFeedback: inProcess.firstFeedback,
   throughput: inProcess.throughput,
   gallery: inProcess.gallery,
+  runnerLatency: jobs.runnerLatency,
+  runnerMemory: jobs.runnerMemory,
+  replicas: jobs.replicas,
 };
 
 const quick = process.argv.includes("--quick");
