@@ -36,9 +36,13 @@ if maxActive >= 0 then
 end
 local fields = {}
 for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+-- The queue is first in, first out by a sequence number: two jobs made in the same millisecond keep their order.
+local seq = redis.call('INCR', p .. 'seq')
+fields[#fields + 1] = 'seq'
+fields[#fields + 1] = seq
 redis.call('HSET', p .. 'job:' .. id, unpack(fields))
 if key ~= '' then redis.call('ZADD', p .. 'key:' .. key, now, id) end
-redis.call('ZADD', p .. 'queued', now, id)
+redis.call('ZADD', p .. 'queued', seq, id)
 redis.call('ZADD', p .. 'all', now, id)
 redis.call('PUBLISH', p .. 'events', id)
 redis.call('PUBLISH', p .. 'queued', id)
@@ -109,7 +113,7 @@ return 1
 export const HAND_BACK = `${BUMP}
 local p, id, worker, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local job = p .. 'job:' .. id
-local f = redis.call('HMGET', job, 'status', 'worker', 'sent', 'created_at')
+local f = redis.call('HMGET', job, 'status', 'worker', 'sent', 'seq')
 if f[1] ~= 'running' or f[2] ~= worker or f[3] == '1' then return 0 end
 redis.call('HSET', job, 'status', 'queued', 'worker', '', 'lease_until', '', 'started_at', '', 'slot_wait', '0')
 redis.call('ZREM', p .. 'running', id)
@@ -143,7 +147,7 @@ return 1
 export const REAP_ONE = `${BUMP}
 local p, id, worker, now, force, keep = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local job = p .. 'job:' .. id
-local f = redis.call('HMGET', job, 'status', 'worker', 'lease_until', 'sent', 'created_at')
+local f = redis.call('HMGET', job, 'status', 'worker', 'lease_until', 'sent', 'seq')
 if f[1] ~= 'running' or f[2] ~= worker then
   if f[1] ~= 'running' then redis.call('ZREM', p .. 'running', id) end
   return false

@@ -144,7 +144,7 @@ export class SqliteBook implements JobBook {
     return this.db.write(() => {
       if (this.count("status = 'running'") >= limit) return null;
       const row = this.db.get<JobRow>(
-        "SELECT * FROM jobs WHERE status = 'queued' AND pool = ? ORDER BY created_at LIMIT 1",
+        "SELECT * FROM jobs WHERE status = 'queued' AND pool = ? ORDER BY created_at, rowid LIMIT 1",
         pool,
       );
       if (!row) return null;
