@@ -23,7 +23,7 @@ import {
   LEGACY_TASK_CAPABILITIES,
   TASKS_EXTENSION,
 } from "./tools/task-methods.js";
-import { TaskBook } from "./tools/tasks.js";
+import { supportsTasks, TaskBook } from "./tools/tasks.js";
 import { registerRecords, registerViewer } from "./ui/viewer-resource.js";
 import { imageUri } from "./usecases/generate/save.js";
 import { VERSION } from "./version.js";
@@ -49,8 +49,17 @@ const parts = new WeakMap<Runtime, ProcessParts>();
 function partsOf(runtime: Runtime): ProcessParts {
   let found = parts.get(runtime);
   if (!found) {
-    const book = new TaskBook(jobsForTasks(runtime.images), callResult, (err) => toToolError(err, runtime.logger));
-    found = { tools: toolSet(allTools(runtime)), book };
+    const tools = toolSet(allTools(runtime));
+    // A generation job in the shared book is a generate_image task, whichever process made it.
+    const generate = tools.byName.get("generate_image")?.tool;
+    const toolFor = (kind: string) => (kind === "generate" && generate && supportsTasks(generate) ? generate : undefined);
+    const book = new TaskBook(
+      jobsForTasks(runtime.images),
+      callResult,
+      (err) => toToolError(err, runtime.logger),
+      toolFor,
+    );
+    found = { tools, book };
     parts.set(runtime, found);
   }
   return found;

@@ -18,7 +18,14 @@ export function jobsForTasks(images: ImageService): TaskJobs {
           : job.lost
             ? "its worker was lost with the request in flight; may have been billed"
             : (job.endReason ?? job.status);
-      return { status: job.status, message, finishedAt: job.finishedAt };
+      const kind = (job.payload as { kind?: unknown } | null)?.kind;
+      return {
+        kind: typeof kind === "string" ? kind : null,
+        createdAt: job.createdAt,
+        status: job.status,
+        message,
+        finishedAt: job.finishedAt,
+      };
     },
     cancelUnsent: (jobId, reason) => images.cancelUnsent(jobId, reason),
     settled: (jobId) => images.jobEnded(jobId),

@@ -20,6 +20,9 @@ export type TaskStatus = "working" | "input_required" | "completed" | "failed" |
 
 /** A job as a task sees it. */
 export interface TaskJob {
+  /** What kind of work the job is (the payload's kind: "generate", …), so any process can present it. */
+  kind: string | null;
+  createdAt: number;
   status: "queued" | "running" | "completed" | "failed" | "cancelled";
   /** The progress sentence while it runs, the end reason once it ended. */
   message: string | null;
@@ -75,6 +78,8 @@ export class TaskBook {
     private readonly jobs: TaskJobs,
     private readonly present: Presenter,
     private readonly presentError: ErrorPresenter,
+    /** The tool whose task a job of this kind is: a task made by another process or replica is adopted through it. */
+    private readonly toolFor: (kind: string) => (AnyTool & { task: TaskSupport }) | undefined = () => undefined,
   ) {}
 
   /** A task-augmented tools/call: starts the work and answers with the task at once. */
@@ -123,20 +128,42 @@ export class TaskBook {
     return record;
   }
 
-  private find(scope: string, taskId: string): TaskRecord | undefined {
+  /**
+   * The task in this scope; a task another process or replica made (its job is in the shared book) is adopted here,
+   * so any of them answers for it. The task id is the job id: 128 random bits, the capability to read it.
+   */
+  private async find(scope: string, taskId: string): Promise<TaskRecord | undefined> {
     const record = this.records.get(taskId);
-    return record && record.scope === scope ? record : undefined;
+    if (record) return record.scope === scope ? record : undefined;
+    const job = await this.jobs.get(taskId);
+    const tool = job?.kind ? this.toolFor(job.kind) : undefined;
+    if (!job || !tool) return undefined;
+    const adopted: TaskRecord = {
+      taskId,
+      scope,
+      createdAt: job.createdAt,
+      lastUpdatedAt: job.finishedAt ?? job.createdAt,
+      ttl: DEFAULT_TTL_MS,
+      tool,
+      args: {},
+      jobId: taskId,
+      cancelled: null,
+      result: null,
+      pending: null,
+    };
+    this.records.set(taskId, adopted);
+    return adopted;
   }
 
   /** The task's state; with `withResult`, the final result inline once there is one (2026-07-28 tasks/get). */
   async get(scope: string, taskId: string, withResult: boolean): Promise<TaskState | undefined> {
-    const record = this.find(scope, taskId);
+    const record = await this.find(scope, taskId);
     return record ? this.stateOf(record, withResult) : undefined;
   }
 
   /** The call's answer, waiting for the work to end (2025-11-25 tasks/result). */
   async result(scope: string, taskId: string): Promise<CallToolResult | undefined> {
-    const record = this.find(scope, taskId);
+    const record = await this.find(scope, taskId);
     if (!record) return undefined;
     for (;;) {
       const state = await this.stateOf(record, true);
@@ -160,7 +187,7 @@ export class TaskBook {
    * saves and stays collectable); one still unsent that nobody else shares is dropped. False for an unknown task.
    */
   async cancel(scope: string, taskId: string, message = "cancelled by the client"): Promise<boolean> {
-    const record = this.find(scope, taskId);
+    const record = await this.find(scope, taskId);
     if (!record) return false;
     if (record.cancelled || record.result) return true;
     record.cancelled = message;

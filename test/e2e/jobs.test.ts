@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
@@ -189,6 +189,36 @@ describe("a paid request outlives the process that asked for it", () => {
       },
     ]);
     await spawned.close();
+  }, 120_000);
+
+  it("answers in a new process for a task whose stdio session ended: tasks/get, then the result, one upstream call", async () => {
+    sim.setLatency(3000);
+    const workspace = tempWorkspace();
+    const first = await spawnClient(envFor(workspace));
+    const { task } = await first.client.request(
+      {
+        method: "tools/call",
+        params: {
+          name: "generate_image",
+          arguments: { prompt: "a task that outlives its session", return_image: "none" },
+          task: {},
+        },
+      },
+      CreateTaskResultSchema,
+    );
+    await expect.poll(() => sim.stats.inFlight, { timeout: 30_000 }).toBe(1);
+    await first.close();
+    const later = await spawnClient(envFor(workspace));
+    try {
+      expect((await later.client.experimental.tasks.getTask(task.taskId)).status).toMatch(/working|completed/);
+      const answer = (await later.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, {
+        timeout: 60_000,
+      })) as CallToolResult;
+      expect(answer.structuredContent).toMatchObject({ status: "completed", job_id: task.taskId });
+    } finally {
+      await later.close();
+    }
+    expect(sim.stats.imageRequests).toBe(1);
   }, 120_000);
 
   it("starts one detached runner, which exits once it has had nothing to do", async () => {

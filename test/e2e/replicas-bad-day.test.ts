@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { Redis } from "ioredis";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -266,5 +266,25 @@ describe("the spend cap across replicas", () => {
       await Promise.allSettled([clientC.close(), clientD.close()]);
       await Promise.allSettled([c.stop(), d.stop()]);
     }
+  }, 90_000);
+});
+
+describe("tasks on replicas", () => {
+  it("answers tasks/get and tasks/result on replica B for a task created on replica A", async () => {
+    sim.setLatency(1500);
+    const { task } = await clientA.request(
+      {
+        method: "tools/call",
+        params: { name: "generate_image", arguments: { prompt: "a task for any replica" }, task: {} },
+      },
+      CreateTaskResultSchema,
+    );
+    expect(task.status).toBe("working");
+    expect((await clientB.experimental.tasks.getTask(task.taskId)).status).toMatch(/working|completed/);
+    const answer = (await clientB.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, {
+      timeout: 60_000,
+    })) as CallToolResult;
+    expect(answer.structuredContent).toMatchObject({ status: "completed", job_id: task.taskId });
+    expect(sim.stats.imageRequests).toBe(1);
   }, 90_000);
 });
