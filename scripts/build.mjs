@@ -1,5 +1,5 @@
-// npm run build: tsc (dist/**, the per-module files tests, the bench and embedders import), the UI pages, then the
-// start-path bundle. Source maps only when asked (PIXELWRIGHT_SOURCEMAPS=1): the package ships none by default, and
+// npm run build: tsc (dist/**, the per-module files tests, the bench and embedders import), the UI pages, the
+// tools/list answer for the default settings (build-listing.mjs), then the start-path bundle. Source maps only when asked (PIXELWRIGHT_SOURCEMAPS=1): the package ships none by default, and
 // maps left by an earlier build with them are removed, so dist/ never mixes the two.
 
 import { spawnSync } from "node:child_process";
@@ -20,4 +20,5 @@ if (!sourcemaps) {
   }
 }
 await import("./build-ui.mjs");
+await import("./build-listing.mjs");
 await import("./build-bundle.mjs");

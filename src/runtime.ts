@@ -6,17 +6,16 @@
 
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
+import { bookFor } from "./book-open.js";
 import type { Config } from "./config.js";
 import { tierModels } from "./contract/models.js";
 import type { ProfileLimits } from "./contract/request.js";
-import { spendOf } from "./contract/spend.js";
 import { loadSharp } from "./imaging/sharp.js";
 import { type JobBook, workerName } from "./jobs/book.js";
+import { LazyBook } from "./jobs/lazy-book.js";
 import { Limiter } from "./jobs/limiter.js";
-import { openSqliteBook } from "./jobs/sqlite-book.js";
 import { Worker } from "./jobs/worker.js";
 import type { Logger } from "./log.js";
-import { loadRedis } from "./redis-load.js";
 import { detachedRunner } from "./runner.js";
 import { registerSecret } from "./secrets.js";
 import type { Simulator, SimulatorOptions } from "./simulator/server.js";
@@ -28,7 +27,6 @@ import { createUpstream } from "./upstream/index.js";
 import type { Endpoint } from "./upstream/types.js";
 import { ImageService } from "./usecases/service.js";
 import { SpendGuard } from "./usecases/spend-guard.js";
-import { stateFolder, sweepPreviews } from "./workspace/state.js";
 import { Workspace } from "./workspace/workspace.js";
 
 export const OFFLINE_PROVIDER = "offline-simulator";
@@ -128,51 +126,10 @@ export async function startStandaloneSimulator(options: SimulatorOptions = {}): 
   return startSimulator({ ...simulatorOptionsFromEnv(), ...options });
 }
 
-async function openWorkspace(config: Config, logger: Logger): Promise<Workspace> {
+async function openWorkspace(config: Config): Promise<Workspace> {
   const workspace = new Workspace(config.workspace, config.readRoots);
   await workspace.init();
-  const swept = await workspace.sweepTemps();
-  if (swept > 0) logger.info({ swept }, "removed temp files left by an earlier crash");
-  await sweepPreviews(workspace).catch((err: unknown) => logger.debug({ err }, "old previews could not be swept"));
   return workspace;
-}
-
-/** The job book: Redis for replicas (PIXELWRIGHT_REDIS_URL, the HTTP server only), else SQLite in the workspace. */
-async function openBook(config: Config, logger: Logger, workspace: Workspace, role: Role): Promise<JobBook> {
-  if (config.redisUrl && role === "http") {
-    const { connectRedisBook } = await loadRedis();
-    const book = await connectRedisBook({ url: config.redisUrl, logger });
-    logger.info({ redis: config.redisUrl }, "sharing jobs, dedupe, limits and the spend ledger through Redis");
-    return book;
-  }
-  if (config.redisUrl) {
-    logger.info("PIXELWRIGHT_REDIS_URL is for `pixelwright http` replicas; this process uses the workspace's job book");
-  }
-  const { database } = await stateFolder(workspace);
-  const book = await openSqliteBook({
-    path: database,
-    onError: (err) => logger.warn({ err }, "the job book could not be read"),
-  });
-  // Spending from before the book existed (jobs.jsonl) still counts against the cap: imported once (an unreadable
-  // jobs.jsonl is said, and imported at a later start once it can be read).
-  const records = await workspace.readJobRecords().catch((err: unknown) => {
-    logger.error({ err }, "jobs.jsonl cannot be read: its spending is not counted until it can");
-    return null;
-  });
-  if (!records) return book;
-  await book.importSpending(
-    records.map((r) => ({
-      at: Date.parse(r.finished_at),
-      usd: spendOf({
-        at: 0,
-        billedUsd: r.cost_usd,
-        estimateUsd: r.cost_estimate_usd,
-        delivered: r.status === "completed",
-        mayHaveBeenBilled: r.may_have_been_billed,
-      }),
-    })),
-  );
-  return book;
 }
 
 function endpointOf(config: Config, profile: GatewayProfile, simulator: Simulator | null): Endpoint {
@@ -283,8 +240,11 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   registerSecret(config.apiKey);
   registerSecret(config.httpToken);
   const role = options.role ?? "embedded";
-  const workspace = await openWorkspace(config, logger);
-  const book = await openBook(config, logger, workspace, role);
+  const workspace = await openWorkspace(config);
+  const book = await bookFor(config, logger, workspace, {
+    replica: role === "http",
+    lazy: role === "stdio" || role === "call",
+  });
   const pool = poolOf(config);
   const runnerMode = runnerModeOf(config, role);
   // Only a process that runs jobs needs the simulator; a detached runner starts its own.
@@ -356,7 +316,11 @@ function assemble(
       // A process that runs jobs loads the SDK and sharp; one whose runner is detached only starts its runner (which
       // loads them itself, and exits after a minute with nothing to do): the runner keeps each image's preview, so
       // this process loads sharp only if it must make another.
-      warming ??= (worker ? Promise.all([getClient(endpoint, logger), loadSharp()]) : startRunner()).then(
+      const opened = book instanceof LazyBook ? book.open() : Promise.resolve(book);
+      warming ??= Promise.all([
+        opened,
+        worker ? Promise.all([getClient(endpoint, logger), loadSharp()]) : startRunner(),
+      ]).then(
         () => logger.debug("openai and sharp loaded ahead of the first image call"),
         (err: unknown) => logger.debug({ err }, "warming up failed; the first image call will load what it needs"),
       );

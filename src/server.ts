@@ -15,6 +15,7 @@ import type { Runtime } from "./runtime.js";
 import { callResult, installToolCalls, type ToolSet, toolSet } from "./tools/calls.js";
 import { fitsInMessage, tooLargeForMessage } from "./tools/content.js";
 import { allTools } from "./tools/index.js";
+import { builtListing, listingKey } from "./tools/listing-cache.js";
 import { followRoots } from "./tools/roots.js";
 import { jobsForTasks } from "./tools/task-jobs.js";
 import {
@@ -49,10 +50,11 @@ const parts = new WeakMap<Runtime, ProcessParts>();
 function partsOf(runtime: Runtime): ProcessParts {
   let found = parts.get(runtime);
   if (!found) {
-    const tools = toolSet(allTools(runtime));
+    const tools = toolSet(allTools(runtime), builtListing(listingKey(runtime.config)));
     // A generation job in the shared book is a generate_image task, whichever process made it.
     const generate = tools.byName.get("generate_image")?.tool;
-    const toolFor = (kind: string) => (kind === "generate" && generate && supportsTasks(generate) ? generate : undefined);
+    const toolFor = (kind: string) =>
+      kind === "generate" && generate && supportsTasks(generate) ? generate : undefined;
     const book = new TaskBook(
       jobsForTasks(runtime.images),
       callResult,

@@ -45,12 +45,21 @@ export interface ToolSet {
   byName: ReadonlyMap<string, { tool: AnyTool; input: z.ZodObject }>;
 }
 
-export function toolSet(tools: AnyTool[]): ToolSet {
+/**
+ * The tools as served: each one's strict input validator, and the tools/list entries — taken from `built` (the
+ * listing made at build time for the same settings) when it names exactly these tools, else made here.
+ */
+export function toolSet(tools: AnyTool[], built: Tool[] | null = null): ToolSet {
   const byName = new Map<string, { tool: AnyTool; input: z.ZodObject }>();
-  const listing = tools.map((tool): Tool => {
-    // Closed, as tools/list advertises (additionalProperties: false): a misspelt argument is refused, not ignored.
-    const input = z.strictObject(tool.input);
-    byName.set(tool.name, { tool, input });
+  // Closed, as tools/list advertises (additionalProperties: false): a misspelt argument is refused, not ignored.
+  for (const tool of tools) byName.set(tool.name, { tool, input: z.strictObject(tool.input) });
+  const sameTools = built !== null && built.map((t) => t.name).join() === tools.map((t) => t.name).join();
+  return { tools, listing: sameTools ? built : listingOf(tools, byName), byName };
+}
+
+function listingOf(tools: AnyTool[], byName: ToolSet["byName"]): Tool[] {
+  return tools.map((tool): Tool => {
+    const { input } = byName.get(tool.name) as { input: z.ZodObject };
     const viewer = VIEWER_TOOLS.includes(tool.name);
     return {
       name: tool.name,
@@ -64,7 +73,6 @@ export function toolSet(tools: AnyTool[]): ToolSet {
       ...(viewer ? { _meta: VIEWER_TOOL_META } : {}),
     };
   });
-  return { tools, listing, byName };
 }
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {

@@ -13,14 +13,18 @@ import type { Runtime } from "../runtime.js";
 import { createServer } from "../server.js";
 import { STDIO_MAX_MESSAGE_BYTES } from "../tools/content.js";
 
+/** How long after the handshake the warm-up starts: the host's first requests (tools/list) come before it. */
+const WARM_AFTER_MS = 200;
+
 export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void> {
   const server = serveStdioEntry(
     ({ era }) => {
       const server = createServer(runtime, { era, maxMessageBytes: STDIO_MAX_MESSAGE_BYTES });
       // Load what the first image call needs once the handshake is done, not while it runs (compiling openai and
-      // sharp would hold up the answer to tools/list): 2025-11-25 ends it with notifications/initialized, tools/list
-      // right behind it; 2026-07-28 has none, so there it is once the opening message is answered.
-      const warm = () => setImmediate(() => void runtime.warm());
+      // sharp, opening the job book or starting a runner would hold up the answer to tools/list, which hosts send
+      // right behind the handshake): 2025-11-25 ends it with notifications/initialized; 2026-07-28 has none, so
+      // there it is once the opening message is answered. A moment later, when the first requests are answered.
+      const warm = () => setTimeout(() => void runtime.warm(), WARM_AFTER_MS).unref();
       if (era === "legacy") {
         const initialized = server.server.oninitialized;
         server.server.oninitialized = () => {

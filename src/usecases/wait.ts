@@ -11,6 +11,8 @@ import { imageUri } from "./generate/save.js";
 
 export const MAX_WAIT_SECONDS = 600;
 const HEARTBEAT_MS = 4000;
+/** The least time between the notification of a partial image and the result that follows it. */
+const PARTIAL_GAP_MS = 30;
 /** How often a waiter makes sure its job has a live worker (reaps dead ones, starts a runner for a queued job). */
 const LIVENESS_MS = 2000;
 
@@ -142,10 +144,12 @@ export function waitForEnd(
     const tell = (job: BookJob, message: string) => options.send?.({ ...job.progress, message });
     // Changes can arrive coalesced (another process wrote twice before we looked): every partial image is still told.
     let told = first.partials.length;
+    let partialToldAt = 0;
     const seen = (job: BookJob) => {
       latest = job;
       for (const partial of job.partials.slice(told)) {
         tell(job, partial.message ?? `partial image ${partial.index + 1} received`);
+        partialToldAt = Date.now();
       }
       told = Math.max(told, job.partials.length);
       if (options.send && job.progress.progress > lastProgress) {
@@ -153,7 +157,11 @@ export function waitForEnd(
         const { progress } = job;
         if (!progress.partial) tell(job, progressMessage(job, progress.message, full));
       }
-      if (!isLive(job)) done();
+      if (isLive(job)) return;
+      // SDK clients handle a notification a tick after a response read in the same chunk, and drop it once the call
+      // has ended: a partial image told just now goes out a moment before the result.
+      if (Date.now() - partialToldAt < PARTIAL_GAP_MS) setTimeout(done, PARTIAL_GAP_MS);
+      else done();
     };
     const heartbeat = async () => {
       full = await limitFull();
