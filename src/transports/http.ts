@@ -137,14 +137,10 @@ export function checkExposure(options: HttpOptions): void {
   }
 }
 
-export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpOptions): Promise<HttpHandle> {
-  checkExposure(options);
-  const tokenDigest = options.token ? digest(options.token) : null;
-  const inFlight = new Set<ServerResponse>();
-  let allowedHosts = new Set<string>();
-  const allowedOrigins = new Set((options.allowedOrigins ?? []).map((o) => o.toLowerCase()));
-
-  const authorized = (req: IncomingMessage): boolean => {
+/** Whether a request carries the bearer token (always, without one). */
+function bearerCheck(token: string | undefined): (req: IncomingMessage) => boolean {
+  const tokenDigest = token ? digest(token) : null;
+  return (req) => {
     if (!tokenDigest) return true;
     // The scheme is case-insensitive (RFC 9110 section 11.1): "bearer", "Bearer" and "BEARER" are the same.
     const match = /^bearer[ \t]+(.*)$/is.exec(String(req.headers.authorization ?? ""));
@@ -152,13 +148,15 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
     // Compare digests of equal length in constant time: neither the token nor its length leaks through timing.
     return timingSafeEqual(digest(presented), tokenDigest) && presented.length > 0;
   };
+}
 
+/** The MCP endpoint: one server instance per POST for its protocol era, on the process-wide tools and runtime. */
+function mcpEndpoint(runtime: Runtime, logger: Logger) {
   const mcp = createMcpHandler(({ era }) => createServer(runtime, { era, remote: true }), {
     onerror: (err) => logger.debug({ err: err.message }, "MCP request refused or failed"),
     maxRequestBodySize: MAX_BODY_BYTES,
   });
-
-  const handleMcp = async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
     if (body === null) {
       return sendJson(res, 413, rpcError(-32600, `Request body over ${MAX_BODY_BYTES} bytes.`));
@@ -171,75 +169,72 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
     }
     await bridge(mcp.fetch, req, res, body, parsed);
   };
+  return { handle, close: () => mcp.close() };
+}
 
-  const galleryRoutes = { gallery: new Gallery(runtime.workspace, logger), token: options.token, logger };
+interface Routes {
+  runtime: Runtime;
+  logger: Logger;
+  allowedHosts: () => ReadonlySet<string>;
+  allowedOrigins: ReadonlySet<string>;
+  authorized: (req: IncomingMessage) => boolean;
+  gallery: Parameters<typeof handleGallery>[3];
+  mcp: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}
 
-  const server = createHttpServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
-    inFlight.add(res);
-    res.on("close", () => inFlight.delete(res));
-    const deadline = setTimeout(() => {
-      logger.warn({ url: req.url }, "request deadline reached");
-      if (!res.headersSent) sendJson(res, 504, rpcError(-32000, "Request deadline reached."));
-      else res.end();
-    }, REQUEST_DEADLINE_MS);
-    res.on("close", () => clearTimeout(deadline));
-
-    const url = new URL(req.url ?? "/", "http://pixelwright");
-    const host = String(req.headers.host ?? "").toLowerCase();
-    if (!allowedHosts.has(host)) {
-      return sendJson(res, 403, rpcError(-32000, `Host '${host.slice(0, 100)}' is not allowed.`));
-    }
-    const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase()) && !sameLoopbackOrigin(origin, host)) {
-      return sendJson(res, 403, rpcError(-32000, "Origin not allowed."));
-    }
-    if (url.pathname === "/healthz" && req.method === "GET") return health(runtime, url, res);
-    if (url.pathname !== "/mcp") {
-      // The gallery (GET /gallery, /gallery/thumbs/{name}, /images/{name}): same token, Host and Origin rules.
-      handleGallery(req, res, url, galleryRoutes).then(
-        (handled) => {
-          if (!handled)
-            sendJson(res, 404, rpcError(-32601, "Not found: the MCP endpoint is /mcp, the gallery /gallery."));
-        },
-        (err: unknown) => {
-          logger.error({ err }, "gallery request failed");
-          sendJson(res, 500, rpcError(-32603, "Internal error."));
-        },
-      );
-      return;
-    }
-    if (!authorized(req)) {
-      return sendJson(
-        res,
-        401,
-        rpcError(-32001, "Unauthorized: send Authorization: Bearer <PIXELWRIGHT_HTTP_TOKEN>."),
-        {
-          "www-authenticate": 'Bearer realm="pixelwright"',
-        },
-      );
-    }
-    if (req.method !== "POST") {
-      return sendJson(res, 405, rpcError(-32000, "Method not allowed: this server is stateless; use POST."), {
-        allow: "POST",
-      });
-    }
-    handleMcp(req, res).catch((err: unknown) => {
-      logger.error({ err }, "HTTP request failed");
-      sendJson(res, 500, rpcError(-32603, "Internal error."));
+/** One request: the Host and Origin guards, then health, the gallery, or (with the token) MCP over POST. */
+function route(req: IncomingMessage, res: ServerResponse, routes: Routes): undefined {
+  const { runtime, logger } = routes;
+  const url = new URL(req.url ?? "/", "http://pixelwright");
+  const host = String(req.headers.host ?? "").toLowerCase();
+  if (!routes.allowedHosts().has(host)) {
+    sendJson(res, 403, rpcError(-32000, `Host '${host.slice(0, 100)}' is not allowed.`));
+    return;
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !routes.allowedOrigins.has(origin.toLowerCase()) && !sameLoopbackOrigin(origin, host)) {
+    sendJson(res, 403, rpcError(-32000, "Origin not allowed."));
+    return;
+  }
+  if (url.pathname === "/healthz" && req.method === "GET") {
+    health(runtime, url, res);
+    return;
+  }
+  if (url.pathname !== "/mcp") {
+    // The gallery (GET /gallery, /gallery/thumbs/{name}, /images/{name}): same token, Host and Origin rules.
+    handleGallery(req, res, url, routes.gallery).then(
+      (handled) => {
+        if (!handled)
+          sendJson(res, 404, rpcError(-32601, "Not found: the MCP endpoint is /mcp, the gallery /gallery."));
+      },
+      (err: unknown) => {
+        logger.error({ err }, "gallery request failed");
+        sendJson(res, 500, rpcError(-32603, "Internal error."));
+      },
+    );
+    return;
+  }
+  if (!routes.authorized(req)) {
+    const message = "Unauthorized: send Authorization: Bearer <PIXELWRIGHT_HTTP_TOKEN>.";
+    sendJson(res, 401, rpcError(-32001, message), { "www-authenticate": 'Bearer realm="pixelwright"' });
+    return;
+  }
+  if (req.method !== "POST") {
+    sendJson(res, 405, rpcError(-32000, "Method not allowed: this server is stateless; use POST."), {
+      allow: "POST",
     });
+    return;
+  }
+  routes.mcp(req, res).catch((err: unknown) => {
+    logger.error({ err }, "HTTP request failed");
+    sendJson(res, 500, rpcError(-32603, "Internal error."));
   });
-  // Slow sockets are bounded (checked every second): headers within 10 s, the request (at most 1 MB) within 60 s,
-  // idle keep-alive sockets closed after 5 s. The answer itself may take up to REQUEST_DEADLINE_MS.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
-  server.keepAliveTimeout = 5_000;
+  return;
+}
 
-  await listenOn(server, options.port, options.host);
-  const address = server.address() as AddressInfo;
-  const port = address.port;
-  const hostForUrl = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
-  // Default Host allow-list: the bound address and the loopback names, with the port (DNS-rebinding protection).
-  allowedHosts = new Set(
+/** Default Host allow-list: the bound address and the loopback names, with the port (DNS-rebinding protection). */
+function allowedHostsFor(options: HttpOptions, hostForUrl: string, port: number): Set<string> {
+  return new Set(
     [
       ...(options.allowedHosts ?? []),
       `${hostForUrl}:${port}`,
@@ -248,10 +243,14 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
         : []),
     ].map((h) => h.toLowerCase()),
   );
+}
 
-  const close = async (graceMs = 10_000) => {
-    // The worker takes no new jobs at once (queued ones stay in the book for the other replicas or runners); running
-    // ones get the grace period, then end as "may have been billed" (sent) or go back to the queue (unsent).
+/**
+ * Stopping: the worker takes no new jobs at once (queued ones stay in the book for the other replicas or runners);
+ * running ones get the grace period, then end as "may have been billed" (sent) or go back to the queue (unsent).
+ */
+function closer(runtime: Runtime, server: Server, inFlight: Set<ServerResponse>, closeMcp: () => Promise<void>) {
+  return async (graceMs = 10_000) => {
     const workerClosed = runtime.worker?.close(graceMs, "the server is shutting down");
     // Calls waiting on jobs another process runs answer now (running: collect it anywhere); those waiting on jobs
     // this server runs get the grace period to see them end.
@@ -271,7 +270,44 @@ export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpO
       timer.unref();
     });
     await workerClosed;
-    await mcp.close();
+    await closeMcp();
   };
-  return { url: `http://${hostForUrl}:${port}/mcp`, port, server, close };
+}
+
+export async function serveHttp(runtime: Runtime, logger: Logger, options: HttpOptions): Promise<HttpHandle> {
+  checkExposure(options);
+  const inFlight = new Set<ServerResponse>();
+  let allowedHosts = new Set<string>();
+  const mcp = mcpEndpoint(runtime, logger);
+  const routes: Routes = {
+    runtime,
+    logger,
+    allowedHosts: () => allowedHosts,
+    allowedOrigins: new Set((options.allowedOrigins ?? []).map((o) => o.toLowerCase())),
+    authorized: bearerCheck(options.token),
+    gallery: { gallery: new Gallery(runtime.workspace, logger), token: options.token, logger },
+    mcp: mcp.handle,
+  };
+  const server = createHttpServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+    inFlight.add(res);
+    res.on("close", () => inFlight.delete(res));
+    const deadline = setTimeout(() => {
+      logger.warn({ url: req.url }, "request deadline reached");
+      if (!res.headersSent) sendJson(res, 504, rpcError(-32000, "Request deadline reached."));
+      else res.end();
+    }, REQUEST_DEADLINE_MS);
+    res.on("close", () => clearTimeout(deadline));
+    route(req, res, routes);
+  });
+  // Slow sockets are bounded (checked every second): headers within 10 s, the request (at most 1 MB) within 60 s,
+  // idle keep-alive sockets closed after 5 s. The answer itself may take up to REQUEST_DEADLINE_MS.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+
+  await listenOn(server, options.port, options.host);
+  const { port } = server.address() as AddressInfo;
+  const hostForUrl = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
+  allowedHosts = allowedHostsFor(options, hostForUrl, port);
+  return { url: `http://${hostForUrl}:${port}/mcp`, port, server, close: closer(runtime, server, inFlight, mcp.close) };
 }

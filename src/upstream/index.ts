@@ -117,80 +117,129 @@ export function callsFor(call: Pick<ImageCall, "route">, n: number, fanOut: bool
   return n > 1 && (fanOut || call.route === "responses") ? n : 1;
 }
 
+/** Every delivered image becomes bytes (decoded, or downloaded under the guards) or the reason it cannot. */
+async function imageBytes(
+  image: DeliveredImage,
+  options: UpstreamOptions,
+  signal?: AbortSignal,
+): Promise<UpstreamImage> {
+  const accepts = options.accepts ?? { b64: true, url: false };
+  // What the provider wrote is outside text: redacted before anything keeps it.
+  const revisedPrompt = redactMaybe(image.revisedPrompt ?? null);
+  if (image.error) return { error: redactText(image.error) };
+  if (image.bytes) return { bytes: image.bytes, revisedPrompt };
+  if (image.b64) {
+    const bytes = decodeBase64Strict(image.b64);
+    return bytes ? { bytes, revisedPrompt } : { error: "its data is not valid base64" };
+  }
+  if (!image.url) return { error: "no image data" };
+  if (!accepts.url)
+    return { error: `it came as a URL, which the ${options.endpoint.provider} profile does not accept` };
+  try {
+    const downloaded = await downloadImage(image.url, options.download ?? DEFAULT_DOWNLOAD_POLICY, signal);
+    return { bytes: downloaded.bytes, revisedPrompt };
+  } catch (err) {
+    return { error: redactText(`its URL could not be downloaded: ${(err as Error).message}`) };
+  }
+}
+
+type Client = Awaited<ReturnType<typeof getClient>>;
+
+interface Attempt {
+  client: Client;
+  call: ImageCall;
+  hooks: CallHooks;
+  options: UpstreamOptions;
+  /** Every request id seen, in order (failed attempts' too). */
+  requestIds: string[];
+}
+
+/**
+ * One paid step: reserved and recorded as sent before a byte goes out (a refusal sends nothing), one deadline over
+ * connect, headers and body, and its outcome (billed, not billed, unknown) told to the ledger.
+ */
+async function sendAttempt(a: Attempt, body: Record<string, unknown>, step: SendStep): Promise<ImageCallResult> {
+  const { client, call, hooks, options } = a;
+  if (hooks.signal?.aborted) throw new AbortedError();
+  const ticket = await hooks.onSending?.(step);
+  // The request id is known once the headers arrive.
+  let rid: string | null = null;
+  const limits = { totalMs: options.endpoint.timeoutMs, idleMs: options.streamIdleMs ?? 120_000 };
+  const deadline = new AttemptDeadline(limits, hooks.signal, () => rid);
+  const onRequestId = (id: string | null) => {
+    rid = id;
+  };
+  try {
+    const request = { ...call, body };
+    const result =
+      call.route === "responses"
+        ? await callResponsesApi(client, request, call.responsesModel as string, hooks, deadline, onRequestId)
+        : await callImagesApi(client, request, hooks, deadline, onRequestId);
+    if (result.requestId) {
+      a.requestIds.push(result.requestId);
+      hooks.onRequestId?.(redactText(result.requestId));
+    }
+    ticket?.done({ billed: "yes", usage: result.usage ?? null });
+    return result;
+  } catch (err) {
+    ticket?.done(await outcomeOf(err, options.endpoint.provider));
+    const known = (err as { requestID?: string }).requestID ?? rid;
+    if (known) {
+      a.requestIds.push(known);
+      hooks.onRequestId?.(redactText(known));
+    }
+    // Errors our readers raise after the headers carry the answer's request id too.
+    if (known && typeof err === "object" && err !== null && !("requestID" in err)) {
+      (err as { requestID?: string }).requestID = known;
+    }
+    throw err;
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/** The outcome of all the calls of one request: images that arrived are kept even when a sibling call failed. */
+async function outcomeOfCalls(
+  settled: PromiseSettledResult<ImageCallResult>[],
+  a: Attempt & { retries: RetryRecord[]; calls: number },
+): Promise<UpstreamOutcome> {
+  const results = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const errors = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
+  // Only a total failure is an error.
+  if (results.length === 0) throw errors[0];
+  let usage: Usage | null = null;
+  for (const r of results) usage = addUsage(usage, r.usage);
+  const delivered = results.flatMap((r) => r.images);
+  const images = await Promise.all(delivered.map((image) => imageBytes(image, a.options, a.hooks.signal)));
+  const texts = results.map((r) => r.assistantText).filter((t): t is string => Boolean(t));
+  // Everything the provider wrote (ids, prompts, text, messages) is redacted here, before it is stored or shown.
+  return {
+    images,
+    responseIds: results.flatMap((r) => (r.responseId ? [redactText(r.responseId)] : [])),
+    callIds: results.flatMap((r) => r.callIds ?? []).map(redactText),
+    assistantText: texts.length ? redactText(texts.join("\n\n")) : null,
+    usage,
+    requestIds: a.requestIds.map(redactText),
+    retries: a.retries.map((r) => ({ ...r, reason: redactText(r.reason), request_id: redactMaybe(r.request_id) })),
+    meta: redactDeep(results[0]?.meta ?? {}),
+    calls: a.calls,
+    failures: errors.map((e) => redactText(e instanceof Error ? e.message : String(e))),
+    notes: results.flatMap((r) => r.notes ?? []),
+  };
+}
+
 export function createUpstream(options: UpstreamOptions): Upstream {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const { endpoint, logger, slots } = options;
-  const accepts = options.accepts ?? { b64: true, url: false };
-
-  /** Every delivered image becomes bytes (decoded, or downloaded under the guards) or the reason it cannot. */
-  async function toBytes(image: DeliveredImage, signal?: AbortSignal): Promise<UpstreamImage> {
-    // What the provider wrote is outside text: redacted before anything keeps it.
-    const revisedPrompt = redactMaybe(image.revisedPrompt ?? null);
-    if (image.error) return { error: redactText(image.error) };
-    if (image.bytes) return { bytes: image.bytes, revisedPrompt };
-    if (image.b64) {
-      const bytes = decodeBase64Strict(image.b64);
-      return bytes ? { bytes, revisedPrompt } : { error: "its data is not valid base64" };
-    }
-    if (!image.url) return { error: "no image data" };
-    if (!accepts.url) return { error: `it came as a URL, which the ${endpoint.provider} profile does not accept` };
-    try {
-      const downloaded = await downloadImage(image.url, options.download ?? DEFAULT_DOWNLOAD_POLICY, signal);
-      return { bytes: downloaded.bytes, revisedPrompt };
-    } catch (err) {
-      return { error: redactText(`its URL could not be downloaded: ${(err as Error).message}`) };
-    }
-  }
-
   return {
     endpoint,
     endpointPath: (call) => endpointPath(call.route ?? "images", call.edit !== undefined),
     calls: (call, n) => callsFor(call, n, options.fanOut === true),
     async generate(call, n, hooks) {
-      const client = await getClient(endpoint, logger);
+      const attempt: Attempt = { client: await getClient(endpoint, logger), call, hooks, options, requestIds: [] };
       const retries: RetryRecord[] = [];
-      const requestIds: string[] = [];
-      const limits = { totalMs: endpoint.timeoutMs, idleMs: options.streamIdleMs ?? 120_000 };
-      const send = async (body: Record<string, unknown>, step: SendStep): Promise<ImageCallResult> => {
-        if (hooks.signal?.aborted) throw new AbortedError();
-        // Reserved and recorded as sent before a byte goes out; a refusal here sends nothing.
-        const ticket = await hooks.onSending?.(step);
-        // One deadline over connect, headers and body; the request id is known once the headers arrive.
-        let rid: string | null = null;
-        const deadline = new AttemptDeadline(limits, hooks.signal, () => rid);
-        const onRequestId = (id: string | null) => {
-          rid = id;
-        };
-        try {
-          const request = { ...call, body };
-          const result =
-            call.route === "responses"
-              ? await callResponsesApi(client, request, call.responsesModel as string, hooks, deadline, onRequestId)
-              : await callImagesApi(client, request, hooks, deadline, onRequestId);
-          if (result.requestId) {
-            requestIds.push(result.requestId);
-            hooks.onRequestId?.(redactText(result.requestId));
-          }
-          ticket?.done({ billed: "yes", usage: result.usage ?? null });
-          return result;
-        } catch (err) {
-          ticket?.done(await outcomeOf(err, endpoint.provider));
-          const known = (err as { requestID?: string }).requestID ?? rid;
-          if (known) {
-            requestIds.push(known);
-            hooks.onRequestId?.(redactText(known));
-          }
-          // Errors our readers raise after the headers carry the answer's request id too.
-          if (known && typeof err === "object" && err !== null && !("requestID" in err)) {
-            (err as { requestID?: string }).requestID = known;
-          }
-          throw err;
-        } finally {
-          deadline.dispose();
-        }
-      };
       const one = (body: Record<string, unknown>, slot: number, of: number) =>
-        withRetries((attempt) => inSlot(slots, hooks, () => send(body, { attempt, slot, of })), {
+        withRetries((n) => inSlot(slots, hooks, () => sendAttempt(attempt, body, { attempt: n, slot, of })), {
           policy,
           provider: endpoint.provider,
           ...(hooks.signal ? { signal: hooks.signal } : {}),
@@ -200,35 +249,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
             hooks.onRetry?.(record);
           },
         });
-
       // The Responses tool makes one image per call, like gateways that ignore n.
       const bodies =
         callsFor(call, n, options.fanOut === true) > 1
           ? Array.from({ length: n }, () => ({ ...call.body, n: 1 }))
           : [{ ...call.body, ...(n > 1 ? { n } : {}) }];
       const settled = await Promise.allSettled(bodies.map((body, slot) => one(body, slot, bodies.length)));
-      const results = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
-      const errors = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
-      // Paid images that arrived are kept even when a sibling call failed; only a total failure is an error.
-      if (results.length === 0) throw errors[0];
-      let usage: Usage | null = null;
-      for (const r of results) usage = addUsage(usage, r.usage);
-      const images = await Promise.all(results.flatMap((r) => r.images).map((image) => toBytes(image, hooks.signal)));
-      const texts = results.map((r) => r.assistantText).filter((t): t is string => Boolean(t));
-      // Everything the provider wrote (ids, prompts, text, messages) is redacted here, before it is stored or shown.
-      return {
-        images,
-        responseIds: results.flatMap((r) => (r.responseId ? [redactText(r.responseId)] : [])),
-        callIds: results.flatMap((r) => r.callIds ?? []).map(redactText),
-        assistantText: texts.length ? redactText(texts.join("\n\n")) : null,
-        usage,
-        requestIds: requestIds.map(redactText),
-        retries: retries.map((r) => ({ ...r, reason: redactText(r.reason), request_id: redactMaybe(r.request_id) })),
-        meta: redactDeep(results[0]?.meta ?? {}),
-        calls: bodies.length,
-        failures: errors.map((e) => redactText(e instanceof Error ? e.message : String(e))),
-        notes: results.flatMap((r) => r.notes ?? []),
-      };
+      return outcomeOfCalls(settled, { ...attempt, retries, calls: bodies.length });
     },
   };
 }

@@ -229,6 +229,15 @@ describe("the house rules", () => {
     expect(seen.size).toBeGreaterThan(20);
   });
 
+  it("has no function over 100 lines by a plain count (comments and blank lines count too)", () => {
+    expect(files.flatMap((file) => longFunctions(file))).toEqual([]);
+  });
+
+  it("counts a 101-line function as too long", () => {
+    const text = ["export function long(): void {", ...Array.from({ length: 99 }, () => "  step();"), "}"].join("\n");
+    expect(longFunctions({ path: "x.ts", text, imports: [] })).toEqual(["x.ts:1 long: 101 lines"]);
+  });
+
   it("has no import circle", () => {
     expect(importCircles(files)).toEqual([]);
   });
@@ -306,3 +315,35 @@ describe("the house rules", () => {
     expect(breaches.map((b) => b.rule).join("\n")).toMatch(rule);
   });
 });
+
+/** A line that opens a function, a method or a block-bodied arrow (control statements aside). */
+const OPENS_FUNCTION =
+  /^\s*(export\s+)?(default\s+)?(async\s+)?function\b|^\s*((public|private|protected|static|readonly|async|get|set)\s+)*[A-Za-z_$][\w$]*\s*(<[^>]*>)?\(.*\{\s*$|=>\s*\{\s*$/;
+const CONTROL = /^\s*(if|for|while|switch|catch|else|return|do|try)\b/;
+
+/** Functions longer than 100 lines, from their first line to their closing brace (strings and comments ignored). */
+function longFunctions(file: SourceFile): string[] {
+  const lines = file.text.split("\n");
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (!OPENS_FUNCTION.test(line) || CONTROL.test(line)) continue;
+    let depth = 0;
+    let opened = false;
+    let end = i;
+    for (; end < lines.length; end++) {
+      const code = (lines[end] as string).replace(/\/\/.*$/, "").replace(/(["'`])(?:\\.|(?!\1).)*\1/g, "");
+      for (const ch of code) {
+        if (ch === "{") {
+          depth++;
+          opened = true;
+        } else if (ch === "}") depth--;
+      }
+      if (opened && depth <= 0) break;
+    }
+    const count = end - i + 1;
+    const name = /(?:function\s+|^\s*(?:\w+\s+)*)([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\(/.exec(line)?.[1] ?? "(arrow)";
+    if (count > 100) out.push(`${file.path}:${i + 1} ${name}: ${count} lines`);
+  }
+  return out;
+}

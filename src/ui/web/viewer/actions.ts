@@ -15,21 +15,13 @@ export function recordUri(name: string): string {
   return `pixelwright://records/${encodeURIComponent(name)}`;
 }
 
-export function setupActions(app: App, tools: string[], onResult: (r: ToolResultLike) => void): Actions {
+/** Copy the path: to the clipboard, or shown selected when the host does not grant the frame the clipboard. */
+function wireCopy(current: () => ImageFacts | null, note: HTMLElement): HTMLButtonElement {
   const copy = byId<HTMLButtonElement>("copy");
-  const record = byId<HTMLButtonElement>("record");
-  const upscale = byId<HTMLButtonElement>("upscale");
   const pathRow = byId("path-row");
   const pathBox = byId<HTMLInputElement>("path");
-  const panel = byId("record-panel");
-  const note = byId("action-note");
-  const editRow = byId("edit-row");
-  const editPrompt = byId<HTMLInputElement>("edit-prompt");
-  const edit = byId<HTMLButtonElement>("edit");
-  let image: ImageFacts | null = null;
-
   copy.addEventListener("click", async () => {
-    const path = image?.path ?? "";
+    const path = current()?.path ?? "";
     pathBox.value = path;
     try {
       await navigator.clipboard.writeText(path);
@@ -41,12 +33,18 @@ export function setupActions(app: App, tools: string[], onResult: (r: ToolResult
       note.textContent = "Select and copy the path.";
     }
   });
+  return copy;
+}
 
+/** The production record of the image shown, read through the host, in a panel that opens and closes. */
+function wireRecord(app: App, current: () => ImageFacts | null, panel: HTMLElement): void {
+  const record = byId<HTMLButtonElement>("record");
   record.addEventListener("click", async () => {
     if (!panel.hidden) {
       panel.hidden = true;
       return;
     }
+    const image = current();
     const name = image ? fileName(image) : "";
     let text = "";
     try {
@@ -59,6 +57,19 @@ export function setupActions(app: App, tools: string[], onResult: (r: ToolResult
     panel.textContent = text;
     panel.hidden = false;
   });
+}
+
+export function setupActions(app: App, tools: string[], onResult: (r: ToolResultLike) => void): Actions {
+  const upscale = byId<HTMLButtonElement>("upscale");
+  const pathRow = byId("path-row");
+  const panel = byId("record-panel");
+  const note = byId("action-note");
+  const editRow = byId("edit-row");
+  const editPrompt = byId<HTMLInputElement>("edit-prompt");
+  const edit = byId<HTMLButtonElement>("edit");
+  let image: ImageFacts | null = null;
+  const copy = wireCopy(() => image, note);
+  wireRecord(app, () => image, panel);
 
   /** Calls a tool through the host with its button held down, and shows what it returns (or why it failed). */
   const callTool = async (button: HTMLButtonElement, call: { name: string; arguments: object }, doing: string) => {
