@@ -12,7 +12,7 @@ import { imageUri } from "./generate/save.js";
 export const MAX_WAIT_SECONDS = 600;
 const HEARTBEAT_MS = 4000;
 /** The least time between the notification of a partial image and the result that follows it. */
-const PARTIAL_GAP_MS = 30;
+const PARTIAL_GAP_MS = 100;
 /** How often a waiter makes sure its job has a live worker (reaps dead ones, starts a runner for a queued job). */
 const LIVENESS_MS = 2000;
 
