@@ -24,6 +24,15 @@ export async function runRunner(config: Config, logger: Logger): Promise<number>
     return 0;
   }
   const renew = setInterval(() => {
+    if (!book.health().reachable) {
+      // Its book file was deleted or replaced: new jobs go to the new book and a runner of its own.
+      logger.error(
+        { pool },
+        "the job book this runner uses is gone (deleted or replaced); finishing its jobs, then exiting",
+      );
+      idle();
+      return;
+    }
     book
       .leaseRunner(pool, worker.name, LEASE_MS)
       .catch((err: unknown) => logger.warn({ err }, "runner lease not renewed"));

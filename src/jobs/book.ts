@@ -122,6 +122,8 @@ export interface BookHealth {
   reachable: boolean;
 }
 
+export type SendClearance = "sent" | "cancelled" | "taken";
+
 export type JobListener = (job: BookJob) => void;
 
 export interface JobBook {
@@ -150,7 +152,12 @@ export interface JobBook {
   progress(id: string, worker: string, update: JobProgress): Promise<void>;
   /** Waiting for an upstream slot inside the worker, or not any more. */
   slotWait(id: string, worker: string, waiting: boolean): Promise<void>;
-  markSent(id: string, worker: string): Promise<void>;
+  /**
+   * Clears the paid request to go out, atomically: "sent" when `worker` still runs the job (it is marked sent: never
+   * re-queued after this), "cancelled" when a caller asked to stop it before anything was sent, "taken" when the job
+   * is no longer this worker's (its lease lapsed and another worker took it: sending would pay twice).
+   */
+  markSent(id: string, worker: string): Promise<SendClearance>;
   /**
    * The worker's last word on a job. A job reaped as lost meanwhile is completed after all when the outcome is a
    * completion (a late completion wins); any other outcome of a job that already ended is ignored. True when applied.

@@ -11,6 +11,7 @@ import type {
   JobProgress,
   ReserveOutcome,
   ReserveRequest,
+  SendClearance,
   SpendEntry,
   SubmitOutcome,
   SubmitRequest,
@@ -84,7 +85,7 @@ export class LazyBook implements JobBook {
   async slotWait(id: string, worker: string, waiting: boolean): Promise<void> {
     return (await this.open()).slotWait(id, worker, waiting);
   }
-  async markSent(id: string, worker: string): Promise<void> {
+  async markSent(id: string, worker: string): Promise<SendClearance> {
     return (await this.open()).markSent(id, worker);
   }
   async finish(id: string, worker: string, outcome: JobOutcome): Promise<boolean> {

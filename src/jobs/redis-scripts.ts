@@ -93,6 +93,19 @@ bump(p, id, now)
 return 1
 `;
 
+/** ARGV: p, id, worker, now. The paid request may go out only while this worker runs the job and no caller left. */
+export const MARK_SENT = `${BUMP}
+local p, id, worker, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local job = p .. 'job:' .. id
+local f = redis.call('HMGET', job, 'status', 'worker', 'sent', 'cancel_requested')
+if f[1] ~= 'running' or f[2] ~= worker then return 'taken' end
+if f[3] == '1' then return 'sent' end
+if f[4] and f[4] ~= '' then return 'cancelled' end
+redis.call('HSET', job, 'sent', '1')
+bump(p, id, now)
+return 'sent'
+`;
+
 /** ARGV: p, id, worker, status, result, endReason, now, keepMs. A late completion of a lost job wins. */
 export const FINISH = `${BUMP}
 local p, id, worker, status, result, reason, now, keep = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
@@ -242,6 +255,7 @@ export const SCRIPTS = {
   CLAIM,
   RENEW,
   SET_IF_MINE,
+  MARK_SENT,
   FINISH,
   HAND_BACK,
   CANCEL,

@@ -17,6 +17,7 @@ import {
   newJobId,
   type ReserveOutcome,
   type ReserveRequest,
+  type SendClearance,
   type SpendEntry,
   type SubmitOutcome,
   type SubmitRequest,
@@ -237,8 +238,8 @@ export class RedisBook implements JobBook {
     await this.setIfMine(id, worker, { slot_wait: waiting ? 1 : 0 });
   }
 
-  async markSent(id: string, worker: string): Promise<void> {
-    await this.setIfMine(id, worker, { sent: 1 });
+  async markSent(id: string, worker: string): Promise<SendClearance> {
+    return (await this.run("MARK_SENT", [id, worker, Date.now()])) as SendClearance;
   }
 
   async finish(id: string, worker: string, outcome: JobOutcome): Promise<boolean> {

@@ -3,6 +3,7 @@
 // is one short write transaction (sqlite-db.ts), changes are noticed across processes (sqlite-watch.ts), and the
 // spend ledger and runner lease live beside the jobs (sqlite-ledger.ts).
 
+import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   type BookHealth,
@@ -15,6 +16,7 @@ import {
   newJobId,
   type ReserveOutcome,
   type ReserveRequest,
+  type SendClearance,
   type SpendEntry,
   type SubmitOutcome,
   type SubmitRequest,
@@ -50,7 +52,12 @@ export class SqliteBook implements JobBook {
   ) {
     this.ledger = new SqliteLedger(db);
     this.changes = new ChangeWatcher(db, dirname(options.path), options.onError ?? (() => {}));
+    this.path = options.path;
+    this.inode = inodeOf(options.path);
   }
+
+  private readonly path: string;
+  private readonly inode: number | null;
 
   private row(id: string): BookJob | null {
     const row = this.db.get<JobRow>("SELECT * FROM jobs WHERE id = ?", id);
@@ -187,8 +194,14 @@ export class SqliteBook implements JobBook {
     this.ifMine(id, worker, "slot_wait = ?", waiting ? 1 : 0);
   }
 
-  async markSent(id: string, worker: string): Promise<void> {
-    this.ifMine(id, worker, "sent = 1");
+  async markSent(id: string, worker: string): Promise<SendClearance> {
+    return this.db.write(() => {
+      const job = this.row(id);
+      if (job?.status !== "running" || job.worker !== worker) return "taken";
+      if (!job.sent && job.cancelRequested !== null) return "cancelled";
+      if (!job.sent) this.bump(id, "sent = 1");
+      return "sent";
+    });
   }
 
   async finish(id: string, worker: string, outcome: JobOutcome): Promise<boolean> {
@@ -309,8 +322,12 @@ export class SqliteBook implements JobBook {
     return fn();
   }
 
+  /**
+   * Unreachable once closed, or once its file was deleted or replaced: this connection then writes to a book no other
+   * process opens (a new one starts at that path), so a runner on it must stop taking jobs.
+   */
   health(): BookHealth {
-    return { store: "sqlite", reachable: !this.closed };
+    return { store: "sqlite", reachable: !this.closed && inodeOf(this.path) === this.inode };
   }
 
   async close(): Promise<void> {
@@ -318,5 +335,13 @@ export class SqliteBook implements JobBook {
     this.closed = true;
     this.changes.close();
     this.db.close();
+  }
+}
+
+function inodeOf(path: string): number | null {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return null;
   }
 }

@@ -48,6 +48,8 @@ interface Running {
   writes: Promise<unknown>;
   /** Stopped unsent because this worker is closing: the job goes back to the queue for another worker. */
   handBack: boolean;
+  /** Another worker runs the job now (this one's lease lapsed): nothing more is written or cleaned up from here. */
+  taken: boolean;
 }
 
 export class Worker {
@@ -57,6 +59,8 @@ export class Worker {
   private claimAgain = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** The idle time ran out while a look at the book was under way. */
+  private idleDue = false;
   private stopQueued: (() => void) | null = null;
 
   constructor(private readonly options: WorkerOptions) {}
@@ -105,6 +109,9 @@ export class Worker {
         if (this.claimAgain) {
           this.claimAgain = false;
           this.poke();
+        } else if (this.idleDue && this.running.size === 0 && this.accepting) {
+          this.idleDue = false;
+          this.options.onIdle?.();
         } else this.armIdle();
       });
   }
@@ -118,15 +125,31 @@ export class Worker {
     }
   }
 
+  /**
+   * Counts idle time from the moment nothing runs here. A look at the book that finds nothing (the heartbeat looks
+   * every lease/3) does not start the count again, or an idle time longer than that would never come.
+   */
   private armIdle(): void {
     const { onIdle, idleMs } = this.options;
     if (!onIdle || idleMs === undefined) return;
+    if (this.running.size > 0 || !this.accepting) {
+      this.disarmIdle();
+      return;
+    }
+    if (this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.running.size > 0 || !this.accepting) return;
+      // A look at the book is under way: decide once it has ended (it may have found a job).
+      if (this.claiming) this.idleDue = true;
+      else onIdle();
+    }, idleMs);
+  }
+
+  private disarmIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
-    if (this.running.size > 0 || !this.accepting) return;
-    this.idleTimer = setTimeout(() => {
-      if (this.running.size === 0 && this.accepting && !this.claiming) onIdle();
-    }, idleMs);
+    this.idleDue = false;
   }
 
   private async beat(): Promise<void> {
@@ -156,6 +179,7 @@ export class Worker {
       stopWatching: () => {},
       writes: Promise.resolve(),
       handBack: false,
+      taken: false,
     };
     let counter = job.progress.progress;
     const write = (fn: () => Promise<unknown>) => {
@@ -174,9 +198,23 @@ export class Worker {
       },
       setStatus: (status) => void write(() => book.slotWait(job.id, name, status === "queued")),
       markSent: async () => {
-        if (entry.sent) return;
-        entry.sent = true;
-        await write(() => book.markSent(job.id, name));
+        // Asked of the book before every paid step, after the writes before it: a worker that was frozen past its
+        // lease finds its job taken and sends nothing (the other worker pays for it once). A book it cannot reach
+        // clears nothing either: the request is not sent unrecorded.
+        const cleared = entry.writes.then(() => book.markSent(job.id, name));
+        entry.writes = cleared.catch(() => {});
+        const clearance = await cleared;
+        if (clearance === "sent") {
+          entry.sent = true;
+          return;
+        }
+        entry.taken = clearance === "taken";
+        const reason =
+          clearance === "taken"
+            ? "this worker lost its lease on the job and another worker took it; nothing was sent from here"
+            : ((await book.get(job.id))?.cancelRequested ?? "cancelled");
+        controller.abort(reason);
+        throw new AbortedError(reason);
       },
     };
     // A caller that leaves before the request went out asks the book to cancel: the worker stops the job.
@@ -184,7 +222,7 @@ export class Worker {
       if (latest.cancelRequested && !entry.sent && !controller.signal.aborted) controller.abort(latest.cancelRequested);
     });
     this.running.set(job.id, entry);
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.disarmIdle();
     entry.done = (async () => {
       let outcome: JobOutcome;
       try {
@@ -197,6 +235,13 @@ export class Worker {
         outcome = await this.options.settle(job, err, reason);
       }
       await entry.writes;
+      if (entry.taken) {
+        logger.warn(
+          { job: job.id },
+          "job taken over by another worker after this one's lease lapsed; not sent from here",
+        );
+        return;
+      }
       if (entry.handBack && !entry.sent) {
         await book
           .handBack(job.id, name)
@@ -262,8 +307,7 @@ export class Worker {
     this.accepting = false;
     this.stopQueued?.();
     this.stopQueued = null;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
+    this.disarmIdle();
     if (this.running.size === 0) this.stopHeartbeat();
   }
 

@@ -195,6 +195,54 @@ export function describeJobBook(name: string, factory: BookFactory): void {
       });
     });
 
+    describe("clearing a paid request to go out (markSent)", () => {
+      it("clears the worker that runs the job, and again for its later steps", async () => {
+        const book = await first();
+        const job = await submitted(book, "ms1");
+        await book.claim(me, "p1", 4, LEASE);
+        expect(await book.markSent(job.id, me)).toBe("sent");
+        expect(await book.markSent(job.id, me)).toBe("sent");
+        expect(await book.get(job.id)).toMatchObject({ sent: true });
+      });
+
+      it("refuses a frozen worker whose job another worker took after its lease lapsed: one job is never paid twice", async () => {
+        const a = await first();
+        const b = await second();
+        const frozen = workerName(hostname(), process.pid); // alive, but past its lease
+        const job = await submitted(a, "ms2");
+        await a.claim(frozen, "p1", 4, 1);
+        await expect
+          .poll(
+            async () => {
+              await b.reap();
+              return (await b.get(job.id))?.status;
+            },
+            { timeout: 5000 },
+          )
+          .toBe("queued");
+        await b.claim(me, "p1", 4, LEASE);
+        expect(await a.markSent(job.id, frozen)).toBe("taken");
+        expect(await b.markSent(job.id, me)).toBe("sent");
+        expect(await b.get(job.id)).toMatchObject({ worker: me, sent: true, status: "running" });
+      });
+
+      it("refuses a job whose caller asked to cancel it before anything was sent, atomically with the cancel", async () => {
+        const a = await first();
+        const b = await second();
+        const job = await submitted(a, "ms3");
+        await a.claim(me, "p1", 4, LEASE);
+        await b.cancel(job.id, "the caller left");
+        expect(await a.markSent(job.id, me)).toBe("cancelled");
+        expect(await a.get(job.id)).toMatchObject({ sent: false });
+      });
+
+      it("refuses a job that is not running", async () => {
+        const book = await first();
+        const job = await submitted(book, "ms4");
+        expect(await book.markSent(job.id, me)).toBe("taken");
+      });
+    });
+
     describe("reap", () => {
       it("puts an unsent job of a lapsed lease back in the queue, and fails a sent one as lost, once", async () => {
         const a = await first();

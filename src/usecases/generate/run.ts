@@ -126,7 +126,12 @@ async function callUpstream(
     onSending: async (step) => {
       // Reserve first: a step the cap refuses is never sent, and the job is not marked sent for it.
       const ticket = await chargeStep(input, deps, ctx, step);
-      await ctx.markSent();
+      try {
+        await ctx.markSent();
+      } catch (err) {
+        ticket?.done({ billed: "no" }); // not sent: its reservation frees its room
+        throw err;
+      }
       attempts.sent++;
       return ticket;
     },
