@@ -4,6 +4,7 @@
 
 import type { CallToolResult } from "@modelcontextprotocol/client";
 import { InputError } from "../errors.js";
+import { isLive } from "../jobs/book.js";
 import type { LogLevel } from "../log.js";
 import { writeStderr, writeStdout } from "../output.js";
 import type { Runtime } from "../runtime.js";
@@ -94,16 +95,19 @@ function runningJob(result: CallToolResult): string | null {
 }
 
 /**
- * A job still running when the call returns is followed to its end: the job lives in this process, so exiting
- * would abandon a request that has been sent (and paid for). The CLI has no client timeout to fit inside.
+ * A job still running when the call returns is followed to its end (the person asked for an image, not a job id); it
+ * runs in the detached runner, so an interrupted call leaves it running there, collectable by its job_id.
  */
 async function followJob(
   runtime: Runtime,
   first: CallToolResult,
   onprogress: CallOptions["onprogress"],
-): Promise<CallToolResult> {
+  interrupted: () => boolean,
+): Promise<{ result: CallToolResult; rounds: number }> {
   let result = first;
-  for (let jobId = runningJob(result); jobId !== null; jobId = runningJob(result)) {
+  let rounds = 0;
+  for (let jobId = runningJob(result); jobId !== null && !interrupted(); jobId = runningJob(result)) {
+    rounds++;
     result = await callTool(
       runtime,
       "verify_image",
@@ -111,28 +115,70 @@ async function followJob(
       onprogress ? { onprogress } : {},
     );
   }
-  return result;
+  return { result, rounds };
 }
 
-/** Runs the call and prints it; returns the exit code. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * What an interrupted call leaves behind, in one sentence. A job this call alone waited on that was not sent yet is
+ * cancelled here (nothing paid); a sent one goes on in the runner, and the sentence says how to collect it.
+ */
+async function leaveJob(runtime: Runtime, result: CallToolResult, callsOnIt: number): Promise<string> {
+  const jobId = runningJob(result);
+  if (jobId === null) {
+    const said = `${firstText(result)} ${JSON.stringify(result.structuredContent ?? {})}`;
+    return /cancelled before its request was sent/.test(said)
+      ? "interrupted: the job was cancelled before its request was sent; nothing was paid."
+      : `interrupted: ${firstText(result)}`;
+  }
+  const job = await runtime.book.get(jobId);
+  if (job && isLive(job) && !job.sent && job.attachments <= callsOnIt) {
+    const after = await runtime.book.cancel(jobId, "the call was interrupted");
+    if (after?.status === "cancelled" || (after && !after.sent && after.cancelRequested !== null)) {
+      return `interrupted: job ${jobId} was cancelled before its request was sent; nothing was paid.`;
+    }
+  }
+  const why = job?.sent === false ? "another caller waits on it" : "its request was sent (it is paid for)";
+  return `interrupted: job ${jobId} goes on in the background because ${why}; collect it with: call verify_image '{"job_id":"${jobId}"}'`;
+}
+
+/** Runs the call and prints it; returns the exit code (128 + the signal's number when interrupted). */
 export async function runCallCommand(runtime: Runtime, options: CallCommandOptions): Promise<number> {
   const stderrIsTTY = options.stderrIsTTY ?? process.stderr.isTTY === true;
   const display = createProgressDisplay({ stream: process.stderr, tty: stderrIsTTY, quiet: options.quiet });
   // On a terminal the line appears within half a second even while the server is still starting the job.
   const early = setTimeout(() => display.begin(), 400);
+  // Ctrl-C or SIGTERM: the call stops waiting and answers with the job as it is (a second signal ends it at once).
+  let interrupted: string | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(SIGNAL_EXIT[signal] ?? 1);
+    interrupted = signal;
+    runtime.images.leaveWaiters();
+  };
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const signal of signals) process.on(signal, onSignal);
   let result: CallToolResult;
+  let rounds = 0;
   try {
     result = await callTool(runtime, options.tool, options.args, { onprogress: display.onprogress });
-    result = await followJob(runtime, result, display.onprogress);
+    ({ result, rounds } = await followJob(runtime, result, display.onprogress, () => interrupted !== null));
   } finally {
     clearTimeout(early);
     display.stop();
+    for (const signal of signals) process.off(signal, onSignal);
+  }
+  const mode = outputMode(options.json, options.stdoutIsTTY ?? process.stdout.isTTY === true);
+  if (interrupted !== null) {
+    writeStderr(await leaveJob(runtime, result, 1 + rounds));
+    if (!result.isError)
+      await writeStdout(mode === "json" ? JSON.stringify(result.structuredContent, null, 2) : renderText(result));
+    return SIGNAL_EXIT[interrupted] ?? EXIT_FAILED;
   }
   if (result.isError) {
     writeStderr(firstText(result));
     return EXIT_FAILED;
   }
-  const mode = outputMode(options.json, options.stdoutIsTTY ?? process.stdout.isTTY === true);
   await writeStdout(mode === "json" ? JSON.stringify(result.structuredContent, null, 2) : renderText(result));
   return exitCodeFor(result);
 }

@@ -88,7 +88,12 @@ export class ImageService {
   /** generate_batch and its collection. */
   readonly batches: BatchService;
   /** Calls waiting on jobs right now, and how to let each go (a closing server answers them with the job as it is). */
-  private readonly waiting = new Map<Promise<unknown>, { jobId: string; release: AbortController }>();
+  private readonly waiting = new Map<
+    Promise<unknown>,
+    { jobId: string; release: AbortController; leave: AbortController | null }
+  >();
+  /** The caller of this process has gone (an interrupted one-shot call): every wait from now on is left at once. */
+  private leaving = false;
 
   constructor(private readonly deps: ServiceDeps) {
     const defaults = { model: deps.defaultModel, responsesModel: deps.defaultResponsesModel, profile: deps.profile };
@@ -220,17 +225,25 @@ export class ImageService {
       release: release.signal,
       liveness: (latest) => this.keepAlive(latest),
     });
-    this.waiting.set(waiting, { jobId: job.id, release });
+    this.waiting.set(waiting, { jobId: job.id, release, leave: null });
+    if (this.leaving) release.abort();
     void waiting.finally(() => this.waiting.delete(waiting)).catch(() => {});
     return waiting;
   }
 
   private await(job: BookJob, options: WaitOptions): Promise<GenerationResult> {
     const release = new AbortController();
-    const waiting = awaitJob(this.deps.book, job, { ...options, release: release.signal }, this.view(), (latest) =>
-      this.keepAlive(latest),
+    const leave = new AbortController();
+    if (this.leaving) leave.abort();
+    const signal = options.signal ? AbortSignal.any([options.signal, leave.signal]) : leave.signal;
+    const waiting = awaitJob(
+      this.deps.book,
+      job,
+      { ...options, signal, release: release.signal },
+      this.view(),
+      (latest) => this.keepAlive(latest),
     );
-    this.waiting.set(waiting, { jobId: job.id, release });
+    this.waiting.set(waiting, { jobId: job.id, release, leave });
     void waiting.finally(() => this.waiting.delete(waiting)).catch(() => {});
     return waiting;
   }
@@ -266,6 +279,16 @@ export class ImageService {
    */
   releaseWaiters(which: (jobId: string) => boolean = () => true): void {
     for (const { jobId, release } of this.waiting.values()) if (which(jobId)) release.abort();
+  }
+
+  /**
+   * The one caller of this process has gone (a one-shot call interrupted by Ctrl-C or SIGTERM): every call waiting on
+   * a job answers now, as if its client had cancelled it — a job still unsent that nobody else waits for is cancelled
+   * (nothing paid), a sent one goes on in its worker and stays collectable. Waits that start later end at once.
+   */
+  leaveWaiters(): void {
+    this.leaving = true;
+    for (const { leave, release } of this.waiting.values()) (leave ?? release).abort();
   }
 
   /** Resolves once the job ends, wherever it runs (at once when the book does not hold it). */

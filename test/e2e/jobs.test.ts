@@ -1,12 +1,12 @@
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
-import { alive, workerPid } from "../helpers/book.js";
-import { type SpawnedClient, spawnClient, tempWorkspace } from "../helpers/spawn.js";
+import { alive, openBookOf, workerPid } from "../helpers/book.js";
+import { type SpawnedClient, spawnClient, spawnRaw, tempWorkspace } from "../helpers/spawn.js";
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -220,6 +220,101 @@ describe("a paid request outlives the process that asked for it", () => {
     }
     expect(sim.stats.imageRequests).toBe(1);
   }, 120_000);
+
+  /** A one-shot `call` as a person runs it, its stderr collected, its exit awaited. */
+  function oneShot(args: Record<string, unknown>, env: Record<string, string>) {
+    const child = spawnRaw(["call", "generate_image", JSON.stringify(args)], env);
+    child.stdin?.end();
+    let stderr = "";
+    let stdout = "";
+    child.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.stdout?.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    const exited = once(child, "close").then(([code]) => ({ code: code as number | null, stderr, stdout }));
+    return { child, exited };
+  }
+
+  async function jobsOf(workspace: string, prompt: string) {
+    const book = await openBookOf(workspace);
+    try {
+      return (await book.list(0, 50)).filter((j) => JSON.stringify(j.payload).includes(prompt));
+    } finally {
+      await book.close();
+    }
+  }
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "cancels the queued job of a one-shot call interrupted by %s: never sent, and it says nothing was paid",
+    async (signal, code) => {
+      sim.setLatency(8000);
+      const workspace = tempWorkspace();
+      const env = { ...envFor(workspace), PIXELWRIGHT_MAX_CONCURRENCY: "1" };
+      const first = oneShot({ prompt: "first in line", return_image: "none" }, env);
+      await expect.poll(() => sim.stats.inFlight, { timeout: 30_000 }).toBe(1);
+      const second = oneShot({ prompt: "second in line", return_image: "none" }, env);
+      await expect
+        .poll(async () => (await jobsOf(workspace, "second in line"))[0]?.status, { timeout: 30_000 })
+        .toBe("queued");
+      second.child.kill(signal);
+      const out = await second.exited;
+      expect(out.code).toBe(code);
+      expect(out.stderr).toContain("cancelled before its request was sent; nothing was paid");
+      expect((await jobsOf(workspace, "second in line"))[0]).toMatchObject({ status: "cancelled", sent: false });
+      expect((await first.exited).code).toBe(0);
+      expect(sim.stats.imageRequests).toBe(1);
+    },
+    90_000,
+  );
+
+  it("leaves the sent job of an interrupted one-shot call running, says how to collect it, and it is collected once paid", async () => {
+    // Long enough that the signal lands while the request is in flight, however busy the machine is.
+    sim.setLatency(20_000);
+    const workspace = tempWorkspace();
+    const call = oneShot({ prompt: "sent, then Ctrl-C", return_image: "none" }, envFor(workspace));
+    await expect.poll(() => sim.stats.inFlight, { timeout: 30_000 }).toBe(1);
+    call.child.kill("SIGINT");
+    const out = await call.exited;
+    expect(out.code).toBe(130);
+    const jobId = /job (\S+) goes on in the background because its request was sent/.exec(out.stderr)?.[1];
+    expect(jobId, out.stderr).toBeDefined();
+    const later = await spawnClient(envFor(workspace));
+    try {
+      const collected = (await later.client.callTool({
+        name: "verify_image",
+        arguments: { job_id: jobId, wait_seconds: 60, return_image: "none" },
+      })) as CallToolResult;
+      expect(collected.structuredContent).toMatchObject({ status: "verified" });
+    } finally {
+      await later.close();
+    }
+    expect(sim.stats.imageRequests).toBe(1);
+  }, 90_000);
+
+  it("stops the runner of a workspace whose job book was deleted, long before its idle time", async () => {
+    const workspace = tempWorkspace();
+    const spawned = await spawnClient({ ...envFor(workspace), PIXELWRIGHT_RUNNER_IDLE_SECONDS: "3600" });
+    let runner = 0;
+    try {
+      const done = (await spawned.client.callTool({
+        name: "generate_image",
+        arguments: { prompt: "and then the folder goes", return_image: "none" },
+      })) as CallToolResult;
+      const result = done.structuredContent as unknown as GenerationResult & { job_id: string };
+      expect(result.status).toBe("completed");
+      runner = (await workerPid(workspace, result.job_id)) as number;
+      expect(alive(runner)).toBe(true);
+    } finally {
+      await spawned.close();
+    }
+    rmSync(join(workspace, ".pixelwright"), { recursive: true, force: true });
+    await expect.poll(() => alive(runner), { timeout: 60_000 }).toBe(false);
+  }, 90_000);
 
   it("starts one detached runner, which exits once it has had nothing to do", async () => {
     sim.setLatency(500);
