@@ -78,6 +78,12 @@ export class ConfigError extends PixelwrightError {
   readonly kind = "configuration" as const;
 }
 
+/**
+ * A folder or file pixelwright keeps cannot be used (the workspace, its `.pixelwright/` folder, the job book's
+ * database): the message names it and says what to do. Nothing was sent.
+ */
+export class WorkspaceError extends ConfigError {}
+
 /** Too much work queued; the caller should retry later. */
 export class BusyError extends PixelwrightError {
   readonly kind = "busy" as const;
@@ -131,6 +137,9 @@ export function asPixelwrightError(err: unknown): PixelwrightError {
   return new InternalError(redactText(message), { cause: err });
 }
 
+/** The first words of a configuration error's sentence: the CLI exits 2 on it (set-up to fix, nothing was sent). */
+export const CONFIGURATION_PREFIX = "Server configuration error: ";
+
 function sentence(err: PixelwrightError): string {
   if (err instanceof InputError) return `Invalid request: ${err.message}`;
   if (err instanceof UpstreamError) {
@@ -139,7 +148,7 @@ function sentence(err: PixelwrightError): string {
     return `The ${who}image API failed${rid}: ${err.message}`;
   }
   if (err instanceof SpendRefusedError) return `Not sent: ${err.message}`;
-  if (err instanceof ConfigError) return `Server configuration error: ${err.message}`;
+  if (err instanceof ConfigError) return `${CONFIGURATION_PREFIX}${err.message}`;
   if (err instanceof BusyError) return `Busy: ${err.message} Retry after ${err.retryAfterSeconds} s.`;
   if (err instanceof AbortedError) return `Cancelled: ${err.message}`;
   const id = err instanceof InternalError ? err.incidentId : "unknown";

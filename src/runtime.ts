@@ -10,6 +10,7 @@ import { bookFor } from "./book-open.js";
 import type { Config } from "./config.js";
 import { tierModels } from "./contract/models.js";
 import type { ProfileLimits } from "./contract/request.js";
+import { errorMessage, WorkspaceError } from "./errors.js";
 import { loadSharp } from "./imaging/sharp.js";
 import { type JobBook, workerName } from "./jobs/book.js";
 import { LazyBook } from "./jobs/lazy-book.js";
@@ -59,6 +60,12 @@ export interface Runtime {
    * done. Idempotent; never throws.
    */
   warm(): Promise<void>;
+  /**
+   * Says once, as warnings, what a person should know before an image call: the offline simulator answers, and
+   * OPENAI_BASE_URL is ignored without a key. Servers say it at start; a one-shot call once its tool and arguments
+   * passed their checks (a misspelt call is refused first).
+   */
+  announce(): void;
   /** Stops work: jobs running in this process get graceMs to finish (unsent ones go back to the queue). */
   close(graceMs?: number): Promise<void>;
   /** The input ended: jobs of this process not yet sent are dropped; sent (paid) ones finish, save and record. */
@@ -126,9 +133,17 @@ export async function startStandaloneSimulator(options: SimulatorOptions = {}): 
   return startSimulator({ ...simulatorOptionsFromEnv(), ...options });
 }
 
-async function openWorkspace(config: Config): Promise<Workspace> {
+/**
+ * The workspace, made if missing. A server for one client (stdio) and a one-shot call start without it, so that
+ * validate_size, tools/list and a sentence for every image call still work; everything else needs it at start.
+ */
+async function openWorkspace(config: Config, logger: Logger, role: Role): Promise<Workspace> {
   const workspace = new Workspace(config.workspace, config.readRoots);
-  await workspace.init();
+  await workspace.init().catch((err: unknown) => {
+    if (!(err instanceof WorkspaceError) || (role !== "stdio" && role !== "call")) throw err;
+    // A one-shot call says it only if its tool needs the workspace; a server says it at start, in its log.
+    if (role === "stdio") logger.warn(errorMessage(err));
+  });
   return workspace;
 }
 
@@ -226,13 +241,22 @@ function workerOf(
   });
 }
 
-function announceOffline(config: Config, logger: Logger, workspace: Workspace): void {
-  logger.warn(
-    { workspace: workspace.root },
-    config.apiKey
-      ? "PIXELWRIGHT_OFFLINE is set: using the embedded offline simulator; no model is called"
-      : "no OPENAI_API_KEY: using the embedded offline simulator; images are placeholders and no model is called",
-  );
+/** The warnings of `announce`, said once per process. */
+function announcer(config: Config, logger: Logger, workspace: Workspace): () => void {
+  let said = false;
+  return () => {
+    if (said || !config.offline) return;
+    said = true;
+    if (!config.apiKey && config.baseURL) {
+      logger.warn("OPENAI_BASE_URL is ignored without OPENAI_API_KEY; using the embedded simulator");
+    }
+    logger.warn(
+      { workspace: workspace.root },
+      config.apiKey
+        ? "PIXELWRIGHT_OFFLINE is set: using the embedded offline simulator; no model is called"
+        : "no OPENAI_API_KEY: using the embedded offline simulator; images are placeholders and no model is called",
+    );
+  };
 }
 
 export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -240,7 +264,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   registerSecret(config.apiKey);
   registerSecret(config.httpToken);
   const role = options.role ?? "embedded";
-  const workspace = await openWorkspace(config);
+  const workspace = await openWorkspace(config, logger, role);
   const book = await bookFor(config, logger, workspace, {
     replica: role === "http",
     lazy: role === "stdio" || role === "call",
@@ -256,7 +280,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
         })
       : null;
   const endpoint = endpointOf(config, effectiveProfile(config), simulator);
-  if (config.offline && role !== "runner") announceOffline(config, logger, workspace);
+  const announce = announcer(config, logger, workspace);
+  if (role !== "runner" && role !== "call") announce();
   const policy = downloadPolicy(config, effectiveProfile(config), simulator ? new URL(simulator.baseURL).origin : null);
   const { upstream, limiter } = upstreamOf(config, logger, endpoint, policy, options);
   let worker: Worker | null = null;
@@ -295,7 +320,20 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   }
   // Replicas on a shared folder append the manifest one at a time (O_APPEND is not atomic across machines on NFS).
   if (book.kind === "redis") workspace.setAppendLock((append) => book.withLock("manifest", append));
-  const parts = { config, logger, workspace, book, pool, worker, runnerMode, limiter, images, provider, simulator };
+  const parts = {
+    config,
+    logger,
+    workspace,
+    book,
+    pool,
+    worker,
+    runnerMode,
+    limiter,
+    images,
+    provider,
+    simulator,
+    announce,
+  };
   return assemble(parts, policy, endpoint, () => detached?.ensure() ?? Promise.resolve());
 }
 

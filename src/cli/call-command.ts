@@ -3,7 +3,7 @@
 // whether it worked.
 
 import type { CallToolResult } from "@modelcontextprotocol/client";
-import { InputError } from "../errors.js";
+import { CONFIGURATION_PREFIX, InputError } from "../errors.js";
 import { isLive } from "../jobs/book.js";
 import type { LogLevel } from "../log.js";
 import { writeStderr, writeStdout } from "../output.js";
@@ -161,7 +161,9 @@ export async function runCallCommand(runtime: Runtime, options: CallCommandOptio
   let result: CallToolResult;
   let rounds = 0;
   try {
-    result = await callTool(runtime, options.tool, options.args, { onprogress: display.onprogress });
+    // The start warnings (the offline simulator) follow the checks: a misspelt tool or argument is refused first.
+    const onChecked = () => runtime.announce();
+    result = await callTool(runtime, options.tool, options.args, { onprogress: display.onprogress, onChecked });
     ({ result, rounds } = await followJob(runtime, result, display.onprogress, () => interrupted !== null));
   } finally {
     clearTimeout(early);
@@ -177,7 +179,8 @@ export async function runCallCommand(runtime: Runtime, options: CallCommandOptio
   }
   if (result.isError) {
     writeStderr(firstText(result));
-    return EXIT_FAILED;
+    // A set-up to fix (a setting, a workspace or job book that cannot be used): nothing was sent.
+    return firstText(result).startsWith(CONFIGURATION_PREFIX) ? EXIT_USAGE : EXIT_FAILED;
   }
   await writeStdout(mode === "json" ? JSON.stringify(result.structuredContent, null, 2) : renderText(result));
   return exitCodeFor(result);

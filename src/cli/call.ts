@@ -77,6 +77,8 @@ export function checkArguments(tool: Tool, args: Record<string, unknown>): void 
 export interface CallOptions {
   /** Receives the server's progress notifications (the client then sends a progress token with the call). */
   onprogress?: (update: { progress: number; total?: number; message?: string }) => void;
+  /** Called once the tool and its argument names passed their checks, right before the call is sent. */
+  onChecked?: () => void;
 }
 
 export async function callTool(
@@ -89,6 +91,7 @@ export async function callTool(
   try {
     const { tools } = await session.client.listTools();
     checkArguments(findTool(tools, name), args);
+    options.onChecked?.();
     // A long generation may take minutes: the in-process client must not give up first.
     return await session.client.callTool(
       { name, arguments: args },

@@ -2,6 +2,7 @@
 // is wrong, what to change. None of them spends money, and no secret is ever part of a line.
 
 import { isIP } from "node:net";
+import { inspectBook } from "../book-open.js";
 import type { Config } from "../config.js";
 import { sharpVersions } from "../imaging/sharp.js";
 import type { Logger } from "../log.js";
@@ -9,6 +10,7 @@ import { effectiveProfile } from "../runtime.js";
 import { findProfile, PROFILE_NAMES } from "../upstream/gateways.js";
 import { type ModelsProbe, probeModels } from "../upstream/probe.js";
 import { VERSION } from "../version.js";
+import { FIX_WORKSPACE } from "../workspace/folders.js";
 import { inspectWorkspace } from "../workspace/health.js";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
@@ -69,7 +71,7 @@ export async function systemChecks(loadSharpVersions = sharpVersions): Promise<C
 
 export async function workspaceChecks(config: Config): Promise<Check[]> {
   const h = await inspectWorkspace(config.workspace);
-  const fixWs = "set PIXELWRIGHT_WORKSPACE (or --workspace) to a folder you can write, e.g. ~/Pictures/pixelwright";
+  const fixWs = FIX_WORKSPACE;
   if (h.state === "not-a-directory" || h.state === "unreachable")
     return [check("workspace", "workspace", "fail", `${h.root} cannot be a folder: ${h.writeError}`, fixWs)];
   const out: Check[] = [
@@ -95,9 +97,15 @@ export async function workspaceChecks(config: Config): Promise<Check[]> {
           : check("workspace", "disk", "ok", text),
     );
   }
-  if (h.state === "exists") out.push(...manifestChecks(h));
+  if (h.state === "exists") out.push(...manifestChecks(h), await bookCheck(h.root));
   for (const root of config.readRoots) out.push(await readRootCheck(root));
   return out;
+}
+
+/** The job book: its folder can be written, and its database opens (read-only) and is sound. */
+async function bookCheck(root: string): Promise<Check> {
+  const book = await inspectBook(root);
+  return check("workspace", "job book", book.ok ? "ok" : "fail", book.detail, book.fix);
 }
 
 function manifestChecks(h: Awaited<ReturnType<typeof inspectWorkspace>>): Check[] {

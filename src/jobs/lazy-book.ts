@@ -27,12 +27,18 @@ export class LazyBook implements JobBook {
     private readonly openBook: () => Promise<JobBook>,
   ) {}
 
-  /** The book, opened now if it was not yet. */
+  /** The book, opened now if it was not yet; a failed opening is tried again at the next use (once it is fixed). */
   open(): Promise<JobBook> {
-    this.opening ??= this.openBook().then((book) => {
-      this.book = book;
-      return book;
-    });
+    this.opening ??= this.openBook().then(
+      (book) => {
+        this.book = book;
+        return book;
+      },
+      (err: unknown) => {
+        this.opening = null;
+        throw err;
+      },
+    );
     return this.opening;
   }
 

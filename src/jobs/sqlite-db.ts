@@ -22,6 +22,22 @@ async function loadSqlite(): Promise<typeof import("node:sqlite")> {
   }
 }
 
+/**
+ * Opens an existing database read-only and asks SQLite whether it is sound (`pixelwright doctor`): "ok", or what
+ * quick_check found. Throws SQLite's own error when it cannot be opened at all (not a database, no permission).
+ */
+export async function checkDatabase(path: string): Promise<string> {
+  const { DatabaseSync } = await loadSqlite();
+  const raw = new DatabaseSync(path, { readOnly: true });
+  try {
+    raw.exec("PRAGMA busy_timeout = 2000");
+    const row = raw.prepare("PRAGMA quick_check(1)").get() as { quick_check?: unknown } | undefined;
+    return String(row?.quick_check ?? "no answer");
+  } finally {
+    raw.close();
+  }
+}
+
 export class Db {
   private readonly statements = new Map<string, StatementSync>();
   /** Called after every committed write of this process (its own changes, which data_version does not count). */
@@ -32,11 +48,19 @@ export class Db {
   static async open(path: string): Promise<Db> {
     const { DatabaseSync } = await loadSqlite();
     const raw = new DatabaseSync(path);
-    // Another process may be creating the schema at this very moment: wait for its lock rather than fail.
-    raw.exec("PRAGMA busy_timeout = 10000");
-    raw.exec("PRAGMA journal_mode = WAL");
-    raw.exec("PRAGMA synchronous = NORMAL");
-    raw.exec(SCHEMA);
+    try {
+      // Another process may be creating the schema at this very moment: wait for its lock rather than fail.
+      raw.exec("PRAGMA busy_timeout = 10000");
+      raw.exec("PRAGMA journal_mode = WAL");
+      raw.exec("PRAGMA synchronous = NORMAL");
+      raw.exec(SCHEMA);
+      // A database SQLite could open only for reading (a read-only file) fails here, at start, not at the first job.
+      raw.exec("BEGIN IMMEDIATE; DELETE FROM meta WHERE 0; COMMIT");
+    } catch (err) {
+      // A file that is no database (or cannot be written) is not held open by a failed start.
+      raw.close();
+      throw err;
+    }
     return new Db(raw);
   }
 

@@ -2,8 +2,9 @@
 // file be written there (a probe file, written and removed), free space, the manifest, leftover temp files.
 
 import { randomBytes } from "node:crypto";
-import { readdir, readFile, stat, statfs, unlink, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readdir, readFile, statfs, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { nearestExisting, systemMessage } from "./folders.js";
 import { MANIFEST, TEMP_PREFIX } from "./workspace.js";
 
 export interface WorkspaceHealth {
@@ -22,22 +23,10 @@ export interface WorkspaceHealth {
   orphanTemps: number;
 }
 
+/** "EROFS: read-only file system, open '…'": the code once, then the system's words. */
 function errorText(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e.code ? `${e.code}: ${e.message}` : String(e?.message ?? err);
-}
-
-/** The nearest path at or above `path` that exists, and whether it is a directory. */
-async function nearestExisting(path: string): Promise<{ path: string; isDirectory: boolean } | null> {
-  let at = path;
-  for (;;) {
-    const info = await stat(at).catch((err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? null : err));
-    if (info && !(info instanceof Error)) return { path: at, isDirectory: info.isDirectory() };
-    if (info instanceof Error && info.code !== "ENOTDIR") return null;
-    const up = dirname(at);
-    if (up === at) return null;
-    at = up;
-  }
+  const code = (err as NodeJS.ErrnoException).code;
+  return code ? `${code}: ${systemMessage(err)}` : systemMessage(err);
 }
 
 async function probeWrite(dir: string): Promise<string | null> {

@@ -6,19 +6,26 @@ import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { readInRoots } from "./files.js";
+import { stateFolderProblem, unusable } from "./folders.js";
 import type { Workspace } from "./workspace.js";
 
 export const STATE_DIR = ".pixelwright";
+/** The job book's database in the state folder. */
+export const STATE_DB = "state.db";
 const RUNNER_LOG = "runner.log";
 const MAX_LOG_BYTES = 5 * 1024 * 1024;
 
-/** The state folder (created when missing) and the job book's database file in it. */
+/** The state folder (created when missing) and the job book's database file in it; a WorkspaceError saying why not. */
 export async function stateFolder(workspace: Workspace): Promise<{ dir: string; database: string; previews: string }> {
   const root = await workspace.init();
   const dir = join(root, STATE_DIR);
-  await mkdir(join(dir, "inputs"), { recursive: true });
-  await mkdir(join(dir, "previews"), { recursive: true });
-  return { dir, database: join(dir, "state.db"), previews: join(dir, "previews") };
+  try {
+    await mkdir(join(dir, "inputs"), { recursive: true });
+    await mkdir(join(dir, "previews"), { recursive: true });
+  } catch (err) {
+    throw unusable(await stateFolderProblem(dir, err), err);
+  }
+  return { dir, database: join(dir, STATE_DB), previews: join(dir, "previews") };
 }
 
 /** Previews are kept a day: long enough for any process to answer with the job's result, then swept. */

@@ -19,6 +19,7 @@ import { formatOfName, mimeType, sniffImage } from "../contract/formats.js";
 import { type JobRecord, JobRecordSchema, type SidecarRecord, SidecarRecordSchema } from "../contract/schemas.js";
 import { ConfigError, errorMessage, InputError } from "../errors.js";
 import { isMissing, type OpenedFile, openInRoots, type ReadAccess, readInRoots, rootsOf, within } from "./files.js";
+import { unusable, workspaceProblem } from "./folders.js";
 
 export type { ReadAccess } from "./files.js";
 
@@ -67,8 +68,12 @@ export class Workspace {
   /** Creates the root if needed and returns its real path (symlinks resolved). */
   async init(): Promise<string> {
     if (!this.rootReal) {
-      await mkdir(this.root, { recursive: true });
-      this.rootReal = await realpath(this.root);
+      try {
+        await mkdir(this.root, { recursive: true });
+        this.rootReal = await realpath(this.root);
+      } catch (err) {
+        throw unusable(await workspaceProblem(this.root, err), err);
+      }
     }
     return this.rootReal;
   }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
 import { VERSION } from "../../src/version.js";
 import { startRedis } from "../helpers/redis.js";
-import { CLI, cleanEnv, tempWorkspace } from "../helpers/spawn.js";
+import { CLI, type CliRun, cleanEnv, collect, tempWorkspace } from "../helpers/spawn.js";
 
 const KEY = "sk-proj-q8Zt3vLm9Xr2Wp5Kc7Nd1Fh4Jb6Ty0Ui-7Q2z";
 const WRONG_KEY = "sk-proj-Hy7Gt5Rf3Ed1Ws9Qa2Zx4Cv6Bn8Mk0Lp-9Kx1";
@@ -26,27 +26,13 @@ function temp(prefix: string): string {
 }
 
 /** The doctor in a clean environment: an empty HOME and cwd unless given, no key unless given. */
-function doctor(
-  env: Record<string, string>,
-  args: string[] = [],
-  home = temp("home"),
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "doctor", ...args], {
-      env: cleanEnv({ HOME: home, PIXELWRIGHT_WORKSPACE: tempWorkspace(), ...env }),
-      cwd: temp("cwd"),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+function doctor(env: Record<string, string>, args: string[] = [], home = temp("home")): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI, "doctor", ...args], {
+    env: cleanEnv({ HOME: home, PIXELWRIGHT_WORKSPACE: tempWorkspace(), ...env }),
+    cwd: temp("cwd"),
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  return collect(child);
 }
 
 const line = (stdout: string, name: string) => stdout.split("\n").find((l) => l.includes(` ${name}: `)) ?? "";

@@ -50,13 +50,11 @@ export function spawnRaw(args: string[], env: Record<string, string>): ChildProc
   return spawn(process.execPath, [CLI, ...args], { env: cleanEnv(env), stdio: ["pipe", "pipe", "pipe"] });
 }
 
-export function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export type CliRun = { code: number | null; stdout: string; stderr: string };
+
+/** Everything a spawned CLI writes, and its exit code, once it has closed. */
+export function collect(child: ChildProcess): Promise<CliRun> {
   return new Promise((resolvePromise) => {
-    const child = spawnRaw(args, env);
-    child.stdin?.end();
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (c: Buffer) => {
@@ -67,4 +65,10 @@ export function runCli(
     });
     child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
   });
+}
+
+export function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const child = spawnRaw(args, env);
+  child.stdin?.end();
+  return collect(child);
 }
