@@ -167,7 +167,8 @@ export function waitForEnd(
       full = await limitFull();
       tell(latest, progressMessage(latest, undefined, full));
     };
-    if (options.send) void heartbeat();
+    // A job that has ended is told by its result alone: no "rendering" line for a finished job.
+    if (options.send && isLive(first)) void heartbeat();
     if (!isLive(first) || ms <= 0 || options.signal?.aborted || options.release?.aborted) return done();
     stop = book.watch(first.id, seen);
     // It may have changed between reading it and watching it.

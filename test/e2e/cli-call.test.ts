@@ -79,6 +79,18 @@ describe("progress while a slow generation runs", () => {
     expect(code).toBe(0);
     expect(progressLines(stderr)).toEqual([]);
   });
+
+  it("collecting a job that has ended: no 'running · rendering … elapsed' line for it, only the result", {
+    timeout: 60_000,
+  }, async () => {
+    const env = { PIXELWRIGHT_WORKSPACE: tempWorkspace(), PIXELWRIGHT_LOG_LEVEL: "error" };
+    const made = await runCli(["call", "generate_image", JOB], env);
+    const { job_id } = JSON.parse(made.stdout) as { job_id: string };
+    const { code, stdout, stderr } = await runCli(["call", "verify_image", JSON.stringify({ job_id })], env);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ job_id });
+    expect(progressLines(stderr)).toEqual([]);
+  });
 });
 
 describe("what the call prints on stdout", () => {

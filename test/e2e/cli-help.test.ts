@@ -57,6 +57,8 @@ describe("a misspelt word gets the closest right one, and exit 2", () => {
       PIXELWRIGHT_WORKSPACE: workspace,
     });
     expect(stderr).toMatch(/generate_image takes no argument 'promt'\. Did you mean 'prompt'\?/);
+    // The refusal is the only line: the offline simulator's warning is for calls that run.
+    expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(code).toBe(2);
     expect(existsSync(join(workspace, "jobs.jsonl"))).toBe(false);
     expect(readdirSync(workspace).filter((f) => f.endsWith(".png"))).toEqual([]);
@@ -70,6 +72,23 @@ describe("a misspelt word gets the closest right one, and exit 2", () => {
     expect(stderr).toMatch(/PIXELWRIGHT_WAIT_SECOND: not a setting\. Did you mean PIXELWRIGHT_WAIT_SECONDS\?/);
     expect(code).toBe(2);
   });
+
+  it.each([
+    ["cut short of a setting's last word", "PIXELWRIGHT_MAX_SPEND", "PIXELWRIGHT_MAX_SPEND_USD"],
+    ["with a letter missing", "PIXELWRIGHT_WORKSPCE", "PIXELWRIGHT_WORKSPACE"],
+  ])(
+    "a setting's variable %s, in doctor: ✗ naming the setting it is close to",
+    {
+      timeout: 60_000,
+    },
+    async (_how, variable, meant) => {
+      const { code, stdout } = await runCli(["doctor"], { PIXELWRIGHT_WORKSPACE: tempWorkspace(), [variable]: "1" });
+      expect(stdout).toContain(
+        `✗ ${variable}: not a setting. Did you mean ${meant}? → fix: rename or unset the variable`,
+      );
+      expect(code).toBe(1);
+    },
+  );
 
   it("a setting's value", async () => {
     const { code, stderr } = await runCli(["call", "validate_size", '{"size":"1024x1024"}'], {
@@ -95,6 +114,17 @@ describe("log lines on a CLI's stderr", () => {
     expect(lines(stderr).filter((l) => l.startsWith("{"))).toEqual([]);
   });
 
+  it("say that OPENAI_BASE_URL without OPENAI_API_KEY is ignored (the embedded simulator answers)", async () => {
+    const { code, stderr } = await runCli(["call", "validate_size", '{"size":"1024x1024"}'], {
+      PIXELWRIGHT_WORKSPACE: tempWorkspace(),
+      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+    });
+    expect(code).toBe(0);
+    expect(lines(stderr)).toContainEqual(
+      "pixelwright: warning: OPENAI_BASE_URL is ignored without OPENAI_API_KEY; using the embedded simulator",
+    );
+  });
+
   it("are JSON with --json", async () => {
     const { stderr } = await runCli(["call", "validate_size", '{"size":"1024x1024"}', "--json"], {
       PIXELWRIGHT_WORKSPACE: tempWorkspace(),
@@ -111,5 +141,27 @@ describe("log lines on a CLI's stderr", () => {
     const logged = lines(session.stderr());
     expect(logged.length).toBeGreaterThan(0);
     for (const line of logged) expect(JSON.parse(line)).toHaveProperty("msg");
+  });
+});
+
+describe("every command's --help", () => {
+  it.each([
+    ["stdio", "pixelwright [stdio]", []],
+    ["call", "pixelwright call <tool>", ["--json", "--quiet"]],
+    ["tools", "pixelwright tools", ["--json"]],
+    ["doctor", "pixelwright doctor", ["--json", "--host"]],
+    ["http", "pixelwright http", ["--host", "--port"]],
+    ["gallery", "pixelwright gallery", ["--port"]],
+    ["simulator", "pixelwright simulator", ["--host", "--port"]],
+    ["setup", "pixelwright setup <client>", ["--write", "--env", "--config"]],
+    ["runner", "pixelwright runner", []],
+  ])("%s --help: its usage and every flag it takes, exit 0, nothing run", async (command, usage, flags) => {
+    const workspace = tempWorkspace();
+    const { code, stdout, stderr } = await runCli([command, "--help"], { PIXELWRIGHT_WORKSPACE: workspace });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout.startsWith(`Usage: ${usage}`)).toBe(true);
+    for (const flag of flags) expect(stdout).toMatch(new RegExp(`^ {2}${flag}\\b`, "m"));
+    expect(readdirSync(workspace)).toEqual([]);
   });
 });
