@@ -3,7 +3,7 @@
 // cli/; this file only dispatches and turns a thrown error into one line and an exit code.
 
 import { type CommandLine, parseCommandLine, portOf } from "./cli/args.js";
-import { helpText } from "./cli/help.js";
+import { commandHelp, helpText } from "./cli/help.js";
 import { runHttp } from "./cli/http.js";
 import { readableLogStream } from "./cli/log-lines.js";
 import { runSimulator } from "./cli/simulator.js";
@@ -122,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const line = parseCommandLine(argv);
   if (line.help) {
-    await writeStdout(helpText());
+    await writeStdout(line.named ? commandHelp(line.command) : helpText());
     return 0;
   }
   if (line.version) {

@@ -269,8 +269,11 @@ function unknownVariables(env: NodeJS.ProcessEnv): SettingProblem[] {
   return Object.keys(env)
     .filter((name) => name.startsWith(prefix) && !known.includes(name) && !NOT_SETTINGS.test(name))
     .flatMap((name) => {
-      // Matched without the shared prefix, which would make every name look close.
-      const match = closest(name.slice(prefix.length), ours);
+      // Matched without the shared prefix, which would make every name look close; a name cut short of a setting's
+      // last words (MAX_SPEND for MAX_SPEND_USD) is that setting.
+      const given = name.slice(prefix.length);
+      const longer = ours.filter((setting) => setting.startsWith(`${given}_`));
+      const match = closest(given, ours) ?? (longer.length === 1 ? (longer[0] ?? null) : null);
       if (!match) return [];
       const reason = `not a setting. Did you mean ${prefix}${match}?`;
       return [{ key: null, setting: name, value: String(env[name]), reason }];

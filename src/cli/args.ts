@@ -40,6 +40,8 @@ export interface CommandLine {
   /** The positionals after the command. */
   rest: string[];
   help: boolean;
+  /** The command was named (`pixelwright call --help` asks for that command's help, `pixelwright --help` for all). */
+  named: boolean;
   version: boolean;
   json: boolean;
   quiet: boolean;
@@ -83,6 +85,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     command: name as Command,
     rest,
     help: values.help === true,
+    named: positionals.length > 0,
     version: values.version === true,
     json: values.json === true,
     quiet: values.quiet === true,

@@ -7,6 +7,7 @@ import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve, win32 } from "node:path";
 import { parseArgs } from "node:util";
+import { problemSentence, readConfig } from "../config.js";
 import { InputError } from "../errors.js";
 import { writeStdout } from "../output.js";
 import { type ConfigFormat, mergeServerEntry, type ServerEntry } from "../workspace/client-config.js";
@@ -93,7 +94,7 @@ export function entryFor(client: ClientName, launch: Launch): ServerEntry {
 
 /** Gemini CLI starts no MCP server, not even a user-level one, in a folder it does not trust. */
 export const GEMINI_TRUST =
-  "Gemini CLI starts MCP servers only in folders you trust: run `gemini trust` in the folder you work in (or accept the trust prompt), else pixelwright shows as Disabled in `gemini mcp list`.";
+  "Gemini CLI starts MCP servers only in folders you trust: start `gemini` in the folder you work in and run `/permissions trust` there (or accept its trust prompt), else pixelwright shows as Disabled in `gemini mcp list`.";
 
 const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
 
@@ -126,18 +127,36 @@ function parseEnv(pairs: string[]): Record<string, string> {
       throw new InputError(`--env takes NAME=VALUE (got '${pair}'), e.g. --env OPENAI_API_KEY=sk-...`, "env");
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
+  // The entry must start a server: a misspelt variable or a value the server cannot read is refused before writing.
+  const { problems } = readConfig({ env });
+  if (problems.length > 0) {
+    throw new InputError(`--env: ${problems.map(problemSentence).join(" ")} Nothing was written.`, "env");
+  }
   return env;
+}
+
+/** A misspelt PIXELWRIGHT_* variable in this shell does nothing here either: said, with the name it is close to. */
+function shellNotes(env: NodeJS.ProcessEnv): string {
+  const stray = readConfig({ env }).problems.filter((p) => p.key === null);
+  return stray
+    .map((p) => `\nNote: ${problemSentence(p)} (in this shell; the client's entry gets only what --env gives).`)
+    .join("");
 }
 
 export const SETUP_USAGE = `Usage: pixelwright setup <client> [--write] [--env NAME=VALUE ...] [--config FILE]
   clients: ${CLIENTS.join(", ")}
-  prints the entry that client needs; --write merges it into the client's config file (a backup is kept)`;
+  prints the entry that client needs to start this server
+  --write            merge it into the client's config file (a backup of the previous file is kept)
+  --env NAME=VALUE   put a variable in the entry's env (repeatable), e.g. --env OPENAI_API_KEY=sk-...
+  --config FILE      write this file instead of the client's user config (e.g. a project's .cursor/mcp.json)`;
 
 export interface SetupIo {
   cliPath: string;
   nodePath: string;
   machine: Machine;
   print: (text: string) => Promise<void>;
+  /** The shell's environment (for notes on misspelt settings); process.env when not given. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const defaultIo = (): SetupIo => ({
@@ -156,6 +175,10 @@ export async function runSetup(argv: string[], io: SetupIo = defaultIo()): Promi
     throw new InputError(`${(err as Error).message}.\n${SETUP_USAGE}`, undefined, { cause: err });
   }
   const { values, positionals } = parsed;
+  if (values.help) {
+    await io.print(SETUP_USAGE);
+    return 0;
+  }
   const client = positionals[0] as ClientName | undefined;
   if (!client || !CLIENTS.includes(client) || positionals.length > 1) {
     throw new InputError(`${client ? `unknown client '${client}'` : "name a client"}.\n${SETUP_USAGE}`, "client");
@@ -166,7 +189,8 @@ export async function runSetup(argv: string[], io: SetupIo = defaultIo()): Promi
     (launch.env.OPENAI_API_KEY
       ? ""
       : "\nNo API key is written: the server runs on the offline simulator until OPENAI_API_KEY is in its env (pass --env OPENAI_API_KEY=sk-... to write it).") +
-    (client === "gemini" ? `\n${GEMINI_TRUST}` : "");
+    (client === "gemini" ? `\n${GEMINI_TRUST}` : "") +
+    shellNotes(io.env ?? process.env);
   if (!values.write) {
     const where = client === "claude-code" ? "Run:" : `Add to ${path}:`;
     await io.print(`${where}\n${printableEntry(client, launch)}\n${keyNote}\nOr run again with --write to merge it.`);
@@ -188,6 +212,7 @@ function parseSetupArgs(argv: string[]) {
       write: { type: "boolean" },
       env: { type: "string", multiple: true },
       config: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
     strict: true,

@@ -138,6 +138,25 @@ describe("pixelwright setup <client> --write, against a temporary HOME", () => {
     });
   });
 
+  it.each([
+    ["PIXELWRIGHT_WORKSPCE=/tmp/pictures", "PIXELWRIGHT_WORKSPCE: not a setting. Did you mean PIXELWRIGHT_WORKSPACE?"],
+    ["PIXELWRIGHT_MAX_SPEND=1", "PIXELWRIGHT_MAX_SPEND: not a setting. Did you mean PIXELWRIGHT_MAX_SPEND_USD?"],
+  ])("--env %s: refused with the setting it is close to, exit 2, nothing written", async (pair, sentence) => {
+    const home = tempHome();
+    const run = await setup(home, "cursor", "--write", "--env", pair);
+    expect(run.stderr).toContain(sentence);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.code).toBe(2);
+    expect(existsSync(fileOf(home, "cursor"))).toBe(false);
+  });
+
+  it("a misspelt setting in the shell: the entry is printed, with a note naming the setting it is close to", async () => {
+    const home = tempHome();
+    const run = await runCli(["setup", "cursor"], { ...homeEnv(home), PIXELWRIGHT_WORKSPCE: "/tmp/pictures" });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Note: PIXELWRIGHT_WORKSPCE: not a setting. Did you mean PIXELWRIGHT_WORKSPACE?");
+  });
+
   it("claude-code: prints the exact `claude mcp add` command", async () => {
     const run = await setup(tempHome(), "claude-code");
     expect(run.code).toBe(0);
@@ -179,7 +198,9 @@ describe("pixelwright setup gemini", () => {
     const run = await setup(home, "gemini");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Add to ${join(home, ".gemini", "settings.json")}:`);
-    expect(run.stdout).toMatch(/Gemini CLI starts MCP servers only in folders you trust: run `gemini trust`/);
+    expect(run.stdout).toMatch(
+      /Gemini CLI starts MCP servers only in folders you trust: start `gemini` in the folder you work in and run `\/permissions trust`/,
+    );
     const block = run.stdout.slice(run.stdout.indexOf("{"), run.stdout.lastIndexOf("}") + 1);
     expect(JSON.parse(block)).toEqual({ mcpServers: { pixelwright: { command: process.execPath, args: [CLI] } } });
   });
@@ -191,7 +212,7 @@ describe("pixelwright setup gemini", () => {
     const project = join(home, "project");
     mkdirSync(project);
     expect((await setup(home, "gemini", "--write", "--env", "PIXELWRIGHT_OFFLINE=1")).code).toBe(0);
-    // The trust `gemini trust` would record (Gemini CLI suppresses every MCP server in an untrusted folder).
+    // The trust `/permissions trust` would record (Gemini CLI suppresses every MCP server in an untrusted folder).
     writeFileSync(join(home, ".gemini", "trustedFolders.json"), JSON.stringify({ [project]: "TRUST_FOLDER" }));
     const gemini = join(import.meta.dirname, "../../node_modules/.bin/gemini");
     const listed = await new Promise<string>((resolve) => {
