@@ -56,6 +56,35 @@ describe("the README", () => {
   });
 });
 
+describe("the README's Try it", () => {
+  const block = /## Try it[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  const calls = block.split("\n").filter((l) => l.startsWith("node dist/cli.js"));
+
+  it.each(calls)("runs exactly as written in a fresh shell: %s", { timeout: 60_000 }, (line) => {
+    const home = mkdtempSync(join(tmpdir(), "pixelwright-try-"));
+    const run = spawnSync("bash", ["-c", line], {
+      cwd: root,
+      env: { HOME: home, PATH: `${dirname(process.execPath)}:/usr/bin:/bin` },
+      encoding: "utf8",
+    });
+    expect(run.stderr).not.toMatch(/error|\n\s+at /i);
+    expect(run.status).toBe(0);
+    // Piped, a call prints JSON: the structured result, or (cut by head) the start of it.
+    if (line.includes("|")) expect(run.stdout).toMatch(/^\{\n {2}"ok": true,/);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("has a piped call among its commands", () => {
+    expect(calls.some((l) => l.includes(" | "))).toBe(true);
+  });
+});
+
+describe("what the pages tell people to type", () => {
+  it.each(pages)("%s never says `gemini trust` (Gemini CLI's command is /permissions trust)", (page) => {
+    expect(readFileSync(join(root, page), "utf8")).not.toMatch(/gemini trust/);
+  });
+});
+
 describe("links", () => {
   it.each(pages)("in %s lead to files that exist", (page) => {
     const text = readFileSync(join(root, page), "utf8");
