@@ -62,6 +62,12 @@ export interface BookJob {
   lost: boolean;
   /** Waiting for a free upstream slot inside its worker (reported as "queued"). */
   slotWait: boolean;
+  /**
+   * It takes one of the PIXELWRIGHT_MAX_CONCURRENCY slots while it runs, and counts toward the busy cap: a generation
+   * or a batch being sent does; a look at a sent batch (a cheap GET now and then, for up to its caller's deadline)
+   * does not, so batches waiting to be collected never hold up anyone's generation.
+   */
+  holdsSlot: boolean;
   /** The worker holding it, and until when its lease runs. */
   worker: string | null;
   leaseUntil: number | null;
@@ -83,6 +89,8 @@ export interface SubmitRequest {
   reuseWindowMs: number;
   /** Queued plus running jobs of the book allowed at once; beyond that submit answers busy (no job is made). */
   maxActive?: number;
+  /** False for a job that takes no upstream slot (BookJob.holdsSlot); true when left out. */
+  holdsSlot?: boolean;
 }
 
 export type SubmitOutcome = { job: BookJob; reused: boolean } | { busy: number };
@@ -138,14 +146,17 @@ export interface JobBook {
   find(key: string, reuseWindowMs: number): Promise<BookJob | null>;
   /** Counts one more caller on the job; returns how many ever attached. */
   attach(id: string): Promise<number>;
-  /** Queued plus running jobs. */
+  /** Queued plus running jobs that hold a slot (what the busy cap counts). */
   active(): Promise<number>;
-  /** Running jobs in the whole book (the concurrency limit counts them). */
+  /** Running jobs that hold a slot in the whole book (what the concurrency limit counts). */
   running(): Promise<number>;
   /** Jobs created since `since` (newest first), for task lists. */
   list(since: number, limit: number): Promise<BookJob[]>;
 
-  /** Takes the oldest queued job of the pool when fewer than `limit` jobs run in the whole book; null when none. */
+  /**
+   * Takes a queued job of the pool: the oldest that holds no slot, whatever runs; else the oldest when fewer than
+   * `limit` slot-holding jobs run in the whole book. Null when none.
+   */
   claim(worker: string, pool: string, limit: number, leaseMs: number): Promise<BookJob | null>;
   /** Extends the lease of the jobs this worker runs (its heartbeat). */
   renew(worker: string, ids: string[], leaseMs: number): Promise<void>;

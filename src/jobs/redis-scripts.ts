@@ -1,6 +1,8 @@
 // The job book's atomic steps on Redis, as Lua scripts (each runs alone on the server, as a SQLite IMMEDIATE
 // transaction does). Keys are built inside from the prefix in ARGV[1], so one script serves every key of a step.
-// A job is a hash `<p>job:<id>`; `<p>queued` and `<p>running` are sorted sets (by creation, by lease end);
+// A job is a hash `<p>job:<id>`; `<p>queued` and `<p>running` are sorted sets (by creation, by lease end) of the jobs
+// that hold an upstream slot, so their sizes are what the busy cap and the concurrency limit count; a job that holds
+// none (holds_slot '0': a look at a sent batch) waits in `<p>queued:noslot` and runs in `<p>running:noslot`;
 // `<p>key:<key>` lists the jobs of one dedupe key; the ledger is `<p>ledger` (by time) with `<p>rsv:<id>` hashes.
 // Every change of a job bumps its version and is published on `<p>events` (the job id), a claimable job on
 // `<p>queued`.
@@ -13,6 +15,17 @@ local function bump(p, id, now)
 end
 local function slotFreed(p)
   if redis.call('ZCARD', p .. 'queued') > 0 then redis.call('PUBLISH', p .. 'queued', '') end
+end
+-- The queue and the running set of a job: those of the slot-holding jobs, or of the jobs that hold no slot.
+local function sets(p, id)
+  if redis.call('HGET', p .. 'job:' .. id, 'holds_slot') == '0' then
+    return p .. 'queued:noslot', p .. 'running:noslot'
+  end
+  return p .. 'queued', p .. 'running'
+end
+local function leaveRunning(p, id)
+  redis.call('ZREM', p .. 'running', id)
+  redis.call('ZREM', p .. 'running:noslot', id)
 end
 `;
 
@@ -42,30 +55,36 @@ fields[#fields + 1] = 'seq'
 fields[#fields + 1] = seq
 redis.call('HSET', p .. 'job:' .. id, unpack(fields))
 if key ~= '' then redis.call('ZADD', p .. 'key:' .. key, now, id) end
-redis.call('ZADD', p .. 'queued', seq, id)
+redis.call('ZADD', (sets(p, id)), seq, id)
 redis.call('ZADD', p .. 'all', now, id)
 redis.call('PUBLISH', p .. 'events', id)
 redis.call('PUBLISH', p .. 'queued', id)
 return {'new', id}
 `;
 
-/** ARGV: p, worker, pool, limit, leaseUntil, now. Returns the claimed id or false. */
+/**
+ * ARGV: p, worker, pool, limit, leaseUntil, now. Returns the claimed id or false. A job that holds no slot never waits
+ * behind one that does; the others wait until fewer than `limit` slot-holding jobs run.
+ */
 export const CLAIM = `${BUMP}
 local p, worker, pool, limit, lease, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
-if redis.call('ZCARD', p .. 'running') >= limit then return false end
-local ids = redis.call('ZRANGE', p .. 'queued', 0, 99)
-for _, id in ipairs(ids) do
-  local job = p .. 'job:' .. id
-  if redis.call('HGET', job, 'pool') == pool and redis.call('HGET', job, 'status') == 'queued' then
-    redis.call('ZREM', p .. 'queued', id)
-    redis.call('ZADD', p .. 'running', lease, id)
-    redis.call('HSET', job, 'status', 'running', 'worker', worker, 'lease_until', lease, 'started_at', now)
-    bump(p, id, now)
-    return id
+local function oldest(queue)
+  for _, id in ipairs(redis.call('ZRANGE', queue, 0, 99)) do
+    local job = p .. 'job:' .. id
+    if redis.call('HGET', job, 'pool') == pool and redis.call('HGET', job, 'status') == 'queued' then return id end
+    if redis.call('EXISTS', job) == 0 then redis.call('ZREM', queue, id) end
   end
-  if redis.call('EXISTS', job) == 0 then redis.call('ZREM', p .. 'queued', id) end
+  return nil
 end
-return false
+local id = oldest(p .. 'queued:noslot')
+if not id and redis.call('ZCARD', p .. 'running') < limit then id = oldest(p .. 'queued') end
+if not id then return false end
+local queued, running = sets(p, id)
+redis.call('ZREM', queued, id)
+redis.call('ZADD', running, lease, id)
+redis.call('HSET', p .. 'job:' .. id, 'status', 'running', 'worker', worker, 'lease_until', lease, 'started_at', now)
+bump(p, id, now)
+return id
 `;
 
 /** ARGV: p, worker, leaseUntil, ids... Extends the leases this worker holds (no version bump: nobody waits on them). */
@@ -76,6 +95,7 @@ for i = 4, #ARGV do
   if redis.call('HGET', job, 'worker') == worker and redis.call('HGET', job, 'status') == 'running' then
     redis.call('HSET', job, 'lease_until', lease)
     redis.call('ZADD', p .. 'running', 'XX', lease, ARGV[i])
+    redis.call('ZADD', p .. 'running:noslot', 'XX', lease, ARGV[i])
   end
 end
 return 1
@@ -115,7 +135,7 @@ local mine = f[1] == 'running' and f[2] == worker
 local late = f[1] == 'failed' and f[3] == '1' and status == 'completed'
 if not mine and not late then return 0 end
 redis.call('HSET', job, 'status', status, 'result', result, 'end_reason', reason, 'finished_at', now, 'lost', '0', 'slot_wait', '0', 'lease_until', '')
-redis.call('ZREM', p .. 'running', id)
+leaveRunning(p, id)
 redis.call('PEXPIRE', job, keep)
 bump(p, id, now)
 slotFreed(p)
@@ -129,8 +149,8 @@ local job = p .. 'job:' .. id
 local f = redis.call('HMGET', job, 'status', 'worker', 'sent', 'seq')
 if f[1] ~= 'running' or f[2] ~= worker or f[3] == '1' then return 0 end
 redis.call('HSET', job, 'status', 'queued', 'worker', '', 'lease_until', '', 'started_at', '', 'slot_wait', '0')
-redis.call('ZREM', p .. 'running', id)
-redis.call('ZADD', p .. 'queued', f[4], id)
+leaveRunning(p, id)
+redis.call('ZADD', (sets(p, id)), f[4], id)
 bump(p, id, now)
 redis.call('PUBLISH', p .. 'queued', id)
 return 1
@@ -143,7 +163,7 @@ local job = p .. 'job:' .. id
 local f = redis.call('HMGET', job, 'status', 'sent', 'cancel_requested')
 if f[1] == 'queued' then
   redis.call('HSET', job, 'status', 'cancelled', 'end_reason', reason, 'finished_at', now)
-  redis.call('ZREM', p .. 'queued', id)
+  redis.call('ZREM', (sets(p, id)), id)
   redis.call('PEXPIRE', job, keep)
   bump(p, id, now)
 elseif f[1] == 'running' and f[2] ~= '1' and (f[3] == false or f[3] == '') then
@@ -162,14 +182,14 @@ local p, id, worker, now, force, keep = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV
 local job = p .. 'job:' .. id
 local f = redis.call('HMGET', job, 'status', 'worker', 'lease_until', 'sent', 'seq')
 if f[1] ~= 'running' or f[2] ~= worker then
-  if f[1] ~= 'running' then redis.call('ZREM', p .. 'running', id) end
+  if f[1] ~= 'running' then leaveRunning(p, id) end
   return false
 end
 if force ~= '1' and tonumber(f[3]) and tonumber(f[3]) >= now then return false end
-redis.call('ZREM', p .. 'running', id)
+leaveRunning(p, id)
 if f[4] ~= '1' then
   redis.call('HSET', job, 'status', 'queued', 'worker', '', 'lease_until', '', 'started_at', '', 'slot_wait', '0')
-  redis.call('ZADD', p .. 'queued', f[5], id)
+  redis.call('ZADD', (sets(p, id)), f[5], id)
   bump(p, id, now)
   redis.call('PUBLISH', p .. 'queued', id)
   return 'requeued'

@@ -143,6 +143,7 @@ export class RedisBook implements JobBook {
       sent: 0,
       lost: 0,
       slot_wait: 0,
+      holds_slot: request.holdsSlot === false ? 0 : 1,
       attachments: 0,
       version: 0,
     };
@@ -259,7 +260,10 @@ export class RedisBook implements JobBook {
   async reap(): Promise<BookJob[]> {
     if (this.closed) return [];
     const now = Date.now();
-    const running = await this.conn.zrange(`${PREFIX}running`, "0", "-1", "WITHSCORES").catch(() => [] as string[]);
+    const running: string[] = [];
+    for (const set of [`${PREFIX}running`, `${PREFIX}running:noslot`]) {
+      running.push(...(await this.conn.zrange(set, "0", "-1", "WITHSCORES").catch(() => [] as string[])));
+    }
     const lost: BookJob[] = [];
     for (let i = 0; i + 1 < running.length; i += 2) {
       const id = running[i] as string;

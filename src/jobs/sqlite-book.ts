@@ -39,6 +39,9 @@ export async function openSqliteBook(options: SqliteBookOptions): Promise<Sqlite
 }
 
 const REQUEUE = "status = 'queued', worker = NULL, lease_until = NULL, started_at = NULL, slot_wait = 0";
+/** Live jobs that count toward the busy cap, and running ones toward the concurrency limit. */
+const LIVE_SLOTS = "status IN ('queued', 'running') AND holds_slot = 1";
+const RUNNING_SLOTS = "status = 'running' AND holds_slot = 1";
 
 export class SqliteBook implements JobBook {
   readonly kind = "sqlite" as const;
@@ -95,15 +98,16 @@ export class SqliteBook implements JobBook {
         if (found) return { job: found, reused: true };
       }
       if (request.maxActive !== undefined) {
-        const active = this.count("status IN ('queued', 'running')");
+        const active = this.count(LIVE_SLOTS);
         if (active >= request.maxActive) return { busy: active };
       }
       const id = newJobId();
       const now = Date.now();
       const progress: JobProgress = { progress: 0, message: `${request.about.label}: starting` };
       this.db.run(
-        `INSERT INTO jobs (id, key, pool, status, label, typical, created_at, updated_at, progress, payload, request)
-         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, key, pool, status, label, typical, created_at, updated_at, progress, payload, request,
+           holds_slot)
+         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         request.key,
         request.pool,
@@ -114,6 +118,7 @@ export class SqliteBook implements JobBook {
         JSON.stringify(progress),
         JSON.stringify(request.payload ?? null),
         JSON.stringify(request.request ?? null),
+        request.holdsSlot === false ? 0 : 1,
       );
       return { job: this.row(id) as BookJob, reused: false };
     });
@@ -131,11 +136,11 @@ export class SqliteBook implements JobBook {
   }
 
   async active(): Promise<number> {
-    return this.count("status IN ('queued', 'running')");
+    return this.count(LIVE_SLOTS);
   }
 
   async running(): Promise<number> {
-    return this.count("status = 'running'");
+    return this.count(RUNNING_SLOTS);
   }
 
   async list(since: number, limit: number): Promise<BookJob[]> {
@@ -149,10 +154,13 @@ export class SqliteBook implements JobBook {
 
   async claim(worker: string, pool: string, limit: number, leaseMs: number): Promise<BookJob | null> {
     return this.db.write(() => {
-      if (this.count("status = 'running'") >= limit) return null;
+      // A job that holds no slot never waits behind one that does; the others wait for a free slot.
+      const room = this.count(RUNNING_SLOTS) < limit ? 1 : 0;
       const row = this.db.get<JobRow>(
-        "SELECT * FROM jobs WHERE status = 'queued' AND pool = ? ORDER BY created_at, rowid LIMIT 1",
+        `SELECT * FROM jobs WHERE status = 'queued' AND pool = ? AND (holds_slot = 0 OR ? = 1)
+         ORDER BY holds_slot, created_at, rowid LIMIT 1`,
         pool,
+        room,
       );
       if (!row) return null;
       const now = Date.now();

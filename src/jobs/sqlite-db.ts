@@ -6,7 +6,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 
 export type { SQLInputValue } from "node:sqlite";
 
-import { SCHEMA } from "./sqlite-schema.js";
+import { MIGRATIONS, SCHEMA } from "./sqlite-schema.js";
 
 /** node:sqlite, loaded without its "experimental" warning on the stderr of every process that opens the book. */
 async function loadSqlite(): Promise<typeof import("node:sqlite")> {
@@ -48,6 +48,7 @@ export class Db {
   static async open(path: string): Promise<Db> {
     const { DatabaseSync } = await loadSqlite();
     const raw = new DatabaseSync(path);
+    let db: Db;
     try {
       // Another process may be creating the schema at this very moment: wait for its lock rather than fail.
       raw.exec("PRAGMA busy_timeout = 10000");
@@ -56,12 +57,26 @@ export class Db {
       raw.exec(SCHEMA);
       // A database SQLite could open only for reading (a read-only file) fails here, at start, not at the first job.
       raw.exec("BEGIN IMMEDIATE; DELETE FROM meta WHERE 0; COMMIT");
+      db = new Db(raw);
+      db.migrate();
     } catch (err) {
       // A file that is no database (or cannot be written) is not held open by a failed start.
       raw.close();
       throw err;
     }
-    return new Db(raw);
+    return db;
+  }
+
+  /** Brings a database made by an older version forward, once, whichever process opens it first. */
+  private migrate(): void {
+    const version = () =>
+      Number((this.raw.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
+    if (version() >= MIGRATIONS.length) return;
+    this.write(() => {
+      // Another process may have migrated it between the look and the lock.
+      for (let v = version(); v < MIGRATIONS.length; v++) this.raw.exec(MIGRATIONS[v] as string);
+      this.raw.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+    });
   }
 
   stmt(sql: string): StatementSync {

@@ -1,5 +1,6 @@
-// The job book's tables in SQLite, and a row as the book's plain job. Versioned by `user_version`; a newer schema
-// adds its statements after the last one.
+// The job book's tables in SQLite, and a row as the book's plain job. Versioned by `user_version`: SCHEMA is version
+// 0, and each entry of MIGRATIONS takes the database one version further (a newer schema adds its statements after
+// the last one; a database made by an older version is brought forward when it is opened).
 
 import type { BookJob, JobStatus } from "./book.js";
 
@@ -51,6 +52,12 @@ CREATE TABLE IF NOT EXISTS runners (
 );
 `;
 
+/** The steps after SCHEMA, in order: MIGRATIONS[n] takes a database at user_version n to n + 1. */
+export const MIGRATIONS: readonly string[] = [
+  // 1: jobs that take no upstream slot (a look at a sent batch): not counted by the concurrency limit or busy cap.
+  "ALTER TABLE jobs ADD COLUMN holds_slot INTEGER NOT NULL DEFAULT 1",
+];
+
 export interface JobRow {
   id: string;
   key: string | null;
@@ -71,6 +78,8 @@ export interface JobRow {
   sent: number;
   lost: number;
   slot_wait: number;
+  /** Absent in a Redis hash written before the field existed: such a job holds a slot. */
+  holds_slot?: number | string | null;
   worker: string | null;
   lease_until: number | null;
   attachments: number;
@@ -102,6 +111,7 @@ export function rowToJob(row: JobRow): BookJob {
     sent: Number(row.sent) === 1,
     lost: Number(row.lost) === 1,
     slotWait: Number(row.slot_wait) === 1,
+    holdsSlot: row.holds_slot === undefined || row.holds_slot === null || Number(row.holds_slot) !== 0,
     worker: row.worker,
     leaseUntil: num(row.lease_until),
     attachments: Number(row.attachments),

@@ -166,6 +166,60 @@ export function describeJobBook(name: string, factory: BookFactory): void {
       });
     });
 
+    describe("jobs that hold no slot (a look at a sent batch)", () => {
+      const noSlot = { holdsSlot: false };
+
+      it("is taken while every slot is in use, ahead of the slot-holding jobs waiting for one", async () => {
+        const a = await first();
+        const b = await second();
+        const generating = await submitted(a, "gen-1");
+        expect(await a.claim(me, "p1", 1, LEASE)).toMatchObject({ id: generating.id, holdsSlot: true });
+        const waiting = await submitted(a, "gen-2");
+        const look = await submitted(a, "look", noSlot);
+        expect(look.holdsSlot).toBe(false);
+        expect(await b.claim(me, "p1", 1, LEASE)).toMatchObject({ id: look.id, status: "running" });
+        expect(await b.claim(me, "p1", 1, LEASE)).toBeNull();
+        await a.finish(generating.id, me, { status: "completed", result: null, endReason: null });
+        expect((await b.claim(me, "p1", 1, LEASE))?.id).toBe(waiting.id);
+      });
+
+      it("is not counted by the concurrency limit, the busy cap or maxActive", async () => {
+        const book = await first();
+        await submitted(book, "look-1", noSlot);
+        await submitted(book, "look-2", noSlot);
+        await book.claim(me, "p1", 1, LEASE);
+        await submitted(book, "gen-1", { maxActive: 2 });
+        expect(await book.claim(me, "p1", 1, LEASE)).toMatchObject({ key: "look-2" });
+        expect((await book.claim(me, "p1", 1, LEASE))?.key).toBe("gen-1");
+        await submitted(book, "gen-2", { maxActive: 2 });
+        expect(await book.running()).toBe(1);
+        expect(await book.active()).toBe(2);
+        expect(await book.submit(submission("gen-3", { maxActive: 2 }))).toEqual({ busy: 2 });
+      });
+
+      it("stays out of the counts when it is handed back, reaped, cancelled or finished", async () => {
+        const a = await first();
+        const b = await second();
+        const look = await submitted(a, "look", noSlot);
+        await a.claim(me, "p1", 1, 1);
+        await a.handBack(look.id, me);
+        expect(await a.get(look.id)).toMatchObject({ status: "queued", holdsSlot: false });
+        await a.claim(me, "p1", 1, 1);
+        const reaped = async () => {
+          await b.reap();
+          return (await b.get(look.id))?.status;
+        };
+        await expect.poll(reaped, { timeout: 5000 }).toBe("queued");
+        expect(await b.claim(me, "p1", 0, LEASE)).toMatchObject({ id: look.id, status: "running" });
+        expect([await b.running(), await b.active()]).toEqual([0, 0]);
+        await b.finish(look.id, me, { status: "completed", result: null, endReason: null });
+        const again = await submitted(b, "look-again", noSlot);
+        expect(await a.cancel(again.id, "the caller left")).toMatchObject({ status: "cancelled" });
+        expect(await a.claim(me, "p1", 0, LEASE)).toBeNull();
+        expect([await a.running(), await a.active()]).toEqual([0, 0]);
+      });
+    });
+
     describe("cancel", () => {
       it("cancels a queued job at once", async () => {
         const book = await first();
