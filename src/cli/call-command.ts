@@ -94,6 +94,11 @@ function runningJob(result: CallToolResult): string | null {
   return structured.job_id;
 }
 
+/** A generate_batch result, or verify_image's look at a batch. */
+function isBatch(result: CallToolResult): boolean {
+  return (result.structuredContent as { batch?: unknown } | undefined)?.batch !== undefined;
+}
+
 /**
  * A job still running when the call returns is followed to its end (the person asked for an image, not a job id); it
  * runs in the detached runner, so an interrupted call leaves it running there, collectable by its job_id.
@@ -105,6 +110,22 @@ async function followJob(
   interrupted: () => boolean,
 ): Promise<{ result: CallToolResult; rounds: number }> {
   let result = first;
+  // A batch answers at once, as the tool does, and is collected on demand (the Batch API keeps its answers for 24 h):
+  // it is never followed. A batch this process sends itself (in-process runner) is sent before exiting, or it would
+  // be abandoned; then what became of it (created, refused, already answered) is what the call prints.
+  if (isBatch(result)) {
+    const jobId = runningJob(result);
+    if (jobId === null || runtime.runnerMode !== "in-process") return { result, rounds: 0 };
+    await runtime.images.jobEnded(jobId);
+    if (interrupted()) return { result, rounds: 0 };
+    const seen = await callTool(
+      runtime,
+      "verify_image",
+      { job_id: jobId, wait_seconds: 0 },
+      onprogress ? { onprogress } : {},
+    );
+    return { result: seen, rounds: 1 };
+  }
   let rounds = 0;
   for (let jobId = runningJob(result); jobId !== null && !interrupted(); jobId = runningJob(result)) {
     rounds++;

@@ -222,6 +222,7 @@ export class ImageService {
     const waiting = waitForEnd(this.deps.book, job, ms, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { send: options.onProgress } : {}),
+      shownAs: options.shownAs,
       release: release.signal,
       liveness: (latest) => this.keepAlive(latest),
     });

@@ -24,6 +24,8 @@ export interface WaitOptions {
   release?: AbortSignal;
   /** Receives job progress and heartbeats while the caller waits. */
   onProgress?: (update: JobProgress) => void;
+  /** The job_id the caller knows, when the job waited for works for it (a look at its batch): progress names it. */
+  shownAs?: string;
 }
 
 export interface JobView {
@@ -40,11 +42,11 @@ export type Liveness = (job: BookJob) => Promise<void>;
  * The sentence of a progress notification. `full`: the job waits because the concurrency limit is reached (a job
  * merely not picked up yet is starting, not queued).
  */
-export function progressMessage(job: BookJob, latest?: string, full = false): string {
+export function progressMessage(job: BookJob, latest?: string, full = false, shownAs = job.id): string {
   const elapsed = Math.round((Date.now() - job.createdAt) / 1000);
   const state = (job.status === "queued" && full) || job.slotWait ? "queued" : job.label;
   const detail = latest && !latest.startsWith(job.label) ? ` (${latest})` : "";
-  return `${state} — ${elapsed} s elapsed, ${job.typical}${detail} (job_id ${job.id})`;
+  return `${state} — ${elapsed} s elapsed, ${job.typical}${detail} (job_id ${shownAs})`;
 }
 
 /** What a job was asked for (its model, route and requested size), also when it has no result. */
@@ -121,6 +123,8 @@ export function waitForEnd(
     send?: (u: JobProgress) => void;
     liveness: Liveness;
     concurrency?: number;
+    /** The job_id progress names (WaitOptions.shownAs); the job's own by default. */
+    shownAs?: string | undefined;
   },
 ): Promise<BookJob> {
   return new Promise((resolve) => {
@@ -155,7 +159,7 @@ export function waitForEnd(
       if (options.send && job.progress.progress > lastProgress) {
         lastProgress = job.progress.progress;
         const { progress } = job;
-        if (!progress.partial) tell(job, progressMessage(job, progress.message, full));
+        if (!progress.partial) tell(job, progressMessage(job, progress.message, full, options.shownAs));
       }
       if (isLive(job)) return;
       // SDK clients handle a notification a tick after a response read in the same chunk, and drop it once the call
@@ -165,7 +169,7 @@ export function waitForEnd(
     };
     const heartbeat = async () => {
       full = await limitFull();
-      tell(latest, progressMessage(latest, undefined, full));
+      tell(latest, progressMessage(latest, undefined, full, options.shownAs));
     };
     // A job that has ended is told by its result alone: no "rendering" line for a finished job.
     if (options.send && isLive(first)) void heartbeat();

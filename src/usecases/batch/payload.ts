@@ -61,6 +61,12 @@ export function batchPayloadOf(payload: unknown): BatchPayload | null {
   return result.success ? (result.data as unknown as BatchPayload) : null;
 }
 
+/** A collect job's payload, or null when the payload is another kind's (or does not parse). */
+export function collectPayloadOf(payload: unknown): CollectPayload | null {
+  const result = CollectPayloadSchema.safeParse(payload);
+  return result.success ? result.data : null;
+}
+
 export function parseCollectPayload(payload: unknown): CollectPayload {
   return parsed(CollectPayloadSchema, payload, "a queued collect job's payload");
 }

@@ -6,7 +6,7 @@
 // still exits when idle, and the Batch API keeps the answers in the meantime.
 
 import type { BatchResult, ImageReport } from "../../contract/schemas.js";
-import { asPixelwrightError, InternalError, JobFailedError } from "../../errors.js";
+import { asPixelwrightError, InputError, InternalError, JobFailedError } from "../../errors.js";
 import { type BookJob, isLive, JOB_ID, type JobBook, type JobOutcome } from "../../jobs/book.js";
 import type { Logger } from "../../log.js";
 import type { BatchApi } from "../../upstream/batch-api.js";
@@ -24,6 +24,7 @@ import {
   batchPayloadOf,
   COLLECT_KIND,
   type CollectPayload,
+  collectPayloadOf,
   parseBatchPayload,
   parseBatchResult,
   parseCollectPayload,
@@ -85,8 +86,31 @@ export class BatchService {
    * (and collect it) or the deadline passes. Null when the job is not a batch job.
    */
   async collect(jobId: string, options: WaitOptions): Promise<BatchResult | null> {
+    const job = JOB_ID.test(jobId) ? await this.deps.book.get(jobId) : null;
+    const look = job ? collectPayloadOf(job.payload) : null;
+    return look ? this.collectFor(jobId, look.batchJob, options) : this.collectBatch(jobId, job, options);
+  }
+
+  /**
+   * verify_image with the id of a look at a batch (an earlier version showed it in progress lines): the truth about
+   * its batch, under the batch's own job_id.
+   */
+  private async collectFor(lookId: string, batchJobId: string, options: WaitOptions): Promise<BatchResult> {
+    const batchJob = await this.deps.book.get(batchJobId);
+    const result = await this.collectBatch(batchJobId, batchJob, options);
+    const what = `job_id "${lookId}" is a look at the batch of job_id "${batchJobId}"`;
+    if (!result) {
+      throw new InputError(
+        `${what}, which neither the job book nor the workspace (${this.deps.workspace.root}) knows any more.`,
+        "job_id",
+      );
+    }
+    const caveat = `${what}: that batch is reported here. Collect it with its own job_id.`;
+    return { ...result, caveats: [...result.caveats, caveat] };
+  }
+
+  private async collectBatch(jobId: string, job: BookJob | null, options: WaitOptions): Promise<BatchResult | null> {
     const { book, workspace } = this.deps;
-    const job = JOB_ID.test(jobId) ? await book.get(jobId) : null;
     if (!job) {
       const recorded = await recordedBatch(workspace, jobId);
       return recorded ? this.remeasured(recorded) : null;
@@ -110,10 +134,14 @@ export class BatchService {
       request: null,
       // Only a look in progress is shared: a later collector looks again.
       reuseWindowMs: 0,
+      // A look is a GET now and then, not a generation: batches waiting to be collected hold up no one's images.
+      holdsSlot: false,
     });
     if ("busy" in outcome) return created;
     await this.deps.wakeWorker();
-    const look = await this.wait(outcome.job, Math.max(0, deadline - Date.now()) + LOOK_GRACE_MS, options);
+    // The caller knows the batch's job_id, never the look's: progress names the batch's.
+    const shown = { ...options, shownAs: sent.id };
+    const look = await this.wait(outcome.job, Math.max(0, deadline - Date.now()) + LOOK_GRACE_MS, shown);
     const seen = parseBatchResult(look.result);
     if (look.status === "completed" && seen) return seen.status === "completed" ? this.remeasured(seen) : seen;
     const why = isLive(look) ? "is still under way" : `failed (${look.endReason ?? look.status})`;
