@@ -68,7 +68,10 @@ export class JobFailedError extends UpstreamError {
   }
 }
 
-/** Refused before anything was sent because of money: the spend cap, a declined confirmation. */
+/**
+ * Refused because of money before it was sent: a request (the spend cap, a declined confirmation: nothing was sent),
+ * or one later step of a job (a retry, auto's master: that step was not sent; the job's result says what was).
+ */
 export class SpendRefusedError extends PixelwrightError {
   readonly kind = "input" as const;
 }

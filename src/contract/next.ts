@@ -32,16 +32,26 @@ export interface FailureFacts {
   status?: number | undefined;
   code?: string | null | undefined;
   mayHaveBeenBilled: boolean;
+  /** The strategy that ran: advice never suggests the one that just failed. */
+  strategy?: "native" | "master" | "auto" | undefined;
 }
 
 const MODERATION = /moderation_blocked|safety system|content policy|safety_violation/i;
 const QUOTA = /insufficient_quota|quota|billing_hard_limit|billing details|insufficient balance/i;
 const TIMEOUT = /timed out|timeout|deadline/i;
 const RATE_LIMIT = /rate.?limit/i;
+const SPEND_CAP = /PIXELWRIGHT_MAX_SPEND_USD/;
 
 /** The next step after a failed generation, fitted to why it failed. */
 export function failureNext(failure: FailureFacts): string {
   const words = `${failure.code ?? ""} ${failure.message}`;
+  // The cap stopped a later step (a retry, auto's master): what was sent before it is what may be billed.
+  if (SPEND_CAP.test(words)) {
+    const sent = failure.mayHaveBeenBilled
+      ? "the attempts sent before it may have been billed: check jobs.jsonl, then"
+      : "nothing was billed;";
+    return `The spend cap (PIXELWRIGHT_MAX_SPEND_USD) stopped the job before its next step; ${sent} call generate_image again once room frees up (the message says when), or raise the cap.`;
+  }
   if (MODERATION.test(words)) {
     return "The provider's safety system refused this request (not billed): rephrase the prompt or change the reference images; sending the same request again will be refused again.";
   }
@@ -49,7 +59,11 @@ export function failureNext(failure: FailureFacts): string {
     return "The account's quota or billing limit is reached (not billed): add credit or raise the limit with the provider, then call generate_image again; retrying before that cannot succeed.";
   }
   if (TIMEOUT.test(words)) {
-    return 'The request timed out after it was sent, so it may have been billed: check jobs.jsonl before retrying. Large sizes are slow: strategy "master" (a stable master upscaled locally) or "auto" finishes sooner, or raise PIXELWRIGHT_TIMEOUT_SECONDS.';
+    const head =
+      "The request timed out after it was sent, so it may have been billed: check jobs.jsonl before retrying.";
+    if (failure.strategy === "master" || failure.strategy === "auto")
+      return `${head} Strategy ${failure.strategy} sent a stable size, which did not finish in time either: raise PIXELWRIGHT_TIMEOUT_SECONDS, or ask for a smaller size or a lower quality.`;
+    return `${head} Large sizes are slow: strategy "master" (a stable master upscaled locally) or "auto" finishes sooner, or raise PIXELWRIGHT_TIMEOUT_SECONDS.`;
   }
   if (failure.status === 429 || RATE_LIMIT.test(words)) {
     return "The provider's rate limit was hit (not billed): wait a minute, then call generate_image again; an identical request shares one job, so nothing is paid twice.";

@@ -84,13 +84,26 @@ function inWords(ms: number): string {
   return h > 0 ? `${h} h ${m} min` : `${m} min`;
 }
 
-/** The sentence for a request the cap refuses (or a dry run shows): spent, remaining and when room frees up. */
-export function spendSentence(window: SpendWindow, needUsd: number, now: number): string {
+/**
+ * What the sentence is about: a request refused before anything was sent, a dry run (nothing is sent either way),
+ * or one step of a job that already sent earlier steps (the caller names the step; only it was not sent).
+ */
+export type SpendSubject = "request" | "dry_run" | "step";
+
+/** The sentence for a request or step the cap refuses (or a dry run shows): spent, remaining and when room frees up. */
+export function spendSentence(
+  window: SpendWindow,
+  needUsd: number,
+  now: number,
+  subject: SpendSubject = "request",
+): string {
   const head = `PIXELWRIGHT_MAX_SPEND_USD allows ${usd(window.limitUsd)} per rolling 24 h: ${usd(window.spentUsd)} spent, ${usd(window.remainingUsd)} remaining`;
   if (window.fits) return `${head}; this request (about ${usd(needUsd)}) fits.`;
   const when =
     window.roomAt === null
       ? `it is above the whole cap, so it can never fit: raise PIXELWRIGHT_MAX_SPEND_USD or ask for less (smaller size, lower quality, fewer images)`
       : `room for it frees up at ${new Date(window.roomAt).toISOString()} (in ${inWords(window.roomAt - now)}), or raise PIXELWRIGHT_MAX_SPEND_USD`;
-  return `${head}; this request is estimated at ${usd(needUsd)}, so nothing was sent: ${when}.`;
+  if (subject === "step") return `${head}; ${when}.`;
+  const outcome = subject === "dry_run" ? "so it would not be sent" : "so nothing was sent";
+  return `${head}; this request is estimated at ${usd(needUsd)}, ${outcome}: ${when}.`;
 }

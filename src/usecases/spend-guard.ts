@@ -8,7 +8,7 @@
 
 import { outputTokens } from "../contract/cost.js";
 import { GPT_IMAGE_2_PRICE } from "../contract/models.js";
-import { rollingSpend, SPEND_WINDOW_MS, spendSentence } from "../contract/spend.js";
+import { rollingSpend, SPEND_WINDOW_MS, type SpendSubject, spendSentence } from "../contract/spend.js";
 import { SpendRefusedError } from "../errors.js";
 import type { JobBook } from "../jobs/book.js";
 import type { Logger } from "../log.js";
@@ -67,7 +67,7 @@ export class SpendGuard {
     const need = estimateUsd ?? upperBoundUsd(images);
     const entries = await this.book.spending(SPEND_WINDOW_MS);
     const window = rollingSpend(entries.map(asRecord), Date.now(), limit, need);
-    return spendSentence(window, need, Date.now());
+    return spendSentence(window, need, Date.now(), "dry_run");
   }
 
   /**
@@ -83,7 +83,7 @@ export class SpendGuard {
   ): Promise<Admission> {
     if (this.options.offline) return NO_ADMISSION;
     const need = estimateUsd ?? upperBoundUsd(images);
-    const admission = await this.reserve(null, "attempt 1", need, parts);
+    const admission = await this.reserve(null, "attempt 1", need, parts, "request");
     try {
       await this.confirm(estimateUsd, confirmSpend, confirm);
     } catch (err) {
@@ -93,7 +93,13 @@ export class SpendGuard {
     return admission;
   }
 
-  private async reserve(jobId: string | null, step: string, need: number, parts: number): Promise<Admission> {
+  private async reserve(
+    jobId: string | null,
+    step: string,
+    need: number,
+    parts: number,
+    subject: SpendSubject,
+  ): Promise<Admission> {
     const outcome = await this.book.reserve({
       jobId,
       step,
@@ -104,7 +110,7 @@ export class SpendGuard {
     });
     if (!outcome.ok) {
       const window = rollingSpend(outcome.entries.map(asRecord), Date.now(), this.limit as number, need);
-      throw new SpendRefusedError(spendSentence(window, need, Date.now()));
+      throw new SpendRefusedError(spendSentence(window, need, Date.now(), subject));
     }
     const ids = outcome.ids;
     return { ids, release: () => Promise.all(ids.map((id) => this.book.release(id))).then(() => {}) };
@@ -127,12 +133,13 @@ export class SpendGuard {
     const need = what.usdPerCall ?? upperBoundUsd(what.images);
     const id =
       what.admitted ??
-      (await this.reserve(jobId, what.step, need, 1).then(
+      (await this.reserve(jobId, what.step, need, 1, "step").then(
         (a) => a.ids[0] as string,
         (err: unknown) => {
           if (!(err instanceof SpendRefusedError)) throw err;
+          // Only this step is not sent: the job's earlier steps were, and its result says what came of them.
           throw new SpendRefusedError(
-            `the spend cap has no room for ${what.step} (about ${usd(need)}), so it was not sent: ${err.message}`,
+            `the spend cap has no room for ${what.step} (about ${usd(need)}), so ${what.step} was not sent: ${err.message}`,
             { cause: err },
           );
         },

@@ -60,14 +60,16 @@ function identity(job: BookJob, view: JobView) {
     model: request?.model ?? "",
     requested: request?.requested ?? NO_REQUEST,
     cost_estimate_usd: request?.cost_estimate_usd ?? null,
+    strategy: request?.strategy ?? ("native" as const),
   };
 }
 
 /** A job whose worker was lost with its request in flight: failed, may have been billed, never re-sent. */
 export function lostResult(job: BookJob, view: JobView): GenerationResult {
-  const { cost_estimate_usd, ...who } = identity(job, view);
+  const { cost_estimate_usd, strategy, ...who } = identity(job, view);
   return generationResult("failed", who, {
     caveats: view.offline ? ["Offline simulator: no model is called."] : [],
+    strategy,
     message: `${RUNNER_LOST}: the request was sent, so it may have been billed, and it is not sent again. If its image arrives after all, verify_image with job_id "${job.id}" returns it.`,
     failure: { reason: RUNNER_LOST, request_id: null, may_have_been_billed: true },
     cost_estimate_usd,
@@ -80,12 +82,13 @@ export function lostResult(job: BookJob, view: JobView): GenerationResult {
 export function snapshot(job: BookJob, view: JobView): GenerationResult {
   const parsed = job.result === null ? null : GenerationResultSchema.safeParse(job.result);
   if (parsed?.success && (job.status === "completed" || job.status === "failed")) return parsed.data;
-  const { cost_estimate_usd, ...who } = identity(job, view);
+  const { cost_estimate_usd, strategy, ...who } = identity(job, view);
   const caveats = view.offline ? ["Offline simulator: no model is called."] : [];
   if (job.status === "failed" && job.lost) return lostResult(job, view);
   if (job.status === "cancelled") {
     return generationResult("failed", who, {
       caveats,
+      strategy,
       message: `the job was cancelled before its request was sent (${job.endReason ?? "cancelled"}); nothing was paid and no file was written.`,
       elapsed_ms: (job.finishedAt ?? Date.now()) - job.createdAt,
       next: "Call generate_image again to start over.",
@@ -94,6 +97,7 @@ export function snapshot(job: BookJob, view: JobView): GenerationResult {
   if (job.status === "failed" || job.status === "completed") {
     return generationResult("failed", who, {
       caveats,
+      strategy,
       message: job.endReason ?? "the job ended without a readable result",
       cost_estimate_usd,
       elapsed_ms: (job.finishedAt ?? Date.now()) - job.createdAt,
@@ -101,6 +105,7 @@ export function snapshot(job: BookJob, view: JobView): GenerationResult {
   }
   return generationResult("running", who, {
     caveats,
+    strategy,
     message: progressMessage(job),
     ...(job.partials.length ? { partial_images: job.partials.map((p) => imageUri(basename(p.path))) } : {}),
     cost_estimate_usd,

@@ -57,7 +57,7 @@ describe("PIXELWRIGHT_MAX_SPEND_USD", () => {
     const { p, s } = await setUp({ maxSpendUsd: 0.5 });
     await s.generate({ prompt: "first", quality: "high" });
     const dry = await s.generate({ prompt: "second", quality: "high", dry_run: true });
-    expect(dry.caveats.join(" ")).toMatch(/\$0\.40 spent, \$0\.10 remaining.*nothing was sent/);
+    expect(dry.caveats.join(" ")).toMatch(/\$0\.40 spent, \$0\.10 remaining.*so it would not be sent/);
     expect(p.calls).toBe(1);
   });
 });
@@ -166,7 +166,7 @@ describe("every paid step reserves before it is sent", () => {
     defer(stalled.close, s.close);
     const result = await s.generate({ prompt: "stalled", quality: "high" });
     expect(result.status).toBe("failed");
-    expect(result.message).toMatch(/spend cap has no room for retry 1 \(about \$0\.21\), so it was not sent/);
+    expect(result.message).toMatch(/spend cap has no room for retry 1 \(about \$0\.21\), so retry 1 was not sent/);
     expect(stalled.calls).toBe(1);
     expect(result.retries).toHaveLength(1);
   });

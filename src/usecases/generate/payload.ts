@@ -70,6 +70,8 @@ export const JobRequestSchema = z.object({
   model: z.string(),
   requested: RequestedSchema,
   cost_estimate_usd: z.number().nullable(),
+  /** The strategy asked for (absent in jobs of earlier versions: native). */
+  strategy: z.enum(STRATEGIES).optional(),
 });
 
 export type JobRequest = z.infer<typeof JobRequestSchema>;

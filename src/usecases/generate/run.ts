@@ -6,14 +6,22 @@ import { costFromUsage } from "../../contract/cost.js";
 import { completedNext, failureNext } from "../../contract/next.js";
 import { endpointPath, imagesApiBody, requestedOf, type ValidatedRequest } from "../../contract/request.js";
 import { generationResult, type ResultIdentity } from "../../contract/results.js";
-import type { GenerationResult, ImageReport, RetryRecord } from "../../contract/schemas.js";
-import { AbortedError, asPixelwrightError, errorMessage, JobFailedError, UpstreamError } from "../../errors.js";
+import type { GenerationResult, ImageReport, Strategy } from "../../contract/schemas.js";
+import {
+  AbortedError,
+  asPixelwrightError,
+  errorMessage,
+  JobFailedError,
+  SpendRefusedError,
+  UpstreamError,
+} from "../../errors.js";
 import type { JobContext } from "../../jobs/worker.js";
 import type { Logger } from "../../log.js";
 import type { Upstream, UpstreamOutcome } from "../../upstream/index.js";
 import type { ImageCall, SendStep, SendTicket } from "../../upstream/types.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import type { SpendGuard } from "../spend-guard.js";
+import { AttemptLog, type AttemptMark } from "./attempts.js";
 import type { PreparedInputs } from "./prepare.js";
 import { type ImageTurn, writeJobRecord, writeRecords } from "./record.js";
 import { type DecodedImage, PartialImages, saveAndMeasure, usableImages } from "./save.js";
@@ -47,13 +55,20 @@ export interface GenerationJobInput {
    * out (a run that needs more, such as auto's master, reserves anew).
    */
   admitted?: string[];
+  /** The job's attempts so far: shared by every run of a strategy, so each result counts all of them. */
+  attempts?: AttemptLog;
+  /** What the caller asked, when a strategy runs this (default: native, as prepared). */
+  asked?: Asked;
 }
 
-/** What the job learns about its attempts while they run. */
-interface Attempts {
-  retries: RetryRecord[];
-  requestIds: string[];
-  sent: number;
+/** What the caller asked of a strategy: every result of its runs says this, whichever run it came from. */
+export interface Asked {
+  strategy: Strategy;
+  caveats: string[];
+  /** The size the caller asked for (a master run makes a smaller one); null: the run's own. */
+  size: string | null;
+  /** What a failed run says was done (default: its decision). */
+  decisionIfFailed?: string;
 }
 
 function imageCall({ req, inputs, followUp }: GenerationJobInput): ImageCall {
@@ -87,6 +102,7 @@ async function chargeStep(
   deps: GenerationDeps,
   ctx: JobContext,
   step: SendStep,
+  attempts: AttemptLog,
 ): Promise<SendTicket | undefined> {
   const { spend } = deps;
   if (!spend) return undefined;
@@ -95,12 +111,18 @@ async function chargeStep(
   const what =
     step.attempt > 0 ? `retry ${step.attempt}` : input.decision?.startsWith("fallback") ? "the fallback" : "attempt 1";
   const name = step.of > 1 ? `${what} of call ${step.slot + 1} of ${step.of}` : what;
-  const charge = await spend.step(ctx.jobId, {
-    step: name,
-    usdPerCall: req.cost.usd === null ? null : req.cost.usd / step.of,
-    images: Math.max(1, Math.round(req.n / step.of)),
-    admitted,
-  });
+  const charge = await spend
+    .step(ctx.jobId, {
+      step: name,
+      usdPerCall: req.cost.usd === null ? null : req.cost.usd / step.of,
+      images: Math.max(1, Math.round(req.n / step.of)),
+      admitted,
+    })
+    .catch((err: unknown) => {
+      // The failed attempt this step would have followed stays listed, saying its step was not sent.
+      if (err instanceof SpendRefusedError) attempts.refused(step.attempt, name);
+      throw err;
+    });
   return {
     done: (outcome) => {
       if (outcome.billed === "yes") charge.billed(outcome.usage ? costFromUsage(req.model, outcome.usage) : null);
@@ -116,7 +138,7 @@ async function callUpstream(
   deps: GenerationDeps,
   ctx: JobContext,
   partials: PartialImages,
-  attempts: Attempts,
+  attempts: AttemptLog,
 ): Promise<UpstreamOutcome> {
   const { req, provider } = input;
   const sizeLabel = req.wireSize === req.size.size ? req.wireSize : `${req.wireSize} (${req.size.size})`;
@@ -125,7 +147,7 @@ async function callUpstream(
     signal: ctx.signal,
     onSending: async (step) => {
       // Reserve first: a step the cap refuses is never sent, and the job is not marked sent for it.
-      const ticket = await chargeStep(input, deps, ctx, step);
+      const ticket = await chargeStep(input, deps, ctx, step, attempts);
       try {
         await ctx.markSent();
       } catch (err) {
@@ -133,7 +155,13 @@ async function callUpstream(
         throw err;
       }
       attempts.sent++;
-      return ticket;
+      // The job's log hears what the ledger hears: the result says what the ledger keeps.
+      return {
+        done: (outcome) => {
+          attempts.settled(outcome);
+          ticket?.done(outcome);
+        },
+      };
     },
     onRequestId: (id) => attempts.requestIds.push(id),
     onQueued: (queued) => {
@@ -141,7 +169,7 @@ async function callUpstream(
       if (queued) ctx.report("queued: waiting for a free upstream slot (PIXELWRIGHT_MAX_CONCURRENCY)");
     },
     onRetry: (retry) => {
-      attempts.retries.push(retry);
+      attempts.retry(retry);
       ctx.report(`retry ${retry.attempt} after ${retry.reason}, waiting ${Math.round(retry.delay_ms / 100) / 10} s`);
     },
     onPartial: (partial) => {
@@ -238,38 +266,49 @@ async function failed(
   input: GenerationJobInput,
   deps: GenerationDeps,
   err: unknown,
-  attempts: Attempts,
+  run: { attempts: AttemptLog; mark: AttemptMark },
   elapsedMs: number,
 ): Promise<unknown> {
+  const { attempts } = run;
   if (err instanceof AbortedError && attempts.sent === 0) return err;
   const typed = asPixelwrightError(err);
   const details = typed instanceof UpstreamError ? typed.details : { retryable: false };
-  const requestId = details.requestId ?? attempts.requestIds.at(-1) ?? null;
-  const mayHaveBeenBilled = details.mayHaveBeenBilled ?? typed instanceof AbortedError;
+  // The failing step's own request id: a step the cap refused was never sent, and an earlier attempt's id is not its.
+  const requestId = typed instanceof SpendRefusedError ? null : (details.requestId ?? null);
   const reason = typed.message;
-  const billed = attempts.retries.filter((r) => r.may_have_been_billed).length + (mayHaveBeenBilled ? 1 : 0);
-  const billedNote =
-    billed > 0
-      ? ` ${billed} attempt${billed > 1 ? "s" : ""} may have been billed (the request was sent and its outcome is unknown).`
-      : " Nothing was billed: the provider refused the request.";
-  const result = generationResult("failed", identityOf(input), {
-    caveats: deps.offline ? ["Offline simulator: no model is called."] : [],
-    message: `${reason}${requestId ? ` (request id ${requestId})` : ""}.${billedNote}`,
-    request_ids: [...attempts.requestIds],
-    retries: attempts.retries,
-    cost_estimate_usd: input.req.cost.usd,
-    failure: { reason, request_id: requestId, may_have_been_billed: mayHaveBeenBilled },
-    elapsed_ms: elapsedMs,
-    next: failureNext({
-      message: reason,
-      status: typed instanceof UpstreamError ? typed.details.status : undefined,
-      code: typed instanceof UpstreamError ? typed.details.code : undefined,
-      mayHaveBeenBilled: billed > 0,
-    }),
-  });
-  const count = { attempts: attempts.sent, mayHaveBeenBilled: billed };
+  // Any attempt of the job, not only the last: the ledger keeps every one that may have been billed.
+  const mayHaveBeenBilled = attempts.mayHaveBeenBilled > 0;
+  const { asked } = input;
+  const identity = identityOf(input);
+  // A failed master run reports the size the caller asked for, as a completed one does.
+  const requested = asked?.size ? { ...identity.requested, size: asked.size } : identity.requested;
+  const result = generationResult(
+    "failed",
+    { ...identity, requested },
+    {
+      caveats: [...(asked?.caveats ?? []), ...(deps.offline ? ["Offline simulator: no model is called."] : [])],
+      message: `${reason.replace(/\.$/, "")}${requestId ? ` (request id ${requestId})` : ""}. ${attempts.summary()}`,
+      request_ids: [...attempts.requestIds],
+      retries: [...attempts.retries],
+      cost_estimate_usd: input.req.cost.usd,
+      failure: { reason, request_id: requestId, may_have_been_billed: mayHaveBeenBilled },
+      elapsed_ms: elapsedMs,
+      next: failureNext({
+        message: reason,
+        status: typed instanceof UpstreamError ? typed.details.status : undefined,
+        code: typed instanceof UpstreamError ? typed.details.code : undefined,
+        mayHaveBeenBilled,
+        strategy: asked?.strategy,
+      }),
+      strategy: asked?.strategy ?? "native",
+      decision: asked?.decisionIfFailed ?? input.decision ?? "native",
+    },
+  );
+  // This run's own attempts: an earlier run of the job (auto's native) wrote its own line.
+  const count = attempts.since(run.mark, true);
   const note = await writeJobRecord(result, deps.workspace, count, deps.logger);
   if (note) result.caveats.push(note);
+  const billed = attempts.mayHaveBeenBilled;
   deps.logger.warn({ job: input.jobId, reason, request_id: requestId, may_have_been_billed: billed }, "job failed");
   return new JobFailedError(reason, { ...details, requestId }, result, { cause: err });
 }
@@ -280,18 +319,20 @@ export async function runGeneration(
   ctx: JobContext,
 ): Promise<GenerationResult> {
   const { req, provider } = input;
-  const started = Date.now();
   const { workspace } = deps;
   const base = workspace.newName(input.filename ?? req.prompt, "x").replace(/\.x$/, "");
   const partials = new PartialImages(workspace, base, deps.logger);
-  const attempts: Attempts = { retries: [], requestIds: [], sent: 0 };
+  const attempts = input.attempts ?? new AttemptLog();
+  // From the job's first run: a fallback's result counts the time the native attempts took.
+  const started = attempts.startedAt;
+  const run = { attempts, mark: attempts.startRun() };
   try {
     const upstreamStarted = performance.now();
     let outcome: UpstreamOutcome;
     try {
       outcome = await callUpstream(input, deps, ctx, partials, attempts);
     } catch (err) {
-      throw await failed(input, deps, err, attempts, Date.now() - started);
+      throw await failed(input, deps, err, run, Date.now() - started);
     }
     const upstreamMs = Math.round(performance.now() - upstreamStarted);
     // From here on the images are paid for: nothing discards them; the job completes and stays collectable.
@@ -307,23 +348,24 @@ export async function runGeneration(
         provider,
         mayHaveBeenBilled: true,
       });
-      throw await failed(input, deps, err, attempts, Date.now() - started);
+      throw await failed(input, deps, err, run, Date.now() - started);
     }
     const result = generationResult("completed", identityOf(input), {
       images,
       caveats,
-      request_ids: outcome.requestIds,
+      request_ids: [...attempts.requestIds],
       usage: outcome.usage as Record<string, unknown> | null,
       cost_estimate_usd: req.cost.usd,
       // The offline simulator costs nothing (its usage says what a real call would have billed).
       cost_usd: deps.offline ? 0 : outcome.usage ? costFromUsage(req.model, outcome.usage) : null,
       elapsed_ms: Date.now() - started,
       upstream_ms: upstreamMs,
-      retries: attempts.retries,
+      retries: [...attempts.retries],
       responses_model: req.route === "responses" ? req.responsesModel : null,
       response_ids: outcome.responseIds,
       image_call_ids: outcome.callIds,
       assistant_text: outcome.assistantText,
+      strategy: input.asked?.strategy ?? "native",
       decision: input.decision ?? "native",
     });
     result.next = completedNext(result);
@@ -332,8 +374,8 @@ export async function runGeneration(
       logger: deps.logger,
       turns: turnsOf(outcome, origins),
     });
-    const billed = attempts.retries.filter((r) => r.may_have_been_billed).length;
-    const count = { attempts: attempts.sent, mayHaveBeenBilled: billed };
+    // Billed answers are in cost_usd; what may have been billed besides is counted.
+    const count = attempts.since(run.mark, false);
     const jobNote = await writeJobRecord(result, workspace, count, deps.logger);
     result.caveats.push(...notes, ...(jobNote ? [jobNote] : []));
     return result;

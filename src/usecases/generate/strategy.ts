@@ -11,8 +11,9 @@ import { measureBuffer } from "../../imaging/inspect.js";
 import type { JobContext } from "../../jobs/worker.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import { upscaleRecord, upscaleSaved, writeUpscaleRecord } from "../upscale.js";
+import { AttemptLog } from "./attempts.js";
 import type { PreparedGeneration } from "./prepare.js";
-import { type GenerationDeps, type GenerationJobInput, NO_USABLE_IMAGE, runGeneration } from "./run.js";
+import { type Asked, type GenerationDeps, type GenerationJobInput, NO_USABLE_IMAGE, runGeneration } from "./run.js";
 
 export interface StrategyPlan {
   strategy: Strategy;
@@ -94,7 +95,7 @@ export function strategyEstimates(plan: StrategyPlan): StrategyEstimate[] | null
   ];
 }
 
-export type JobBase = Omit<GenerationJobInput, "req" | "inputs" | "decision">;
+export type JobBase = Omit<GenerationJobInput, "req" | "inputs" | "decision" | "attempts" | "asked">;
 
 /** Upscales the images of a finished generation to the target, records them, and returns the final result. */
 async function upscaleResult(
@@ -168,16 +169,23 @@ export async function runStrategy(
   deps: GenerationDeps,
   ctx: JobContext,
 ): Promise<GenerationResult> {
-  const run = (prepared: PreparedGeneration, decision: string) =>
-    runGeneration({ ...base, ...prepared, decision }, deps, ctx);
-  const withPlan = (r: GenerationResult) => ({
-    ...r,
+  // One log of the job's attempts across its runs: a fallback's result lists the native attempts' retries too.
+  const attempts = new AttemptLog();
+  const { master, target } = plan;
+  const asked: Asked = {
     strategy: plan.strategy,
-    caveats: [...plan.caveats, ...r.caveats],
-  });
+    caveats: plan.caveats,
+    size: target ? formatSize(target.width, target.height) : null,
+  };
+  const run = (prepared: PreparedGeneration, decision: string, decisionIfFailed?: string) =>
+    runGeneration(
+      { ...base, ...prepared, decision, attempts, asked: decisionIfFailed ? { ...asked, decisionIfFailed } : asked },
+      deps,
+      ctx,
+    );
+  const withPlan = (r: GenerationResult) => ({ ...r, caveats: [...plan.caveats, ...r.caveats] });
   // The upscaled files' previews are made from the pixels in hand when the caller will show them.
   const local = { workspace: deps.workspace, warmPreview: base.warmPreview ?? false };
-  const { master, target } = plan;
   if (plan.strategy === "native" || !master || !target) return withPlan(await run(plan.native, "native"));
   const size = formatSize(target.width, target.height);
   const masterSize = `${master.req.width}x${master.req.height}`;
@@ -192,8 +200,10 @@ export async function runStrategy(
     if (!masterCanHelp(err)) throw err;
     const reason = err.message.replace(/\.$/, "");
     ctx.report(`native ${size} failed; generating the ${masterSize} master instead`);
+    attempts.fellBack(`${reason}; auto falls back to the stable ${masterSize} master`, err.details.requestId ?? null);
+    const failed = `fallback: native ${size} failed (${reason}), and the fallback to the stable ${masterSize} master did not complete (see failure)`;
     const decision = `fallback: native ${size} failed (${reason}), so the stable ${masterSize} master was generated and upscaled locally`;
-    const made = await run(master, decision);
+    const made = await run(master, decision, failed);
     return upscaleResult(made, made.images, plan, decision, local, ctx);
   }
   const short = shortDeliveries(native, target);

@@ -105,7 +105,7 @@ export async function submitGeneration(
           ? { editOf: plan.native.req.editOf, followUp: plan.native.followUp ?? null }
           : null,
       }),
-      request: jobRequest(plan.native),
+      request: jobRequest(plan.native, plan.strategy),
       reuseWindowMs: REUSE_WINDOW_MS,
       maxActive: deps.maxActiveJobs,
     });

@@ -4,7 +4,7 @@
 
 import { endpointPath, type GenerateArgs, type ProfileLimits, requestedOf } from "../../contract/request.js";
 import { generationResult } from "../../contract/results.js";
-import type { GenerationResult } from "../../contract/schemas.js";
+import type { GenerationResult, Strategy } from "../../contract/schemas.js";
 import { asPixelwrightError, InternalError, JobFailedError } from "../../errors.js";
 import type { BookJob, JobOutcome } from "../../jobs/book.js";
 import type { JobContext } from "../../jobs/worker.js";
@@ -24,8 +24,9 @@ export interface WorkDeps extends GenerationDeps {
 }
 
 /** What a running or failed job reports about its request (kept in the book beside the job). */
-export function jobRequest({ req, inputs }: PreparedGeneration): JobRequest {
+export function jobRequest({ req, inputs }: PreparedGeneration, strategy: Strategy): JobRequest {
   return {
+    strategy,
     route: req.route,
     endpoint: endpointPath(req.route, inputs.references.length > 0),
     model: req.model.id,
@@ -38,6 +39,9 @@ export function jobRequest({ req, inputs }: PreparedGeneration): JobRequest {
 export function chosen(plan: StrategyPlan): PreparedGeneration {
   return plan.strategy === "master" && plan.master ? plan.master : plan.native;
 }
+
+const SENT =
+  "its request had been sent, so it may have been billed (what it saved is in the workspace and jobs.jsonl).";
 
 /** The worker's half of the generation jobs: run, settle, clean up, and record the lost. */
 export class GenerationWork {
@@ -78,14 +82,12 @@ export class GenerationWork {
     if (typed instanceof InternalError) {
       this.deps.logger.error({ err, incident: typed.incidentId, job: job.id }, "a job failed unexpectedly");
     }
-    const message =
-      typed instanceof InternalError
-        ? `Internal error (incident ${typed.incidentId}); nothing was sent.`
-        : typed.message;
-    return { status: "failed", result: this.failedBeforeSending(job, message), endReason: message };
+    const message = typed instanceof InternalError ? `Internal error (incident ${typed.incidentId})` : typed.message;
+    return { status: "failed", result: this.failedResult(job, message), endReason: message };
   }
 
-  private failedBeforeSending(job: BookJob, message: string): GenerationResult {
+  /** A job that ended with an error of its own: whether it had sent a request decides what its result may promise. */
+  private failedResult(job: BookJob, message: string): GenerationResult {
     // The payload may be what failed: read what it says without trusting its shape.
     const args = ((job.payload as { args?: unknown } | null)?.args ?? {}) as { route?: unknown; model?: unknown };
     const payload = {
@@ -107,10 +109,14 @@ export class GenerationWork {
       },
       {
         caveats: this.deps.offline ? ["Offline simulator: no model is called."] : [],
-        message: `${message.replace(/\.$/, "")}; nothing was sent.`,
+        message: `${message.replace(/\.$/, "")}; ${job.sent ? SENT : "nothing was sent."}`,
         cost_estimate_usd: request?.cost_estimate_usd ?? null,
+        failure: { reason: message, request_id: null, may_have_been_billed: job.sent },
         elapsed_ms: Date.now() - job.createdAt,
-        next: "Fix what the message names, then call generate_image again.",
+        strategy: request?.strategy ?? "native",
+        next: job.sent
+          ? "Check jobs.jsonl and the workspace for what the sent request saved before calling generate_image again."
+          : "Fix what the message names, then call generate_image again.",
       },
     );
   }
