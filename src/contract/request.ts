@@ -54,6 +54,8 @@ export interface RequestDefaults {
   model: string;
   responsesModel: string;
   profile: ProfileLimits;
+  /** The size made when none is given (default DEFAULT_SIZE; an edit keeps its source's). */
+  size?: string | undefined;
 }
 
 /** The model a request names: refused when retired or not a model name; gateways' own names are assumed. */
@@ -89,12 +91,13 @@ export function validateGenerateRequest(args: GenerateArgs, defaults: RequestDef
   const problems: string[] = [];
   const modelName = args.model?.trim() || defaults.model;
   const { model, known } = requestModel(modelName, caveats);
-  const size = validateSize(args.size?.trim() || DEFAULT_SIZE, modelName);
+  const defaultSize = defaults.size ?? DEFAULT_SIZE;
+  const size = validateSize(args.size?.trim() || defaultSize, modelName);
   const format = args.output_format ?? "png";
   const referenceImages = args.reference_images ?? [];
   const ctx: CheckContext = {
     ...{ args, model, profile, size, format, referenceImages, problems, caveats },
-    defaultSize: DEFAULT_SIZE,
+    defaultSize,
   };
   for (const rule of REQUEST_CHECKS) {
     rule.check(ctx);

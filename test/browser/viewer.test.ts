@@ -214,7 +214,7 @@ describe("the viewer in a real browser, hosted through the ext-apps AppBridge", 
     }
   });
 
-  it("edits the image shown: generate_image with edit_of, the shown file sent as the edit's first reference", async () => {
+  it("edits the image shown: generate_image with edit_of, the shown file sent as the edit's first reference, its shape kept", async () => {
     const sim = await connectWithSimulator();
     harnesses.push(sim);
     const host = await openViewer(browser, createServer(sim.runtime));
@@ -226,7 +226,9 @@ describe("the viewer in a real browser, hosted through the ext-apps AppBridge", 
       expect(await frame.isVisible("#edit-row")).toBe(true);
       await frame.fill("#edit-prompt", "now make the sky orange");
       await frame.click("#edit");
-      await expect.poll(() => frame.textContent('[data-testid="measured"]'), { timeout: 20_000 }).toBe("1024x1024");
+      // The prompt is cleared once the edit's result is shown (a failed edit keeps it): then the edited file is shown.
+      await expect.poll(() => frame.inputValue("#edit-prompt"), { timeout: 20_000 }).toBe("");
+      expect(await frame.textContent('[data-testid="measured"]')).toBe("1536x1024");
       const edit = sim.sim.stats.requests.find((r) => r.path.endsWith("/images/edits"));
       const sha = createHash("sha256").update(readFileSync(source)).digest("hex");
       expect(edit?.inputSha256).toEqual([sha]);

@@ -117,6 +117,49 @@ describe("edit_of on the Responses route", () => {
   });
 });
 
+describe("edit_of with no size keeps the source's shape", () => {
+  it.each([
+    ["images", {}],
+    ["responses", { route: "responses" }],
+  ])(
+    "on the %s route: the edit asks for the source's size, the saved file measures it, the result says so",
+    async (_route, route) => {
+      const first = await generate({ prompt: "a wide valley", size: "1536x1024", ...route });
+      const before = h.sim.stats.requests.length;
+      const edited = await generate({ prompt: "now add a river", edit_of: first.job_id, ...route });
+      expect(h.sim.stats.requests.slice(before).map((r) => r.size)).toEqual(["1536x1024"]);
+      expect(edited.requested.size).toBe("1536x1024");
+      expect(edited.images[0]).toMatchObject({ width: 1536, height: 1024, verified: true });
+      expect(edited.caveats).toContain(
+        "No size given: the edit keeps the source image's size, 1536x1024 (pass size to make another size).",
+      );
+    },
+  );
+
+  it("a source size the model cannot make: the nearest valid size of the same shape, said in the result", async () => {
+    // A gateway's downscale leaves a 1672x941 file: not a multiple of 16, so gpt-image-2 cannot make it.
+    h.sim.setGateway({ downscaleAbove: 1672 });
+    const first = await generate({ prompt: "a long pier", size: "3840x2160" });
+    expect(first.images[0]).toMatchObject({ width: 1672, height: 941 });
+    h.sim.reset();
+    const edited = await generate({ prompt: "now add fog", edit_of: first.images[0]?.path });
+    expect(h.sim.stats.requests[0]?.size).toBe("1680x944");
+    expect(edited.images[0]).toMatchObject({ width: 1680, height: 944, verified: true });
+    expect(edited.caveats.join(" ")).toMatch(
+      /the source image is 1672x941, which gpt-image-2 cannot make \(multiple_of_16\), so the edit asks for 1680x944, the nearest valid size of the same shape/,
+    );
+  });
+
+  it("a size given explicitly still wins", async () => {
+    const first = await generate({ prompt: "a tall tower", size: "1024x1536" });
+    h.sim.reset();
+    const edited = await generate({ prompt: "now make it square", edit_of: first.job_id, size: "1024x1024" });
+    expect(h.sim.stats.requests[0]?.size).toBe("1024x1024");
+    expect(edited.images[0]).toMatchObject({ width: 1024, height: 1024, verified: true });
+    expect(edited.caveats.join(" ")).not.toMatch(/No size given/);
+  });
+});
+
 describe("edit_of refuses an unknown, gone or changed source before anything is sent", () => {
   it.each([
     ["an unknown job", () => "job_0123456789abcdef", /no finished job "job_0123456789abcdef" is known/],

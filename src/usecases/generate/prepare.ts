@@ -3,6 +3,7 @@
 
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
+import { editSize } from "../../contract/edit-size.js";
 import { mimeType } from "../../contract/formats.js";
 import {
   type GenerateArgs,
@@ -183,7 +184,10 @@ export async function prepareGeneration(
   const effective = edit?.reference
     ? { ...args, reference_images: [edit.reference, ...(args.reference_images ?? [])] }
     : args;
-  const validated = validateGenerateRequest(effective, defaults);
+  // An edit with no size keeps its source's shape: its size, or the nearest valid size of that shape.
+  const kept = edit && !args.size?.trim() ? editSize(edit.editOf, args.model?.trim() || defaults.model) : null;
+  const checked = validateGenerateRequest(effective, kept ? { ...defaults, size: kept.size } : defaults);
+  const validated = kept ? { ...checked, caveats: [...checked.caveats, kept.caveat] } : checked;
   const inputs = await prepareInputs(validated, workspace, options);
   // A follow-up turn shows the model the earlier image: it is billed as an input image too.
   const earlier = edit?.followUp ? [{ width: edit.editOf.width, height: edit.editOf.height }] : [];
