@@ -9,52 +9,20 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { Redis } from "ioredis";
 import sharp from "sharp";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import type { GenerationResult } from "../../src/contract/schemas.js";
 import { connectRedisBook } from "../../src/jobs/redis.js";
 import { createLogger } from "../../src/log.js";
 import { poolOf } from "../../src/runtime.js";
-import { type Simulator, startSimulator } from "../../src/simulator/server.js";
 import { type HttpServerProcess, httpClient, raw, spawnHttp } from "../helpers/http.js";
-import { type RedisServer, startRedis } from "../helpers/redis.js";
+import { startRedis } from "../helpers/redis.js";
+import { useReplicaPair } from "../helpers/replicas.js";
 import { runCli, tempWorkspace } from "../helpers/spawn.js";
 
 // No English word in the key: every 8+ character fragment of it is redacted from what the server says.
 const KEY = "sk-Bd7Qw2x9Zr4Lm1Kp8Vt3Ny6";
-let redis: RedisServer;
-let sim: Simulator;
-let a: HttpServerProcess;
-let b: HttpServerProcess;
-let clientA: Client;
-let clientB: Client;
-const workspace = tempWorkspace();
-
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PIXELWRIGHT_WORKSPACE: workspace,
-    OPENAI_API_KEY: KEY,
-    OPENAI_BASE_URL: sim.baseURL,
-    PIXELWRIGHT_REDIS_URL: redis.url,
-    PIXELWRIGHT_MAX_CONCURRENCY: "2",
-    PIXELWRIGHT_REDIS_LOCK_SECONDS: "6",
-    ...extra,
-  };
-}
-
-beforeAll(async () => {
-  redis = await startRedis();
-  sim = await startSimulator({ apiKey: KEY });
-  [a, b] = await Promise.all([spawnHttp(env()), spawnHttp(env())]);
-  [clientA, clientB] = await Promise.all([httpClient(a.url), httpClient(b.url)]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.allSettled([clientA.close(), clientB.close()]);
-  await Promise.allSettled([a.stop(), b.stop()]);
-  await sim.close();
-  await redis.close();
-}, 60_000);
-beforeEach(() => sim.reset());
+const pair = useReplicaPair(KEY);
 
 const result = (r: CallToolResult) => r.structuredContent as unknown as GenerationResult & { job_id: string };
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
@@ -70,17 +38,19 @@ async function running(server: HttpServerProcess): Promise<number> {
 
 /** The replica that runs the one job in flight, and the other one. */
 async function whoRuns(): Promise<{ runner: HttpServerProcess; other: HttpServerProcess; otherClient: Client }> {
-  await expect.poll(async () => (await running(a)) + (await running(b)), { timeout: 30_000 }).toBe(1);
-  const onA = (await running(a)) === 1;
-  return onA ? { runner: a, other: b, otherClient: clientB } : { runner: b, other: a, otherClient: clientA };
+  await expect.poll(async () => (await running(pair.a)) + (await running(pair.b)), { timeout: 30_000 }).toBe(1);
+  const onA = (await running(pair.a)) === 1;
+  return onA
+    ? { runner: pair.a, other: pair.b, otherClient: pair.clientB }
+    : { runner: pair.b, other: pair.a, otherClient: pair.clientA };
 }
 
 describe("a replica frozen longer than its lease", () => {
   it("leaves the job lost meanwhile, then completed by its late finish: verify_image and the identical request give the image, one upstream call", async () => {
-    sim.setLatency(2000);
+    pair.sim.setLatency(2000);
     const args = { prompt: "frozen mid-request", return_image: "none" };
-    const started = result(await call(clientA, "generate_image", { ...args, wait_seconds: 0 }));
-    await expect.poll(() => sim.stats.inFlight, { timeout: 30_000 }).toBe(1);
+    const started = result(await call(pair.clientA, "generate_image", { ...args, wait_seconds: 0 }));
+    await expect.poll(() => pair.sim.stats.inFlight, { timeout: 30_000 }).toBe(1);
     const { runner, otherClient } = await whoRuns();
     runner.child.kill("SIGSTOP");
     try {
@@ -101,14 +71,14 @@ describe("a replica frozen longer than its lease", () => {
       .toMatchObject({ status: "verified", job_status: "completed" });
     const again = result(await call(otherClient, "generate_image", { ...args, wait_seconds: 30 }));
     expect(again).toMatchObject({ status: "completed", job_id: started.job_id, reused_job: true });
-    expect(sim.stats.imageRequests).toBe(1);
+    expect(pair.sim.stats.imageRequests).toBe(1);
   }, 120_000);
 });
 
 describe("a job tampered with in Redis", () => {
   async function submitTampered(payload: unknown): Promise<string> {
-    const config = loadConfig({ env: env() });
-    const book = await connectRedisBook({ url: redis.url, logger: createLogger("silent") });
+    const config = loadConfig({ env: pair.env() });
+    const book = await connectRedisBook({ url: pair.redis.url, logger: createLogger("silent") });
     try {
       const outcome = await book.submit({
         key: null,
@@ -145,28 +115,28 @@ describe("a job tampered with in Redis", () => {
       workspaceOnly: { clientRoots: ["/"] },
       readRoots: ["/"],
     });
-    const collected = await call(clientB, "verify_image", { job_id: jobId, wait_seconds: 30 });
+    const collected = await call(pair.clientB, "verify_image", { job_id: jobId, wait_seconds: 30 });
     expect(collected.structuredContent).toMatchObject({ status: "failed" });
     expect(text(collected)).toMatch(/is outside the folders this server may read/);
-    expect(sim.stats.imageRequests).toBe(0);
+    expect(pair.sim.stats.imageRequests).toBe(0);
   });
 
   it("refuses a payload that does not parse, sending nothing", async () => {
     const jobId = await submitTampered({ kind: "generate", args: { prompt: 42 } });
-    const collected = await call(clientA, "verify_image", { job_id: jobId, wait_seconds: 30 });
+    const collected = await call(pair.clientA, "verify_image", { job_id: jobId, wait_seconds: 30 });
     expect(collected.structuredContent).toMatchObject({ status: "failed" });
     expect(text(collected)).toMatch(/nothing was sent/);
-    expect(sim.stats.imageRequests).toBe(0);
+    expect(pair.sim.stats.imageRequests).toBe(0);
   });
 });
 
 describe("what a replica says when Redis misbehaves", () => {
   it("says Redis is slow, not unreachable, when it is up but does not answer within 5 s", async () => {
-    const admin = new Redis(redis.url);
+    const admin = new Redis(pair.redis.url);
     try {
       // Redis stays up and connected, but answers no other client for 7 s (in effect once it says OK).
       await admin.call("CLIENT", "PAUSE", "7000", "ALL");
-      const refused = await call(clientA, "generate_image", { prompt: "while Redis sleeps", wait_seconds: 0 });
+      const refused = await call(pair.clientA, "generate_image", { prompt: "while Redis sleeps", wait_seconds: 0 });
       expect(refused.isError).toBe(true);
       expect(text(refused)).toMatch(/is connected but did not answer within 5 s.*Nothing was sent/);
       expect(text(refused)).not.toMatch(/unreachable|cannot be reached/);
@@ -174,13 +144,15 @@ describe("what a replica says when Redis misbehaves", () => {
       await admin.call("CLIENT", "UNPAUSE").catch(() => {});
       admin.disconnect();
     }
-    expect(sim.stats.imageRequests).toBe(0);
+    expect(pair.sim.stats.imageRequests).toBe(0);
   });
 
   it("answers a call waiting on a replica that is stopped with its job as it is (running elsewhere), not an error", async () => {
-    sim.setLatency(3000);
-    const started = result(await call(clientA, "generate_image", { prompt: "runs on, elsewhere", wait_seconds: 0 }));
-    await expect.poll(() => sim.stats.inFlight, { timeout: 30_000 }).toBe(1);
+    pair.sim.setLatency(3000);
+    const started = result(
+      await call(pair.clientA, "generate_image", { prompt: "runs on, elsewhere", wait_seconds: 0 }),
+    );
+    await expect.poll(() => pair.sim.stats.inFlight, { timeout: 30_000 }).toBe(1);
     const { runner, other, otherClient } = await whoRuns();
     // A client waits on the replica that does not run the job (its first progress says the wait began); that
     // replica is stopped.
@@ -198,15 +170,15 @@ describe("what a replica says when Redis misbehaves", () => {
     const answer = await waiting;
     expect(answer.isError).not.toBe(true);
     expect(answer.structuredContent).toMatchObject({ job_status: "running", job_id: started.job_id });
-    const survivor = runner === a ? clientA : clientB;
+    const survivor = runner === pair.a ? pair.clientA : pair.clientB;
     const collected = await call(survivor, "verify_image", { job_id: started.job_id, wait_seconds: 60 });
     expect(collected.structuredContent).toMatchObject({ status: "verified" });
-    expect(sim.stats.imageRequests).toBe(1);
+    expect(pair.sim.stats.imageRequests).toBe(1);
     // Put the stopped replica back for the next tests.
-    const replacement = await spawnHttp(env());
+    const replacement = await spawnHttp(pair.env());
     const client = await httpClient(replacement.url);
-    if (other === a) [a, clientA] = [replacement, client];
-    else [b, clientB] = [replacement, client];
+    if (other === pair.a) [pair.a, pair.clientA] = [replacement, client];
+    else [pair.b, pair.clientB] = [replacement, client];
   }, 120_000);
 });
 
@@ -232,7 +204,7 @@ describe("Redis settings that cannot work", () => {
   it("refuses to start, and exits, with a database index Redis does not have", async () => {
     const { code, stderr } = await runCli(["http", "--port", "0"], {
       PIXELWRIGHT_WORKSPACE: tempWorkspace(),
-      PIXELWRIGHT_REDIS_URL: `${redis.url}/999`,
+      PIXELWRIGHT_REDIS_URL: `${pair.redis.url}/999`,
     });
     expect(code).toBe(2);
     expect(stderr).toMatch(/refused this server: .*DB index is out of range/);
@@ -242,14 +214,14 @@ describe("Redis settings that cannot work", () => {
 
 describe("the spend cap across replicas", () => {
   it("lets 6 concurrent calls on 2 replicas send at most 3 requests under a cap with room for 3", async () => {
-    sim.setLatency(300);
+    pair.sim.setLatency(300);
     const args = { size: "1024x1024", quality: "low", return_image: "none" };
-    const dry = result(await call(clientA, "generate_image", { ...args, prompt: "p", dry_run: true }));
+    const dry = result(await call(pair.clientA, "generate_image", { ...args, prompt: "p", dry_run: true }));
     const estimate = dry.cost_estimate_usd as number;
     // Their own workspace and Redis database: a ledger of their own, room for three calls and a half.
-    const capped = env({
+    const capped = pair.env({
       PIXELWRIGHT_WORKSPACE: tempWorkspace(),
-      PIXELWRIGHT_REDIS_URL: `${redis.url}/1`,
+      PIXELWRIGHT_REDIS_URL: `${pair.redis.url}/1`,
       PIXELWRIGHT_MAX_SPEND_USD: String(estimate * 3.5),
     });
     const [c, d] = await Promise.all([spawnHttp(capped), spawnHttp(capped)]);
@@ -261,7 +233,7 @@ describe("the spend cap across replicas", () => {
       const results = await Promise.all(calls);
       expect(results.filter((r) => result(r)?.status === "completed")).toHaveLength(3);
       for (const r of results.filter((x) => x.isError)) expect(text(r)).toMatch(/PIXELWRIGHT_MAX_SPEND_USD allows/);
-      expect(sim.stats.imageRequests).toBe(3);
+      expect(pair.sim.stats.imageRequests).toBe(3);
     } finally {
       await Promise.allSettled([clientC.close(), clientD.close()]);
       await Promise.allSettled([c.stop(), d.stop()]);
@@ -271,8 +243,8 @@ describe("the spend cap across replicas", () => {
 
 describe("tasks on replicas", () => {
   it("answers tasks/get and tasks/result on replica B for a task created on replica A", async () => {
-    sim.setLatency(1500);
-    const { task } = await clientA.request(
+    pair.sim.setLatency(1500);
+    const { task } = await pair.clientA.request(
       {
         method: "tools/call",
         params: { name: "generate_image", arguments: { prompt: "a task for any replica" }, task: {} },
@@ -280,11 +252,11 @@ describe("tasks on replicas", () => {
       CreateTaskResultSchema,
     );
     expect(task.status).toBe("working");
-    expect((await clientB.experimental.tasks.getTask(task.taskId)).status).toMatch(/working|completed/);
-    const answer = (await clientB.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, {
+    expect((await pair.clientB.experimental.tasks.getTask(task.taskId)).status).toMatch(/working|completed/);
+    const answer = (await pair.clientB.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, {
       timeout: 60_000,
     })) as CallToolResult;
     expect(answer.structuredContent).toMatchObject({ status: "completed", job_id: task.taskId });
-    expect(sim.stats.imageRequests).toBe(1);
+    expect(pair.sim.stats.imageRequests).toBe(1);
   }, 90_000);
 });

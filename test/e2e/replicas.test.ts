@@ -5,48 +5,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/schemas.js";
-import { type Simulator, startSimulator } from "../../src/simulator/server.js";
 import { type HttpServerProcess, httpClient, raw, spawnHttp } from "../helpers/http.js";
-import { type RedisServer, startRedis } from "../helpers/redis.js";
-import { runCli, tempWorkspace } from "../helpers/spawn.js";
+import { useReplicaPair } from "../helpers/replicas.js";
+import { runCli } from "../helpers/spawn.js";
 
 // No English word in the key: every 8+ character fragment of it is redacted from what the server says.
 const KEY = "sk-rq7Zx0a1b2c3d4e5f6g7h8j9k0";
-let redis: RedisServer;
-let sim: Simulator;
-let a: HttpServerProcess;
-let b: HttpServerProcess;
-let clientA: Client;
-let clientB: Client;
-const workspace = tempWorkspace();
-
-function env(): Record<string, string> {
-  return {
-    PIXELWRIGHT_WORKSPACE: workspace,
-    OPENAI_API_KEY: KEY,
-    OPENAI_BASE_URL: sim.baseURL,
-    PIXELWRIGHT_REDIS_URL: redis.url,
-    PIXELWRIGHT_MAX_CONCURRENCY: "2",
-    // A dead replica's job is declared lost after ~6-9 s instead of 30-45 s.
-    PIXELWRIGHT_REDIS_LOCK_SECONDS: "6",
-  };
-}
-
-beforeAll(async () => {
-  redis = await startRedis();
-  sim = await startSimulator({ apiKey: KEY });
-  [a, b] = await Promise.all([spawnHttp(env()), spawnHttp(env())]);
-  [clientA, clientB] = await Promise.all([httpClient(a.url), httpClient(b.url)]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.allSettled([clientA.close(), clientB.close()]);
-  await Promise.allSettled([a.stop(), b.stop()]);
-  await sim.close();
-  await redis.close();
-}, 60_000);
-beforeEach(() => sim.reset());
+const pair = useReplicaPair(KEY);
 
 async function generate(client: Client, args: Record<string, unknown>): Promise<CallToolResult> {
   return (await client.callTool({ name: "generate_image", arguments: args }, undefined, {
@@ -72,16 +39,16 @@ async function until(check: () => Promise<boolean> | boolean, what: string, ms =
 
 describe("two replicas on one Redis and one shared workspace", () => {
   it("reports Redis connectivity on /healthz, without the secret", async () => {
-    const body = await health(a);
+    const body = await health(pair.a);
     expect(body).toMatchObject({ ok: true, ready: true, redis: "connected" });
     expect(JSON.stringify(body)).not.toContain(KEY);
   });
 
   it("collects on replica B a job started on replica A", async () => {
-    sim.setLatency(1500);
-    const started = result(await generate(clientA, { prompt: "started on A", wait_seconds: 0.2 }));
+    pair.sim.setLatency(1500);
+    const started = result(await generate(pair.clientA, { prompt: "started on A", wait_seconds: 0.2 }));
     expect(started.status).toBe("running");
-    const collected = (await clientB.callTool(
+    const collected = (await pair.clientB.callTool(
       { name: "verify_image", arguments: { job_id: started.job_id, wait_seconds: 60 } },
       undefined,
       { timeout: 120_000 },
@@ -89,58 +56,58 @@ describe("two replicas on one Redis and one shared workspace", () => {
     expect(collected.structuredContent).toMatchObject({ status: "verified", images: [{ width: 1024, height: 1024 }] });
     const path = (collected.structuredContent as { images: { path: string }[] }).images[0]?.path as string;
     expect(existsSync(path)).toBe(true);
-    expect(sim.stats.imageRequests).toBe(1);
+    expect(pair.sim.stats.imageRequests).toBe(1);
   });
 
   it("reuses the running job for an identical request on B while A runs it: one upstream call", async () => {
-    sim.setLatency(1500);
-    const first = result(await generate(clientA, { prompt: "asked twice", wait_seconds: 0.2 }));
-    const second = result(await generate(clientB, { prompt: "asked twice", wait_seconds: 60 }));
+    pair.sim.setLatency(1500);
+    const first = result(await generate(pair.clientA, { prompt: "asked twice", wait_seconds: 0.2 }));
+    const second = result(await generate(pair.clientB, { prompt: "asked twice", wait_seconds: 60 }));
     expect(second).toMatchObject({ status: "completed", job_id: first.job_id, reused_job: true });
-    expect(sim.stats.imageRequests).toBe(1);
+    expect(pair.sim.stats.imageRequests).toBe(1);
   });
 
   it("keeps 6 jobs on both replicas to the global limit of 2 upstream requests in flight", async () => {
-    sim.setLatency(600);
+    pair.sim.setLatency(600);
     const calls = [0, 1, 2, 3, 4, 5].map((i) =>
-      generate(i % 2 ? clientB : clientA, { prompt: `fan ${i}`, wait_seconds: 120 }),
+      generate(i % 2 ? pair.clientB : pair.clientA, { prompt: `fan ${i}`, wait_seconds: 120 }),
     );
     const results = (await Promise.all(calls)).map(result);
     expect(results.map((r) => r.status)).toEqual(Array(6).fill("completed"));
-    expect(sim.stats.imageRequests).toBe(6);
-    expect(sim.stats.maxInFlight).toBe(2);
+    expect(pair.sim.stats.imageRequests).toBe(6);
+    expect(pair.sim.stats.maxInFlight).toBe(2);
     // Both replicas appended to one manifest: every line whole, one per image.
-    const lines = readFileSync(join(workspace, "manifest.jsonl"), "utf8").trim().split("\n");
+    const lines = readFileSync(join(pair.workspace, "manifest.jsonl"), "utf8").trim().split("\n");
     const ids = lines.map((line) => (JSON.parse(line) as { job_id: string }).job_id);
     for (const r of results) expect(ids).toContain(r.job_id);
   });
 
   it("answers busy while Redis is down, and works again when it is back", async () => {
-    await redis.stop();
-    await until(async () => (await health(a)).redis === "unreachable", "A to see Redis gone");
-    const refused = await generate(clientA, { prompt: "during the outage", wait_seconds: 5 });
+    await pair.redis.stop();
+    await until(async () => (await health(pair.a)).redis === "unreachable", "A to see Redis gone");
+    const refused = await generate(pair.clientA, { prompt: "during the outage", wait_seconds: 5 });
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(
       /Redis \(PIXELWRIGHT_REDIS_URL\) cannot be reached from this server.*nothing was sent.*Retry after 5 s/,
     );
-    const notReady = await raw(a.url.replace("/mcp", "/healthz?ready=1"), { method: "GET" });
+    const notReady = await raw(pair.a.url.replace("/mcp", "/healthz?ready=1"), { method: "GET" });
     expect(notReady.status).toBe(503);
-    expect(sim.stats.imageRequests).toBe(0);
+    expect(pair.sim.stats.imageRequests).toBe(0);
 
-    await redis.start();
-    await until(async () => (await health(a)).redis === "connected", "A to see Redis back");
-    await until(async () => (await health(b)).redis === "connected", "B to see Redis back");
-    const after = result(await generate(clientA, { prompt: "after the outage", wait_seconds: 60 }));
+    await pair.redis.start();
+    await until(async () => (await health(pair.a)).redis === "connected", "A to see Redis back");
+    await until(async () => (await health(pair.b)).redis === "connected", "B to see Redis back");
+    const after = result(await generate(pair.clientA, { prompt: "after the outage", wait_seconds: 60 }));
     expect(after.status).toBe("completed");
-    expect(sim.stats.imageRequests).toBe(1);
+    expect(pair.sim.stats.imageRequests).toBe(1);
   }, 90_000);
 
   it("keeps a job that was in flight when Redis went away: its images are saved and collected from the workspace", async () => {
-    sim.setLatency(2500);
-    const started = result(await generate(clientA, { prompt: "in flight during the outage", wait_seconds: 0 }));
-    await until(() => sim.stats.inFlight === 1, "the request to be in flight");
-    await redis.stop();
-    const waiting = await clientA.callTool(
+    pair.sim.setLatency(2500);
+    const started = result(await generate(pair.clientA, { prompt: "in flight during the outage", wait_seconds: 0 }));
+    await until(() => pair.sim.stats.inFlight === 1, "the request to be in flight");
+    await pair.redis.stop();
+    const waiting = await pair.clientA.callTool(
       { name: "verify_image", arguments: { job_id: started.job_id, wait_seconds: 5 } },
       undefined,
       { timeout: 60_000 },
@@ -151,32 +118,35 @@ describe("two replicas on one Redis and one shared workspace", () => {
     );
     await until(
       () =>
-        existsSync(workspace) &&
-        readFileSync(join(workspace, "manifest.jsonl"), "utf8").includes(started.job_id as string),
+        existsSync(pair.workspace) &&
+        readFileSync(join(pair.workspace, "manifest.jsonl"), "utf8").includes(started.job_id as string),
       "the record in the workspace",
     );
-    await redis.start(); // empty: this Redis keeps nothing across a restart
-    await until(async () => (await health(b)).redis === "connected", "B to see Redis back");
-    await until(async () => (await health(a)).redis === "connected", "A to see Redis back");
-    const collected = (await clientB.callTool(
+    await pair.redis.start(); // empty: this Redis keeps nothing across a restart
+    await until(async () => (await health(pair.b)).redis === "connected", "B to see Redis back");
+    await until(async () => (await health(pair.a)).redis === "connected", "A to see Redis back");
+    const collected = (await pair.clientB.callTool(
       { name: "verify_image", arguments: { job_id: started.job_id, wait_seconds: 30 } },
       undefined,
       { timeout: 60_000 },
     )) as CallToolResult;
     expect(collected.structuredContent).toMatchObject({ status: "verified", images: [{ width: 1024, height: 1024 }] });
-    expect(sim.stats.imageRequests).toBe(1);
+    expect(pair.sim.stats.imageRequests).toBe(1);
   }, 90_000);
 
   it("on SIGTERM finishes the replica's running jobs and hands its queued ones to the other replica", async () => {
-    sim.setLatency(2500);
-    for (const server of [a, b]) await until(async () => (await health(server)).redis === "connected", "Redis");
+    pair.sim.setLatency(2500);
+    for (const server of [pair.a, pair.b])
+      await until(async () => (await health(server)).redis === "connected", "Redis");
     const started = [];
     for (const i of [1, 2, 3])
-      started.push(result(await generate(clientA, { prompt: `rolled ${i}`, wait_seconds: 0 })));
-    await until(() => sim.stats.inFlight === 2, "two requests in flight (the global limit), one queued");
-    const [ra, rb] = (await Promise.all([health(a), health(b)])).map((h) => (h.jobs as { running: number }).running);
+      started.push(result(await generate(pair.clientA, { prompt: `rolled ${i}`, wait_seconds: 0 })));
+    await until(() => pair.sim.stats.inFlight === 2, "two requests in flight (the global limit), one queued");
+    const [ra, rb] = (await Promise.all([health(pair.a), health(pair.b)])).map(
+      (h) => (h.jobs as { running: number }).running,
+    );
     const stopA = (ra as number) >= (rb as number);
-    const [leaving, stays] = stopA ? [a, clientB] : [b, clientA];
+    const [leaving, stays] = stopA ? [pair.a, pair.clientB] : [pair.b, pair.clientA];
     expect(Math.max(ra as number, rb as number)).toBeGreaterThan(0);
     expect(await leaving.stop()).toBe(0);
 
@@ -188,23 +158,23 @@ describe("two replicas on one Redis and one shared workspace", () => {
       )) as CallToolResult;
       expect(collected.structuredContent).toMatchObject({ status: "verified" });
     }
-    expect(sim.stats.imageRequests).toBe(3);
+    expect(pair.sim.stats.imageRequests).toBe(3);
 
     // Put a replica back in its place for the next test.
-    const replacement = await spawnHttp(env());
+    const replacement = await spawnHttp(pair.env());
     const client = await httpClient(replacement.url);
-    if (stopA) [a, clientA] = [replacement, client];
-    else [b, clientB] = [replacement, client];
+    if (stopA) [pair.a, pair.clientA] = [replacement, client];
+    else [pair.b, pair.clientB] = [replacement, client];
   }, 90_000);
 
   it("fails the job of a replica killed mid-request as 'replica lost; may have been billed', never re-sent", async () => {
-    sim.setLatency(5000);
-    const started = result(await generate(clientA, { prompt: "in flight when killed", wait_seconds: 0.2 }));
-    await until(() => sim.stats.inFlight === 1, "the request to be in flight");
+    pair.sim.setLatency(5000);
+    const started = result(await generate(pair.clientA, { prompt: "in flight when killed", wait_seconds: 0.2 }));
+    await until(() => pair.sim.stats.inFlight === 1, "the request to be in flight");
     // Whichever replica is free takes the job: kill the one that runs it.
-    const [ha, hb] = await Promise.all([health(a), health(b)]);
+    const [ha, hb] = await Promise.all([health(pair.a), health(pair.b)]);
     const runsOnA = (ha.jobs as { running: number }).running === 1;
-    const [victim, survivor] = runsOnA ? [a, clientB] : [b, clientA];
+    const [victim, survivor] = runsOnA ? [pair.a, pair.clientB] : [pair.b, pair.clientA];
     expect((runsOnA ? hb : ha).jobs).toMatchObject({ running: 0 });
     const gone = new Promise((r) => victim.child.once("exit", r));
     victim.child.kill("SIGKILL");
@@ -218,7 +188,7 @@ describe("two replicas on one Redis and one shared workspace", () => {
     expect(collected.structuredContent).toMatchObject({ status: "failed" });
     expect(text(collected)).toContain("worker was lost with the request in flight; may have been billed");
     await new Promise((r) => setTimeout(r, 3000));
-    expect(sim.stats.imageRequests).toBe(1);
+    expect(pair.sim.stats.imageRequests).toBe(1);
   }, 90_000);
 });
 
@@ -226,7 +196,7 @@ describe("a replica that cannot reach Redis at start", () => {
   it("refuses to start with a clear error and the password redacted", async () => {
     const password = "redis-pass-do-not-leak";
     const { code, stderr } = await runCli(["http", "--port", "0"], {
-      PIXELWRIGHT_WORKSPACE: workspace,
+      PIXELWRIGHT_WORKSPACE: pair.workspace,
       PIXELWRIGHT_REDIS_URL: `redis://user:${password}@127.0.0.1:1`,
     });
     expect(code).toBe(2);

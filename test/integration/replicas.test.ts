@@ -1,22 +1,10 @@
 // The shared (Redis) job path in one process, through the real MCP client: what a caller who leaves does to a job.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/schemas.js";
-import { type RedisServer, startRedis } from "../helpers/redis.js";
-import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
+import { useRedisHarness } from "../helpers/replicas.js";
 
-let redis: RedisServer;
-let h: SimHarness;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  h = await connectWithSimulator({ redisUrl: redis.url, maxConcurrency: 2 }, {}, { role: "http" });
-}, 30_000);
-afterAll(async () => {
-  await h.close();
-  await redis.close();
-});
-beforeEach(() => h.sim.reset());
+const h = useRedisHarness();
 
 async function until(check: () => boolean, what: string): Promise<void> {
   const started = Date.now();

@@ -1,23 +1,12 @@
 // Tasks on jobs shared by replicas (Redis): the task follows a job this process may not hold, and reports it as
 // working until the shared job ends.
 import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/schemas.js";
-import { type RedisServer, startRedis } from "../helpers/redis.js";
-import { connectWithSimulator, type SimHarness } from "../helpers/simulated.js";
+import { useRedisHarness } from "../helpers/replicas.js";
 import { connectV1 } from "../helpers/v1.js";
 
-let redis: RedisServer;
-let h: SimHarness;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  h = await connectWithSimulator({ redisUrl: redis.url, maxConcurrency: 2 }, {}, { role: "http" });
-}, 30_000);
-afterAll(async () => {
-  await h.close();
-  await redis.close();
-});
+const h = useRedisHarness();
 
 it("a task on a shared job is working while it runs, then gives the completed result", async () => {
   h.sim.setLatency(1500);
