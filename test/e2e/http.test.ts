@@ -144,6 +144,11 @@ describe("HTTP access control", () => {
     expect(res.headers.allow).toBe("POST");
   });
 
+  it("accepts the server's own loopback Origin: same-origin is not DNS rebinding", async () => {
+    const res = await mcpPost({ authorization: `Bearer ${TOKEN}`, origin: new URL(server.url).origin }, init);
+    expect(res.status).toBe(200);
+  });
+
   it("accepts the right token", async () => {
     const res = await mcpPost({ authorization: `Bearer ${TOKEN}` }, init);
     expect(res.status).toBe(200);

@@ -208,6 +208,18 @@ describe("the house rules", () => {
     expect(houseRuleBreaches(files)).toEqual([]);
   });
 
+  it("reads no private field of the SDK or any library (no `._name` but the protocol's own `_meta`)", () => {
+    const reads = files.flatMap((f) =>
+      f.text
+        .split("\n")
+        .filter((line) => !/^\s*(\/\/|\*)/.test(line))
+        .flatMap((line) => [...line.matchAll(/(?:\.|\[["'])(_[A-Za-z]\w*)/g)].map((m) => m[1]))
+        .filter((name) => name !== "_meta")
+        .map((name) => `${f.path}: ${name}`),
+    );
+    expect(reads).toEqual([]);
+  });
+
   it("loads no MCP SDK code in the detached runner (its entry's static imports, type imports aside)", () => {
     const byPath = new Map(files.map((f) => [f.path, f]));
     const seen = new Set<string>();

@@ -1,5 +1,6 @@
 // Ready to publish: server.json (the MCP registry's schema, 2025-12-11) names the npm package and version
 // package.json carries, under the name package.json's mcpName claims; the settings it lists are the server's own.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -52,5 +53,13 @@ describe("mcp.json", () => {
     expect(entry.command).toBe("node");
     expect(entry.args).toEqual(["/absolute/path/to/pixelwright/dist/cli.js"]);
     expect(JSON.stringify(mcp)).not.toContain("npx");
+  });
+});
+
+describe("the one-click bundle", () => {
+  it("is built by npm run bundle, never committed: git tracks no *.mcpb", () => {
+    const tracked = execFileSync("git", ["ls-files", "*.mcpb", "**/*.mcpb"], { cwd: root, encoding: "utf8" });
+    expect(tracked.trim()).toBe("");
+    expect(readFileSync(join(root, ".gitignore"), "utf8")).toMatch(/^\*\.mcpb$/m);
   });
 });
