@@ -249,6 +249,7 @@ describe("a paid request outlives the process that asked for it", () => {
   it.each([
     ["SIGINT", 130],
     ["SIGTERM", 143],
+    ["SIGHUP", 129],
   ] as const)(
     "cancels the queued job of a one-shot call interrupted by %s: never sent, and it says nothing was paid",
     async (signal, code) => {

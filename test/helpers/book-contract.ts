@@ -1,6 +1,6 @@
 // The job book's contract, one suite for every implementation (SQLite in the workspace, Redis for replicas): what
 // submit, claim, the lease, cancel, reap, finish and the spend ledger must do, seen from two processes at once (two
-// connections to one store stand for two processes; test/e2e/book-processes.test.ts races real processes).
+// connections to one store stand for two processes; test/e2e/jobs.test.ts and test/money/ race real processes).
 
 import { hostname } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";

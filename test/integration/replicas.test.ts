@@ -46,7 +46,8 @@ describe("shared jobs and callers who leave", () => {
     );
     await until(() => h.sim.stats.inFlight === 1, "the request to be in flight");
     const second = h.call("generate_image", args);
-    await new Promise((r) => setTimeout(r, 300));
+    // The first caller leaves once the second has joined its job (the book counts both).
+    await expect.poll(async () => (await h.runtime.book.list(0, 10)).some((job) => job.attachments >= 2)).toBe(true);
     controller.abort();
     await expect(first).rejects.toThrow();
     const result = (await second).structuredContent as unknown as GenerationResult;
