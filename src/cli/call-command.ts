@@ -10,6 +10,7 @@ import { writeStderr, writeStdout } from "../output.js";
 import type { Runtime } from "../runtime.js";
 import { type CallOptions, callTool, parseToolArguments } from "./call.js";
 import { createProgressDisplay } from "./progress.js";
+import { selfCommand } from "./self.js";
 
 // The exit codes' sentence lives with the help text (serving loads it; the call machinery loads on demand).
 export { EXIT_CODES_HELP } from "./help.js";
@@ -60,7 +61,7 @@ export function renderText(result: CallToolResult): string {
 export function callArguments(rest: string[]): { tool: string; args: Record<string, unknown> } {
   const [tool, json, ...extra] = rest;
   if (!tool)
-    throw new InputError('call needs a tool name, e.g. pixelwright call validate_size \'{"size":"1920x1080"}\'.');
+    throw new InputError(`call needs a tool name, e.g. ${selfCommand()} call validate_size '{"size":"1920x1080"}'.`);
   if (extra.length > 0) throw new InputError("pass the tool arguments as one quoted JSON object.");
   return { tool, args: parseToolArguments(json) };
 }

@@ -8,6 +8,7 @@ import { InputError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 import { createServer } from "../server.js";
 import { VERSION } from "../version.js";
+import { selfCommand } from "./self.js";
 
 export interface InProcessClient {
   client: Client;
@@ -68,7 +69,7 @@ export function checkArguments(tool: Tool, args: Record<string, unknown>): void 
   for (const key of Object.keys(args)) {
     if (known.includes(key)) continue;
     throw new InputError(
-      `${tool.name} takes no argument '${key}'.${didYouMean(key, known)} pixelwright tools ${tool.name} lists them.`,
+      `${tool.name} takes no argument '${key}'.${didYouMean(key, known)} ${selfCommand()} tools ${tool.name} lists them.`,
       key,
     );
   }

@@ -6,6 +6,7 @@ import { constants } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import { delimiter, isAbsolute, join } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { selfCommand } from "./self.js";
 import { type ClientName, configPath } from "./setup.js";
 
 export interface ClientEntry {
@@ -222,8 +223,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 
 const fixFor = (entry: ClientEntry) =>
   entry.setup && entry.name === "pixelwright"
-    ? `run pixelwright setup ${entry.setup} --write (from the copy you want it to start), then restart ${entry.client}`
-    : `edit "${entry.name}" in ${entry.file}: "command": the absolute path of node, "args": [the absolute path of a clone's dist/cli.js] (pixelwright setup prints them), then restart ${entry.client.replace(/ \(project\)$/, "")}`;
+    ? `run ${selfCommand()} setup ${entry.setup} --write (from the copy you want it to start), then restart ${entry.client}`
+    : `edit "${entry.name}" in ${entry.file}: "command": the absolute path of node, "args": [the absolute path of a clone's dist/cli.js] (${selfCommand()} setup prints them), then restart ${entry.client.replace(/ \(project\)$/, "")}`;
 
 /** Does the entry's command exist, and does it start? (Runs it with --version, within timeoutMs.) */
 export async function probeClient(

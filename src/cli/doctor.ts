@@ -18,6 +18,7 @@ import {
 } from "./doctor-checks.js";
 import { findClientEntries, probeClient } from "./doctor-clients.js";
 import { replicaChecks } from "./replicas-check.js";
+import { selfCommand } from "./self.js";
 
 export type { Check, CheckStatus } from "./doctor-checks.js";
 
@@ -145,7 +146,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
       fix:
         problem.key === null
           ? "rename or unset the variable"
-          : "correct or unset it (the checks below use its default); pixelwright --help lists the settings",
+          : `correct or unset it (the checks below use its default); ${selfCommand()} --help lists the settings`,
     });
   }
   const settings = settingsOf(config, problems, env, flags);

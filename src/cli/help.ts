@@ -3,6 +3,7 @@
 import { settingSources } from "../config.js";
 import { VERSION } from "../version.js";
 import type { Command } from "./args.js";
+import { selfCommand } from "./self.js";
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  done: completed, verified, or any other answer (a job still running at the wait deadline is followed
@@ -15,8 +16,10 @@ export function helpText(): string {
   const settings = settingSources()
     .map((s) => `  ${(s.flag ? `--${s.flag}` : "(env only)").padEnd(26)} ${s.env}`)
     .join("\n");
+  const self = selfCommand();
+  const runAs = self === "pixelwright" ? "" : `\nIn this copy \`pixelwright\` is: ${self}\n`;
   return `pixelwright ${VERSION} — an MCP server for GPT image generation that checks sizes and verifies saved files
-
+${runAs}
 Usage:
   pixelwright [stdio]                  serve MCP over stdio (what MCP clients run)
   pixelwright tools [<tool>] [--json]  list the tools, or one tool's arguments
@@ -111,6 +114,7 @@ export function commandHelp(command: Command): string {
   const help = COMMAND_HELP[command];
   const lines = [`Usage: ${help.usage}`, `  ${help.does}`];
   if (help.flags.length > 0) lines.push("", "Flags:", ...help.flags.map((f) => `  ${f}`));
-  if (help.settings) lines.push("", "It also takes every setting's flag (or variable): pixelwright --help lists them.");
+  if (help.settings)
+    lines.push("", `It also takes every setting's flag (or variable): ${selfCommand()} --help lists them.`);
   return `${lines.join("\n")}\n`;
 }

@@ -5,6 +5,7 @@ import type { Tool } from "@modelcontextprotocol/client";
 import { writeStdout } from "../output.js";
 import type { Runtime } from "../runtime.js";
 import { connectInProcess, findTool } from "./call.js";
+import { selfCommand } from "./self.js";
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -72,10 +73,10 @@ export function renderToolList(tools: Tool[]): string {
   const width = Math.max(...tools.map((t) => t.name.length));
   const lines = tools.map((t) => `  ${t.name.padEnd(width)}  ${firstSentence(t.description ?? t.title ?? "")}`);
   return [
-    "Tools (pixelwright tools <name> shows one tool's arguments):",
+    `Tools (${selfCommand()} tools <name> shows one tool's arguments):`,
     ...lines,
     "",
-    "Run one: pixelwright call <name> '<json arguments>'",
+    `Run one: ${selfCommand()} call <name> '<json arguments>'`,
   ].join("\n");
 }
 

@@ -157,7 +157,7 @@ describe("pixelwright doctor", () => {
     const { code, stdout } = await doctor({}, [], home);
     const cursor = line(stdout, "Cursor");
     expect(cursor).toMatch(/^ {2}✗ .*\.cursor\/mcp\.json "pixelwright": \/old\/checkout\/dist\/cli\.js does not exist/);
-    expect(cursor).toMatch(/→ fix: run pixelwright setup cursor --write .*then restart Cursor$/);
+    expect(cursor).toMatch(/→ fix: run node \S*dist\/cli\.js setup cursor --write .*then restart Cursor$/);
     expect(line(stdout, "Claude Code")).toMatch(
       new RegExp(`^ {2}✓ .*\\.claude\\.json "pixelwright": .* starts \\(pixelwright ${VERSION}\\)`),
     );
@@ -176,7 +176,7 @@ describe("pixelwright doctor", () => {
     const { stdout } = await doctor({}, [], home);
     const cursor = line(stdout, "Cursor");
     expect(cursor).toMatch(/"pixelwright": 'npx -y pixelwright' cannot start: pixelwright is not published on npm yet/);
-    expect(cursor).toMatch(/→ fix: run pixelwright setup cursor --write/);
+    expect(cursor).toMatch(/→ fix: run node \S*dist\/cli\.js setup cursor --write/);
   });
 
   it("a client command that is not installed: ✗", { timeout: 60_000 }, async () => {
