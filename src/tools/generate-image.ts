@@ -1,11 +1,13 @@
 import { z } from "zod";
 import type { Config } from "../config.js";
 import { PRESETS } from "../contract/presets.js";
+import type { GenerateArgs } from "../contract/request.js";
 import { headline } from "../contract/results.js";
 import { type GenerationResult, GenerationResultSchema, STRATEGIES } from "../contract/schemas.js";
 import type { Runtime } from "../runtime.js";
+import type { GenerateOptions } from "../usecases/service.js";
 import { imageContent, type KeptPreviews, type ReturnImage } from "./content.js";
-import { defineTool } from "./define.js";
+import { defineTool, type ToolExtra } from "./define.js";
 import { progressReporter } from "./progress.js";
 
 /** The arguments of generate_image (and of its task). */
@@ -122,49 +124,22 @@ export function generateImageTool(runtime: Runtime) {
     input: generateInput(config),
     output: GenerationResultSchema,
     handler: async (args, extra) => {
-      const { wait_seconds, return_image, dry_run, fresh, filename, confirm_spend, strategy, ...request } = args;
+      const { request, returnImage, options } = await splitCall(args, extra, args.wait_seconds ?? config.waitSeconds);
       const onProgress = progressReporter(extra);
       const result = await images.generate(request, {
-        confirmSpend: confirm_spend,
-        ...(extra.confirm ? { confirm: extra.confirm } : {}),
-        waitSeconds: wait_seconds ?? config.waitSeconds,
+        ...options,
         signal: extra.signal,
-        filename,
-        dryRun: dry_run,
-        fresh,
-        strategy,
-        workspaceOnly: await extra.access(),
-        warmPreview: (return_image ?? "preview") === "preview",
         ...(onProgress ? { onProgress } : {}),
       });
-      return presentGeneration(result, return_image ?? "preview", images.keptPreview);
+      return presentGeneration(result, returnImage, images.keptPreview);
     },
     task: {
       // A task starts the job and returns at once; the job outlives the request that created it.
       start: async (args, extra) => {
-        const {
-          wait_seconds: _wait,
-          return_image,
-          dry_run,
-          fresh,
-          filename,
-          confirm_spend,
-          strategy,
-          ...request
-        } = args as GenerateInput;
-        const result = await images.generate(request, {
-          confirmSpend: confirm_spend,
-          ...(extra.confirm ? { confirm: extra.confirm } : {}),
-          waitSeconds: 0,
-          filename,
-          dryRun: dry_run,
-          fresh,
-          strategy,
-          workspaceOnly: await extra.access(),
-          warmPreview: (return_image ?? "preview") === "preview",
-        });
+        const { request, returnImage, options } = await splitCall(args as GenerateInput, extra, 0);
+        const result = await images.generate(request, options);
         if (result.status === "running" && result.job_id) return { jobId: result.job_id };
-        return { done: await presentGeneration(result, return_image ?? "preview", images.keptPreview) };
+        return { done: await presentGeneration(result, returnImage, images.keptPreview) };
       },
       present: async (jobId, args, note) => {
         const result = await images.collect(jobId, { waitSeconds: 0 });
@@ -173,6 +148,28 @@ export function generateImageTool(runtime: Runtime) {
       },
     },
   });
+}
+
+/** A call's arguments as the request and how to run it: the same for a call and a task's start. */
+async function splitCall(
+  args: GenerateInput,
+  extra: Pick<ToolExtra, "access" | "confirm">,
+  waitSeconds: number,
+): Promise<{ request: GenerateArgs; returnImage: ReturnImage; options: GenerateOptions }> {
+  const { wait_seconds: _wait, return_image, dry_run, fresh, filename, confirm_spend, strategy, ...request } = args;
+  const returnImage = return_image ?? "preview";
+  const options: GenerateOptions = {
+    confirmSpend: confirm_spend,
+    ...(extra.confirm ? { confirm: extra.confirm } : {}),
+    waitSeconds,
+    filename,
+    dryRun: dry_run,
+    fresh,
+    strategy,
+    workspaceOnly: await extra.access(),
+    warmPreview: returnImage === "preview",
+  };
+  return { request, returnImage, options };
 }
 
 /** What a generate_image call returns for a result: the same for a call, a task's result and a reused job. */
