@@ -42,6 +42,14 @@ describe("the README", () => {
     expect(lines.slice(connect, 80).join("\n")).toContain("node dist/cli.js setup claude-desktop --write");
   });
 
+  it("sends what is not for a first-time user to guides in docs/, each linked from the README", () => {
+    const guides = ["guide.md", "clients.md", "http-and-replicas.md", "security.md", "performance.md"];
+    for (const guide of guides) {
+      expect(existsSync(join(root, "docs", guide)), guide).toBe(true);
+      expect(readme).toContain(`(docs/${guide})`);
+    }
+  });
+
   it("writes every command as it runs from a clone (node dist/cli.js), never a bare pixelwright", () => {
     const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string);
     expect(blocks.length).toBeGreaterThan(1);
