@@ -1,0 +1,64 @@
+// What a sent step leaves in the spend ledger decides what the next call may send: a step answered with an error is
+// known not billed and frees its reservation, so an identical-cost call goes out; a step whose outcome is unknown
+// (a timeout after sending, a dropped connection) keeps its estimate, so the next call is refused with nothing sent.
+// Through the real MCP client and the real openai SDK against the simulator, with the upstream calls counted.
+
+import { describe, expect, it } from "vitest";
+import { type GenerationResult, GenerationResultSchema } from "../../src/contract/schemas.js";
+import { fromWire } from "../../src/contract/wire.js";
+import type { Fault } from "../../src/simulator/knobs.js";
+import { type SimHarness, simulatedSessions, textOf } from "../helpers/simulated.js";
+
+const sessions = simulatedSessions();
+const ARGS = { size: "1024x1024", quality: "high", return_image: "none" } as const;
+
+async function generate(
+  h: SimHarness,
+  prompt: string,
+  more: Record<string, unknown> = {},
+): Promise<{ out: GenerationResult; text: string }> {
+  const result = await h.call("generate_image", { ...ARGS, prompt, ...more });
+  return { out: fromWire(GenerationResultSchema, result.structuredContent) as GenerationResult, text: textOf(result) };
+}
+
+/** A harness whose cap has room for one estimate of ARGS and not two, no retries, the first request meeting `fault`. */
+async function capForOne(fault: Fault): Promise<SimHarness> {
+  const probe = await sessions.harness();
+  const { out } = await generate(probe, "what would it cost", { dry_run: true });
+  const estimate = out.cost_estimate_usd as number;
+  expect(estimate).toBeGreaterThan(0);
+  const h = await sessions.harness({ maxSpendUsd: estimate * 1.5, timeoutSeconds: 1, maxRetries: 0 });
+  h.sim.enqueueFaults(fault);
+  return h;
+}
+
+describe("a step answered with an error is not billed", () => {
+  it.each([
+    ["a 400 (moderation)", "moderation"],
+    ["a 500 that is not retried", "500"],
+  ] as const)("%s frees its reservation: the next call of the same cost is sent and completes", async (_, fault) => {
+    const h = await capForOne(fault);
+    const { out: first } = await generate(h, "a lighthouse the provider refuses");
+    expect(first.status).toBe("failed");
+    expect(first.failure).toMatchObject({ may_have_been_billed: false });
+    const { out: second } = await generate(h, "a lighthouse at dawn");
+    expect(second.status).toBe("completed");
+    expect(h.sim.stats.imageRequests).toBe(2);
+  });
+});
+
+describe("a step whose outcome is unknown may have been billed", () => {
+  it.each([
+    ["a timeout after sending", "hang"],
+    ["a dropped connection", "reset"],
+  ] as const)("%s keeps its reservation: the next call is refused by the cap, nothing sent", async (_, fault) => {
+    const h = await capForOne(fault);
+    const { out: first } = await generate(h, "a lighthouse that never answers");
+    expect(first.status).toBe("failed");
+    expect(first.failure).toMatchObject({ may_have_been_billed: true });
+    const refused = await h.call("generate_image", { ...ARGS, prompt: "a lighthouse at dawn" });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/spent, \$0\.\d\d remaining.*nothing was sent/);
+    expect(h.sim.stats.imageRequests).toBe(1);
+  });
+});
