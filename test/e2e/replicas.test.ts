@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import type { GenerationResult } from "../../src/contract/schemas.js";
+import type { GenerationResult, JobRecord } from "../../src/contract/schemas.js";
 import { type HttpServerProcess, httpClient, raw, spawnHttp } from "../helpers/http.js";
 import { useReplicaPair } from "../helpers/replicas.js";
 import { runCli } from "../helpers/spawn.js";
@@ -23,6 +23,16 @@ async function generate(client: Client, args: Record<string, unknown>): Promise<
 
 const result = (r: CallToolResult) => r.structuredContent as unknown as GenerationResult;
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+
+/** The job records in the shared workspace's jobs.jsonl (none before the first job ends). */
+function jobRecords(): JobRecord[] {
+  const file = join(pair.workspace, "jobs.jsonl");
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as JobRecord);
+}
 
 async function health(server: HttpServerProcess): Promise<Record<string, unknown>> {
   const res = await raw(server.url.replace("/mcp", "/healthz"), { method: "GET" });
@@ -167,7 +177,7 @@ describe("two replicas on one Redis and one shared workspace", () => {
     else [pair.b, pair.clientB] = [replacement, client];
   }, 90_000);
 
-  it("fails the job of a replica killed mid-request as 'replica lost; may have been billed', never re-sent", async () => {
+  it("fails the job of a replica killed mid-request as 'replica lost; may have been billed', never re-sent, with its failure, model, size asked and jobs.jsonl line", async () => {
     pair.sim.setLatency(5000);
     const started = result(await generate(pair.clientA, { prompt: "in flight when killed", wait_seconds: 0.2 }));
     await until(() => pair.sim.stats.inFlight === 1, "the request to be in flight");
@@ -187,6 +197,23 @@ describe("two replicas on one Redis and one shared workspace", () => {
     )) as CallToolResult;
     expect(collected.structuredContent).toMatchObject({ status: "failed" });
     expect(text(collected)).toContain("worker was lost with the request in flight; may have been billed");
+    // The structured result says what failed, with what was asked of which model.
+    const model = pair.sim.stats.requests[0]?.model;
+    expect(model).toMatch(/^gpt-image-/);
+    const lost = result(collected);
+    expect(lost.failure).toMatchObject({
+      reason: expect.stringContaining("worker was lost"),
+      may_have_been_billed: true,
+    });
+    expect(lost.model).toBe(model);
+    expect(lost.requested.size).not.toBe("");
+    // It has its jobs.jsonl line in the shared workspace: the spend cap of a later process counts it.
+    const recorded = () => jobRecords().find((r) => r.job_id === started.job_id);
+    await expect.poll(recorded, { timeout: 30_000 }).toBeDefined();
+    const line = recorded();
+    expect(line).toMatchObject({ status: "failed", model, may_have_been_billed: 1 });
+    expect(line?.result.failure).toMatchObject({ may_have_been_billed: true });
+    expect(line?.result.requested.size).toBe(lost.requested.size);
     // Never re-sent: once the job has failed, the surviving replica runs nothing and has nothing in flight.
     expect((await health(runsOnA ? pair.b : pair.a)).jobs).toMatchObject({ running: 0, upstream_in_flight: 0 });
     expect(pair.sim.stats.imageRequests).toBe(1);
