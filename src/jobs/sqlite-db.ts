@@ -22,6 +22,15 @@ async function loadSqlite(): Promise<typeof import("node:sqlite")> {
   }
 }
 
+/** How long opening the book waits out other processes that hold it (each try already waits the busy timeout). */
+const OPEN_BUSY_MS = 60_000;
+
+/** SQLite's SQLITE_BUSY (5) and its extended codes: the database is locked by another connection right now. */
+function isBusy(err: unknown): boolean {
+  const code = (err as { errcode?: unknown } | null)?.errcode;
+  return typeof code === "number" && (code & 0xff) === 5;
+}
+
 /**
  * Opens an existing database read-only and asks SQLite whether it is sound (`pixelwright doctor`): "ok", or what
  * quick_check found. Throws SQLite's own error when it cannot be opened at all (not a database, no permission).
@@ -47,24 +56,43 @@ export class Db {
 
   static async open(path: string): Promise<Db> {
     const { DatabaseSync } = await loadSqlite();
-    const raw = new DatabaseSync(path);
-    let db: Db;
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return Db.openOnce(new DatabaseSync(path));
+      } catch (err) {
+        // Another process holding the book past the busy timeout while it opens (a start under heavy load) is a
+        // moment to wait for, not a broken book to move aside: try again, for a while.
+        if (!isBusy(err) || Date.now() - started > OPEN_BUSY_MS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(500, 25 * attempt)));
+      }
+    }
+  }
+
+  private static openOnce(raw: DatabaseSync): Db {
     try {
       // Another process may be creating the schema at this very moment: wait for its lock rather than fail.
       raw.exec("PRAGMA busy_timeout = 10000");
-      raw.exec("PRAGMA journal_mode = WAL");
+      // WAL is kept in the file: only a new book needs the exclusive lock that switching to it takes.
+      const mode = raw.prepare("PRAGMA journal_mode").get() as { journal_mode?: string } | undefined;
+      if (mode?.journal_mode !== "wal") raw.exec("PRAGMA journal_mode = WAL");
       raw.exec("PRAGMA synchronous = NORMAL");
       raw.exec(SCHEMA);
       // A database SQLite could open only for reading (a read-only file) fails here, at start, not at the first job.
       raw.exec("BEGIN IMMEDIATE; DELETE FROM meta WHERE 0; COMMIT");
-      db = new Db(raw);
+      const db = new Db(raw);
       db.migrate();
+      return db;
     } catch (err) {
       // A file that is no database (or cannot be written) is not held open by a failed start.
+      try {
+        raw.exec("ROLLBACK"); // a probe or migration that failed half way holds no lock while the caller waits
+      } catch {
+        // no transaction was open
+      }
       raw.close();
       throw err;
     }
-    return db;
   }
 
   /** Brings a database made by an older version forward, once, whichever process opens it first. */
