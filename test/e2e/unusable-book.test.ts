@@ -6,15 +6,19 @@
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, type CliRun, cleanEnv, collect, runCli, spawnClient } from "../helpers/spawn.js";
 
 const JOB = '{"prompt":"a lighthouse","size":"1024x1024","return_image":"none"}';
 const SIZE = '{"size":"1024x1024"}';
-/** Root writes through every file mode: as root, the CLI runs as nobody for a folder or file to be read-only. */
+/**
+ * Root writes through every file mode: as root, the CLI runs without the capabilities that override file modes
+ * (util-linux's setpriv drops them from its bounding set), so a folder or file made read-only is read-only to it — while
+ * this checkout, which root owns, stays readable wherever it was cloned (another user could not enter a 0700 folder).
+ */
 const AS_ROOT = process.getuid?.() === 0;
-const UNPRIVILEGED = resolve(import.meta.dirname, "../helpers/unprivileged.mjs");
+const WITHOUT_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"];
 
 /** A folder another user can enter (mkdtemp makes 0700), holding the workspace `ws` (not made yet). */
 function place(): { dir: string; workspace: string } {
@@ -32,10 +36,10 @@ function corruptBook(): { dir: string; workspace: string; database: string } {
   return { dir, workspace, database };
 }
 
-/** The built CLI as a user who may not write what this test made read-only (nobody, when the tests run as root). */
+/** The built CLI as a user who may not write what this test made read-only (root without its override, as root). */
 function runReadOnly(args: string[], env: Record<string, string>): Promise<CliRun> {
-  const argv = AS_ROOT ? [UNPRIVILEGED, CLI, ...args] : [CLI, ...args];
-  return collect(spawn(process.execPath, argv, { env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] }));
+  const [command, ...argv] = [...(AS_ROOT ? WITHOUT_OVERRIDE : []), process.execPath, CLI, ...args];
+  return collect(spawn(command as string, argv, { env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] }));
 }
 
 /** Refused as a set-up to fix: exit 2, the sentence on stderr, no stack, no incident, nothing on stdout. */
