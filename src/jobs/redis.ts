@@ -23,6 +23,7 @@ import {
   type SubmitRequest,
   workerGone,
 } from "./book.js";
+import { JobListeners } from "./listeners.js";
 import { connectOrExplain } from "./redis-connect.js";
 import { PREFIX, RedisLedger, type RedisScript } from "./redis-ledger.js";
 import { SCRIPTS } from "./redis-scripts.js";
@@ -62,8 +63,7 @@ export class RedisBook implements JobBook {
   readonly kind = "redis" as const;
   private readonly conn: RedisClient;
   private readonly sub: RedisClient;
-  private readonly listeners = new Map<string, Set<JobListener>>();
-  private readonly seen = new Map<string, number>();
+  private readonly listeners = new JobListeners();
   private readonly queuedListeners = new Set<() => void>();
   private readonly ledger: RedisLedger;
   private closed = false;
@@ -281,20 +281,7 @@ export class RedisBook implements JobBook {
   }
 
   watch(id: string, listener: JobListener): () => void {
-    let set = this.listeners.get(id);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(id, set);
-    }
-    set.add(listener);
-    return () => {
-      const current = this.listeners.get(id);
-      current?.delete(listener);
-      if (current?.size === 0) {
-        this.listeners.delete(id);
-        this.seen.delete(id);
-      }
-    };
+    return this.listeners.add(id, listener);
   }
 
   onQueued(listener: () => void): () => void {
@@ -314,14 +301,11 @@ export class RedisBook implements JobBook {
     const hash = await this.conn.hgetall(`${PREFIX}job:${id}`).catch(() => null);
     const job = hash ? hashToJob(hash) : null;
     if (!job || !hash) return;
-    const version = Number(hash.version);
-    if (this.seen.get(id) === version) return;
-    this.seen.set(id, version);
-    for (const listener of [...(this.listeners.get(id) ?? [])]) listener(job);
+    this.listeners.tell(job, Number(hash.version));
   }
 
   private async recheckAll(): Promise<void> {
-    for (const id of this.listeners.keys()) await this.deliver(id);
+    for (const id of this.listeners.ids()) await this.deliver(id);
     for (const listener of [...this.queuedListeners]) listener();
   }
 

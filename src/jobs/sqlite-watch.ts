@@ -3,7 +3,8 @@
 // covers file systems that send no events. Only while someone listens; each listener hears each change once.
 
 import { type FSWatcher, watch as watchDir } from "node:fs";
-import type { BookJob, JobListener } from "./book.js";
+import type { JobListener } from "./book.js";
+import { JobListeners } from "./listeners.js";
 import type { Db } from "./sqlite-db.js";
 import { type JobRow, rowToJob } from "./sqlite-schema.js";
 
@@ -11,10 +12,8 @@ import { type JobRow, rowToJob } from "./sqlite-schema.js";
 const FALLBACK_POLL_MS = 200;
 
 export class ChangeWatcher {
-  private readonly listeners = new Map<string, Set<JobListener>>();
+  private readonly listeners = new JobListeners();
   private readonly queuedListeners = new Set<() => void>();
-  /** The version of each watched job as last reported, so a listener hears each change once. */
-  private readonly seen = new Map<string, number>();
   private dataVersion = -1;
   private watcher: FSWatcher | null = null;
   private poll: NodeJS.Timeout | null = null;
@@ -36,20 +35,10 @@ export class ChangeWatcher {
   }
 
   watch(id: string, listener: JobListener): () => void {
-    let set = this.listeners.get(id);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(id, set);
-    }
-    set.add(listener);
+    const remove = this.listeners.add(id, listener);
     this.start();
     return () => {
-      const current = this.listeners.get(id);
-      current?.delete(listener);
-      if (current?.size === 0) {
-        this.listeners.delete(id);
-        this.seen.delete(id);
-      }
+      remove();
       this.stopWhenIdle();
     };
   }
@@ -123,14 +112,9 @@ export class ChangeWatcher {
     if (version === this.dataVersion && !this.pending) return;
     this.dataVersion = version;
     this.pending = false;
-    for (const [id, set] of this.listeners) {
+    for (const id of this.listeners.ids()) {
       const row = this.db.get<JobRow>("SELECT * FROM jobs WHERE id = ?", id);
-      if (!row) continue;
-      const seenVersion = Number(row.version);
-      if (this.seen.get(id) === seenVersion) continue;
-      this.seen.set(id, seenVersion);
-      const job: BookJob = rowToJob(row);
-      for (const listener of [...set]) listener(job);
+      if (row) this.listeners.tell(rowToJob(row), Number(row.version));
     }
     if (this.queuedListeners.size > 0 && this.db.get("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1")) {
       for (const listener of [...this.queuedListeners]) listener();

@@ -39,12 +39,9 @@ async function health(server: HttpServerProcess): Promise<Record<string, unknown
   return JSON.parse(res.body) as Record<string, unknown>;
 }
 
+/** Waits for an event seen by polling its state (expect.poll: retried until it holds, no fixed sleep). */
 async function until(check: () => Promise<boolean> | boolean, what: string, ms = 30_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await expect.poll(check, { timeout: ms, message: `waiting for ${what}` }).toBe(true);
 }
 
 describe("two replicas on one Redis and one shared workspace", () => {

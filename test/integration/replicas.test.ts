@@ -6,12 +6,9 @@ import { useRedisHarness } from "../helpers/replicas.js";
 
 const h = useRedisHarness();
 
+/** Waits for an event seen by polling its state (expect.poll: retried until it holds, no fixed sleep). */
 async function until(check: () => boolean, what: string): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > 20_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await expect.poll(check, { timeout: 20_000, message: `waiting for ${what}` }).toBe(true);
 }
 
 describe("shared jobs and callers who leave", () => {
