@@ -216,6 +216,21 @@ export async function spawnedServer(baseURL, env = {}) {
   };
 }
 
+/** A server that prints "listening on <url>/mcp" on stderr (pixelwright http, an HTTP baseline), and its URL. */
+export async function spawnListening(args, env = {}) {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  const url = await new Promise((resolve, reject) => {
+    child.stderr.on("data", (c) => {
+      err += c;
+      const m = /listening on (http:\/\/\S+\/mcp)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited ${code}: ${err}`)));
+  });
+  return { child, url };
+}
+
 /** The simulator in a process of its own, so its CPU work never shares an event loop with what is measured. */
 export async function spawnSimulator(env = {}) {
   const child = spawn(process.execPath, [cli, "simulator", "--port", "0"], {

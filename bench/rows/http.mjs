@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { baseline, cli, log, median, round, scratch } from "../lib.mjs";
+import { baseline, cli, log, median, round, scratch, spawnListening } from "../lib.mjs";
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 const CALLS = 400;
@@ -41,20 +41,6 @@ function headersFor(era) {
   return era === "modern"
     ? { ...common, "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "validate_size" }
     : { ...common, "mcp-protocol-version": "2025-11-25" };
-}
-
-async function spawnListening(args, env) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  const url = await new Promise((resolve, reject) => {
-    child.stderr.on("data", (c) => {
-      err += c;
-      const m = /listening on (http:\/\/\S+\/mcp)/.exec(err);
-      if (m) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited ${code}: ${err}`)));
-  });
-  return { child, url };
 }
 
 /** Server CPU ms per call over HTTP, for `calls` sequential POSTs after a warm-up. */

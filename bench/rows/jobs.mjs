@@ -23,6 +23,7 @@ import {
   round,
   scratch,
   spawnedServer,
+  spawnListening,
   spawnSimulator,
   verified,
 } from "../lib.mjs";
@@ -159,19 +160,7 @@ async function startRedis() {
 /** `pixelwright http` started and listening: how long that took, and its URL. */
 async function startHttp(env) {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [cli, "http", "--port", "0"], {
-    env: { ...process.env, PIXELWRIGHT_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let err = "";
-  const url = await new Promise((resolve, reject) => {
-    child.stderr.on("data", (c) => {
-      err += c;
-      const m = /listening on (http:\/\/\S+\/mcp)/.exec(err);
-      if (m) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`http exited ${code}: ${err}`)));
-  });
+  const { child, url } = await spawnListening([cli, "http", "--port", "0"], { PIXELWRIGHT_LOG_LEVEL: "warn", ...env });
   return {
     url,
     startMs: performance.now() - t0,
