@@ -64,10 +64,23 @@ export class Base64Sink {
       this.valid = false;
       return;
     }
-    const all = this.pending.length > 0 ? this.pending + clean : clean;
-    const usable = all.length - (all.length % 4);
-    this.pending = usable === all.length ? "" : all.slice(usable);
-    if (usable > 0) this.push(usable === all.length ? all : all.slice(0, usable));
+    let text = clean;
+    if (this.pending.length > 0) {
+      // Only the quad the last piece left open is joined: `pending + clean` would copy the whole piece (a 64 KB
+      // string per network read) whenever the image does not start on a multiple of four bytes of the answer.
+      const need = 4 - this.pending.length;
+      if (text.length < need) {
+        this.pending += text;
+        return;
+      }
+      const quad = this.pending + text.slice(0, need);
+      this.pending = "";
+      this.push(quad);
+      text = text.slice(need);
+    }
+    const usable = text.length - (text.length % 4);
+    this.pending = usable === text.length ? "" : text.slice(usable);
+    if (usable > 0) this.push(usable === text.length ? text : text.slice(0, usable));
   }
 
   /** Marks the value invalid (an escape no base64 text can contain). */

@@ -50,6 +50,19 @@ describe("streamed b64_json decoding", () => {
     expect(images).toEqual([null]);
   });
 
+  it("refuses padding inside a value and takes an unpadded one, wherever the pieces split the quads", async () => {
+    const unpadded = Buffer.from("pixelwright!!");
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 6 }), async (sizes) => {
+        const inner = await readImagesJson(chunks(answer(`QQ==${png.toString("base64")}`), sizes));
+        expect(inner.images).toEqual([null]);
+        const bare = await readImagesJson(chunks(answer(unpadded.toString("base64").replace(/=+$/, "")), sizes));
+        expect(bare.images[0]?.equals(unpadded)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("passes url answers through untouched", async () => {
     const { json, images } = await readImagesJson(chunks('{"data":[{"url":"https://cdn.example/x.png"}]}', [3]));
     expect(images).toEqual([]);
