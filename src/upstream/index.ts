@@ -179,10 +179,10 @@ async function sendAttempt(a: Attempt, body: Record<string, unknown>, step: Send
       a.requestIds.push(result.requestId);
       hooks.onRequestId?.(redactText(result.requestId));
     }
-    ticket?.done({ billed: "yes", usage: result.usage ?? null });
+    await ticket?.done({ billed: "yes", usage: result.usage ?? null });
     return result;
   } catch (err) {
-    ticket?.done(await outcomeOf(err, options.endpoint.provider));
+    await ticket?.done(await outcomeOf(err, options.endpoint.provider));
     const known = (err as { requestID?: string }).requestID ?? rid;
     if (known) {
       a.requestIds.push(known);

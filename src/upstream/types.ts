@@ -111,7 +111,8 @@ export interface SendStep {
 export type StepOutcome = { billed: "yes"; usage: Usage | null } | { billed: "no" } | { billed: "unknown" };
 
 export interface SendTicket {
-  done(outcome: StepOutcome): void;
+  /** Resolves once the ledger holds the outcome: a call is answered only after, so a freed reservation is free. */
+  done(outcome: StepOutcome): Promise<void>;
 }
 
 export interface CallHooks {

@@ -21,12 +21,12 @@ export interface SpendPolicy {
 /** Asks the person (MCP elicitation, or an input-required result): accepted, declined, or the client cannot ask. */
 export type SpendConfirmer = (message: string) => Promise<"accept" | "decline" | "unsupported">;
 
-/** One paid step, for the ledger: what came of it once it was sent. */
+/** One paid step, for the ledger: what came of it once it was sent. Each resolves once written (a failed write is logged). */
 export interface StepCharge {
   /** Billed: at `usd` when the usage told the cost, else kept at the estimate. */
-  billed(usd: number | null): void;
-  notBilled(): void;
-  unknown(): void;
+  billed(usd: number | null): Promise<void>;
+  notBilled(): Promise<void>;
+  unknown(): Promise<void>;
 }
 
 /** Reservations made when a call was admitted (one per parallel call of its first attempt). */
@@ -129,7 +129,7 @@ export class SpendGuard {
     jobId: string,
     what: { step: string; usdPerCall: number | null; images: number; admitted: string | undefined },
   ): Promise<StepCharge> {
-    if (this.options.offline) return { billed: () => {}, notBilled: () => {}, unknown: () => {} };
+    if (this.options.offline) return { billed: async () => {}, notBilled: async () => {}, unknown: async () => {} };
     const need = what.usdPerCall ?? upperBoundUsd(what.images);
     const id =
       what.admitted ??
@@ -147,9 +147,9 @@ export class SpendGuard {
     const log = (err: unknown) =>
       this.options.logger.error({ err, job: jobId }, "the spend ledger could not be updated");
     return {
-      billed: (cost) => void (cost === null ? this.book.keep(id) : this.book.settle(id, cost)).catch(log),
-      notBilled: () => void this.book.release(id).catch(log),
-      unknown: () => void this.book.keep(id).catch(log),
+      billed: (cost) => (cost === null ? this.book.keep(id) : this.book.settle(id, cost)).catch(log),
+      notBilled: () => this.book.release(id).catch(log),
+      unknown: () => this.book.keep(id).catch(log),
     };
   }
 

@@ -3,10 +3,14 @@
 // (a timeout after sending, a dropped connection) keeps its estimate, so the next call is refused with nothing sent.
 // Through the real MCP client and the real openai SDK against the simulator, with the upstream calls counted.
 
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GenerationResult, GenerationResultSchema } from "../../src/contract/schemas.js";
 import { fromWire } from "../../src/contract/wire.js";
+import { Limiter } from "../../src/jobs/limiter.js";
+import { createLogger } from "../../src/log.js";
 import type { Fault } from "../../src/simulator/knobs.js";
+import { type Simulator, startSimulator } from "../../src/simulator/server.js";
+import { createUpstream } from "../../src/upstream/index.js";
 import { type SimHarness, simulatedSessions, textOf } from "../helpers/simulated.js";
 
 const sessions = simulatedSessions();
@@ -60,5 +64,50 @@ describe("a step whose outcome is unknown may have been billed", () => {
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toMatch(/spent, \$0\.\d\d remaining.*nothing was sent/);
     expect(h.sim.stats.imageRequests).toBe(1);
+  });
+});
+
+// A reservation is freed (or settled, or kept) before the caller hears how the step went: a caller told "not billed"
+// that calls again at once, on this replica or another, finds the room already free. Through the real openai SDK
+// against the simulator; the ledger's write is made slower than the answer on purpose (two turns of the event loop).
+describe("a step's outcome is in the ledger before its call returns", () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ apiKey: "sim-key" });
+  });
+  afterAll(() => sim.close());
+
+  it.each([
+    ["a completed image", undefined, "yes"],
+    ["a 400 (moderation)", "moderation", "no"],
+  ] as const)("%s: the ledger is written, then the call returns", async (_, fault, billed) => {
+    sim.reset();
+    if (fault) sim.enqueueFaults(fault);
+    const order: string[] = [];
+    const laterTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const upstream = createUpstream({
+      endpoint: { provider: "test", baseURL: sim.baseURL, apiKey: "sim-key", timeoutMs: 10_000 },
+      logger: createLogger("silent"),
+      slots: new Limiter(1),
+      retry: { maxRetries: 0 },
+    });
+    const call = upstream.generate(
+      { body: { model: "gpt-image-2", prompt: "ledger", size: "1024x1024" }, partialImages: 0 },
+      1,
+      {
+        onSending: async () => ({
+          done: async (outcome) => {
+            await laterTurn();
+            await laterTurn();
+            order.push(`ledger: ${outcome.billed}`);
+          },
+        }),
+      },
+    );
+    await call.then(
+      () => order.push("returned"),
+      () => order.push("returned"),
+    );
+    expect(order).toEqual([`ledger: ${billed}`, "returned"]);
   });
 });

@@ -169,9 +169,8 @@ function settleSpend(source: BatchSource, items: BatchItem[], billed: number | n
   const ran = items.some((i) => i.status === "completed" || i.cost_usd !== null);
   const need = { step: "the batch", usdPerCall: source.created.cost_estimate_usd, images: items.length, admitted: id };
   return spend.step(source.jobId, need).then((charge) => {
-    if (billed !== null) charge.billed(billed);
-    else if (!ran) charge.notBilled();
-    else charge.unknown();
+    if (billed !== null) return charge.billed(billed);
+    return ran ? charge.unknown() : charge.notBilled();
   });
 }
 

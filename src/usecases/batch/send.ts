@@ -19,8 +19,7 @@ async function charge(job: BookJob, payload: BatchPayload, deps: CollectDeps, bi
   const id = payload.admitted[0];
   if (!deps.spend || id === undefined) return;
   const step = await deps.spend.step(job.id, { step: "the batch", usdPerCall: null, images: 1, admitted: id });
-  if (billed === "no") step.notBilled();
-  else step.unknown();
+  await (billed === "no" ? step.notBilled() : step.unknown());
 }
 
 /** The batch was not created (or may have been): a failed result, recorded once the create was attempted. */

@@ -125,9 +125,9 @@ async function chargeStep(
     });
   return {
     done: (outcome) => {
-      if (outcome.billed === "yes") charge.billed(outcome.usage ? costFromUsage(req.model, outcome.usage) : null);
-      else if (outcome.billed === "no") charge.notBilled();
-      else charge.unknown();
+      if (outcome.billed === "no") return charge.notBilled();
+      if (outcome.billed === "unknown") return charge.unknown();
+      return charge.billed(outcome.usage ? costFromUsage(req.model, outcome.usage) : null);
     },
   };
 }
@@ -151,15 +151,15 @@ async function callUpstream(
       try {
         await ctx.markSent();
       } catch (err) {
-        ticket?.done({ billed: "no" }); // not sent: its reservation frees its room
+        await ticket?.done({ billed: "no" }); // not sent: its reservation frees its room
         throw err;
       }
       attempts.sent++;
       // The job's log hears what the ledger hears: the result says what the ledger keeps.
       return {
-        done: (outcome) => {
+        done: async (outcome) => {
           attempts.settled(outcome);
-          ticket?.done(outcome);
+          await ticket?.done(outcome);
         },
       };
     },
