@@ -1,6 +1,7 @@
-// MCP over stdio. The SDK transport does not notice stdin closing, so this module ends the process itself when
-// the client goes away. The end of stdin is how one-shot clients (scripts, the Inspector CLI) say goodbye; hosts
-// then send SIGTERM and SIGKILL. Paid work does not run here but in a detached runner (runner.ts), so none of that
+// MCP over stdio. At the end of stdin the SDK transport closes itself and aborts the requests still in flight
+// without answering them (the MCP stdio binding: a client that wants answers keeps stdin open until it has read
+// them); this module then ends the process, which nothing else would. The end of stdin is how one-shot clients
+// (scripts, the Inspector CLI) say goodbye; hosts then send SIGTERM and SIGKILL. Paid work does not run here but in a detached runner (runner.ts), so none of that
 // reaches it: calls stop (a job not yet sent that only this caller waited for is cancelled), the process exits, and
 // the runner finishes, saves and records what was sent; any later process collects it by job_id. With
 // PIXELWRIGHT_RUNNER=in-process, sent jobs finish here on stdin end and SIGTERM aborts them. The SDK's serveStdio
