@@ -29,6 +29,8 @@ export function outputTokens(
 
 /** Each streamed partial image adds about 100 output tokens (the seeds; apidog's 2.5 guide quoting OpenAI's docs). */
 export const PARTIAL_IMAGE_TOKENS = 100;
+/** Frames of a GIF when frame_count is not given (the API reference: default 9). */
+export const GIF_DEFAULT_FRAMES = 9;
 
 /** Patches of 32 px and a budget of 1,536 of them per input image (see inputImageTokens). */
 const PATCH = 32;
@@ -133,6 +135,8 @@ export interface CostInput {
   /** Dimensions of every input image sent (reference images, then the mask). */
   inputImages: readonly { width: number; height: number }[];
   partialImages: number;
+  /** A GIF's frames (1 for a still): each is estimated as one image's output. */
+  frames?: number;
   /** How many requests carry the prompt and the input images (the Responses route makes one per image). */
   calls?: number;
 }
@@ -148,7 +152,7 @@ export function usageOf(input: CostInput, tokens: number): UsageFigures {
   const calls = input.calls ?? 1;
   const text = Math.ceil(input.promptChars / 4) * calls;
   const image = input.inputImages.reduce((sum, d) => sum + inputImageTokens(d.width, d.height), 0) * calls;
-  const output = input.n * (tokens + input.partialImages * PARTIAL_IMAGE_TOKENS);
+  const output = input.n * (tokens * (input.frames ?? 1) + input.partialImages * PARTIAL_IMAGE_TOKENS);
   return { text, image, output };
 }
 
@@ -162,6 +166,11 @@ function basisOf(input: CostInput, row: PriceRow, assumed: boolean, tokens: Toke
   if (assumed) parts.unshift(`no published price for ${input.model.id}: estimated at ${row.name} (an upper estimate)`);
   if (input.width === null) parts.push("size auto estimated at the costliest size the model can pick (an upper bound)");
   if (input.quality === "auto") parts.push("quality auto estimated as high (an upper bound)");
+  if ((input.frames ?? 1) > 1) {
+    parts.push(
+      `a GIF of ${input.frames} frames estimated as ${input.frames} images' output tokens (no published GIF price: an upper estimate)`,
+    );
+  }
   if (input.partialImages > 0) {
     parts.push(`${input.partialImages} partial image(s) add ${PARTIAL_IMAGE_TOKENS} output tokens each per image`);
   }

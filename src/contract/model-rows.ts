@@ -131,7 +131,7 @@ function gptImage25(id: string, notes: readonly string[]): ActiveModel {
 function gptImage26(id: string, notes: readonly string[]): ActiveModel {
   return {
     ...gptImage25(id, []),
-    // GIF stills are measured like any raster; SVG (vector, active content) is refused in request.ts.
+    // A GIF is an animation, measured like any raster plus its frames; SVG (vector, active content) is refused.
     formats: [...STILL_FORMATS, "gif"],
     transparentFormats: [...ALPHA_FORMATS, "gif"],
     transparencyNote:
@@ -140,7 +140,7 @@ function gptImage26(id: string, notes: readonly string[]): ActiveModel {
     price: GPT_IMAGE_26_PRICE,
     notes: [
       `Price: ${GPT_IMAGE_26_PRICE.source}.`,
-      "Released 2026-11-04 (apiyi); output formats png (default), jpeg, webp, gif and svg; quality low..max and auto; complexity low, medium, high (apidog gpt-image-2.6 guide built from OpenAI's docs of 2026-11-05). pixelwright saves gif stills and refuses svg (a vector document has no pixel size to verify).",
+      "Released 2026-11-04 (apiyi); output formats png (default), jpeg, webp, gif and svg; quality low..max and auto; complexity low, medium, high (apidog gpt-image-2.6 guide built from OpenAI's docs of 2026-11-05). GIF is an animation: frame_count 2-16 (default 9) and frame_duration_ms (default 200, rounded to 10 ms), no streaming, partial images, mask or output_compression (the openai SDK 7.55 reference); pixelwright measures and verifies the saved GIF's frames, and refuses svg (a vector document has no pixel size to verify).",
       "Sizes: not documented separately; validated like gpt-image-2.5 (unverified).",
       ...notes,
     ],

@@ -33,6 +33,9 @@ export interface GenerateArgs {
   partial_images?: number | undefined;
   /** gpt-image-2.6 only. */
   complexity?: Complexity | undefined;
+  /** output_format gif only: frames of the animation (the API's default 9) and each frame's delay (default 200 ms). */
+  frame_count?: number | undefined;
+  frame_duration_ms?: number | undefined;
   /** A job_id or the path of a saved image to edit (resolved by the use-case before the contract runs). */
   edit_of?: string | undefined;
 }

@@ -106,6 +106,25 @@ function checkModelParameters({ args, model, problems }: CheckContext): void {
   }
 }
 
+/** A GIF is an animation of frame_count frames; it is not streamed and takes no mask (the API answers 400). */
+function checkGif({ args, format, problems }: CheckContext): void {
+  const frameArgs = (["frame_count", "frame_duration_ms"] as const).filter((key) => args[key] !== undefined);
+  if (format !== "gif") {
+    if (frameArgs.length > 0) {
+      problems.push(
+        `${frameArgs.join(" and ")} ${frameArgs.length > 1 ? "are" : "is"} for output_format "gif" (an animation); set output_format "gif" or drop ${frameArgs.length > 1 ? "them" : "it"}.`,
+      );
+    }
+    return;
+  }
+  if ((args.partial_images ?? 0) > 0) {
+    problems.push(
+      "a GIF is not streamed, so it has no partial images: drop partial_images or ask for png, jpeg or webp.",
+    );
+  }
+  if (args.mask) problems.push("a GIF edit takes no mask: drop the mask or ask for png, jpeg or webp.");
+}
+
 export const REQUEST_CHECKS: readonly RequestCheck[] = [
   {
     name: "prompt",
@@ -133,6 +152,7 @@ export const REQUEST_CHECKS: readonly RequestCheck[] = [
     },
   },
   { name: "output_format", check: checkFormat },
+  { name: "gif", check: checkGif },
   { name: "background", check: checkBackground },
   { name: "model_parameters", check: checkModelParameters },
   {

@@ -2,7 +2,7 @@
 // rules themselves are request-checks.ts; this file runs them and builds the validated request and its wire body.
 
 import { InputError } from "../errors.js";
-import { type CostEstimate, estimateCost } from "./cost.js";
+import { type CostEstimate, estimateCost, GIF_DEFAULT_FRAMES } from "./cost.js";
 import {
   type ActiveModel,
   type Background,
@@ -39,6 +39,9 @@ export interface ValidatedRequest {
   inputFidelity: "high" | "low" | undefined;
   moderation: "auto" | "low" | undefined;
   complexity: Complexity | undefined;
+  /** A GIF's frames and delay per frame, when asked (the API's defaults otherwise: 9 frames of 200 ms). */
+  frameCount: number | undefined;
+  frameDurationMs: number | undefined;
   partialImages: number;
   /** The saved image this request edits (edit_of), with its chain of earlier edits; null for a fresh image. */
   editOf: EditOf | null;
@@ -125,6 +128,8 @@ export function validateGenerateRequest(args: GenerateArgs, defaults: RequestDef
     inputFidelity: args.input_fidelity,
     moderation: args.moderation,
     complexity: args.complexity,
+    frameCount: args.frame_count,
+    frameDurationMs: args.frame_duration_ms,
     partialImages: args.partial_images ?? 0,
     editOf: null,
     cost: { usd: 0, output_tokens_per_image: 0, basis: "" },
@@ -150,6 +155,7 @@ export function withInputImages(
     promptChars: req.prompt.length,
     inputImages,
     partialImages: req.partialImages,
+    frames: req.format === "gif" ? (req.frameCount ?? GIF_DEFAULT_FRAMES) : 1,
     // The Responses tool makes one image per call: each call carries the prompt and the inputs again.
     calls: req.route === "responses" ? req.n : 1,
   });
@@ -181,6 +187,8 @@ export function recordRequested(req: ValidatedRequest): SidecarRequested {
     output_compression: req.compression ?? null,
     moderation: req.moderation ?? null,
     complexity: req.complexity ?? null,
+    ...(req.frameCount !== undefined ? { frame_count: req.frameCount } : {}),
+    ...(req.frameDurationMs !== undefined ? { frame_duration_ms: req.frameDurationMs } : {}),
   };
 }
 
@@ -194,5 +202,7 @@ export function imagesApiBody(req: ValidatedRequest): Record<string, unknown> {
   if (req.moderation !== undefined) body.moderation = req.moderation;
   if (req.inputFidelity !== undefined) body.input_fidelity = req.inputFidelity;
   if (req.complexity !== undefined) body.complexity = req.complexity;
+  if (req.frameCount !== undefined) body.frame_count = req.frameCount;
+  if (req.frameDurationMs !== undefined) body.frame_duration_ms = req.frameDurationMs;
   return body;
 }

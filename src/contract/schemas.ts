@@ -54,6 +54,7 @@ export const MeasuredFileSchema = z.object({
   bytes: z.number().int(),
   sha256: z.string(),
   has_alpha: z.boolean(),
+  frames: z.number().int().optional().describe("an animation (GIF): its frames, measured from the saved file"),
 });
 
 /** The file an upscaled image was made from (a stable master, or a smaller delivery). */
@@ -249,6 +250,8 @@ export const SidecarRequestedSchema = RequestedSchema.extend({
   output_compression: z.number().int().nullable().optional(),
   moderation: z.string().nullable().optional(),
   complexity: z.string().nullable().optional(),
+  frame_count: z.number().int().optional(),
+  frame_duration_ms: z.number().int().optional(),
 });
 
 /** One saved image in a chain of edits: where it was, its bytes' hash, and the job that made it. */

@@ -7,6 +7,8 @@ export interface Expectation {
   width: number | null;
   height: number | null;
   format: string | null;
+  /** A GIF's frame_count when it was asked for; null or absent: frames are measured, not verified. */
+  frames?: number | null;
 }
 
 export interface Verdict {
@@ -16,7 +18,7 @@ export interface Verdict {
 
 /** `subject` names what was measured when it is not a saved file (a URL's image is never saved). */
 export function judge(
-  measured: { width: number; height: number; format: string },
+  measured: { width: number; height: number; format: string; frames?: number | undefined },
   expected: Expectation,
   subject?: string,
 ): Verdict {
@@ -31,6 +33,12 @@ export function judge(
   if (expected.format !== null && normalizeFormat(measured.format) !== normalizeFormat(expected.format)) {
     problems.push(
       `${problems.length ? "and" : "Requested"} ${expected.format.toUpperCase()} but ${subject ?? "the file"} is ${measured.format.toUpperCase()}`,
+    );
+  }
+  const frames = measured.frames ?? 1;
+  if (expected.frames != null && frames !== expected.frames) {
+    problems.push(
+      `${problems.length ? "and" : "Requested"} ${expected.frames} frames but ${subject ?? "the saved file"} has ${frames}`,
     );
   }
   if (problems.length > 0) return { verified: false, mismatch: `${problems.join(" ")}.` };

@@ -9,6 +9,12 @@ import { loadSharp } from "./sharp.js";
 
 export type Measurement = MeasuredFile;
 
+/** An animation's frames (a GIF, even of one frame; any file of several pages); nothing for a still. */
+function framesOf(meta: { format?: string | undefined; pages?: number | undefined }): { frames?: number } {
+  const pages = meta.pages ?? 1;
+  return meta.format === "gif" || pages > 1 ? { frames: pages } : {};
+}
+
 /**
  * Measures image bytes: admitted from the header first (a non-image or a bomb never reaches the decoder), then the
  * header is read by sharp under the same pixel limit. `what` names the bytes in messages ("path 'x.png'").
@@ -57,6 +63,7 @@ async function measureSource(
     bytes: read.bytes,
     sha256: read.sha256,
     has_alpha: Boolean(meta.hasAlpha),
+    ...framesOf(meta),
   };
 }
 
@@ -78,6 +85,7 @@ export async function measureSaved(path: string, written: Buffer, sha256: string
     bytes: info.size,
     sha256,
     has_alpha: Boolean(meta.hasAlpha),
+    ...framesOf(meta),
   };
 }
 

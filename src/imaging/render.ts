@@ -16,6 +16,9 @@ export interface RenderRequest {
   noise?: boolean;
   /** A blurred, lower-detail rendering for partial images. */
   blur?: number;
+  /** gif: an animation of this many frames (each with a marker that moves), each shown `frameDurationMs`. */
+  frames?: number;
+  frameDurationMs?: number;
 }
 
 function escapeXml(text: string): string {
@@ -64,8 +67,32 @@ export async function renderPlaceholder(req: RenderRequest): Promise<Buffer> {
   const quality = req.compression === undefined ? 90 : Math.max(1, 100 - req.compression);
   if (req.format === "jpeg") return image.jpeg({ quality }).toBuffer();
   if (req.format === "webp") return image.webp({ quality }).toBuffer();
-  if (req.format === "gif") return image.gif().toBuffer();
+  if (req.format === "gif") return animatedGif(sharp, await image.raw().toBuffer({ resolveWithObject: true }), req);
   return image.png({ compressionLevel: req.noise ? 1 : 6 }).toBuffer();
+}
+
+/** The frames stacked as pages, each with a square marker at its own place along the bottom edge. */
+async function animatedGif(
+  sharp: Awaited<ReturnType<typeof loadSharp>>,
+  still: { data: Buffer; info: { width: number; height: number; channels: number } },
+  req: RenderRequest,
+): Promise<Buffer> {
+  const frames = Math.max(1, req.frames ?? 1);
+  const { width, height, channels } = still.info;
+  const stack = Buffer.alloc(still.data.length * frames);
+  const side = Math.max(2, Math.floor(Math.min(width, height) / 16));
+  for (let f = 0; f < frames; f++) {
+    const page = stack.subarray(f * still.data.length, (f + 1) * still.data.length);
+    still.data.copy(page);
+    const left = Math.floor(((width - side) * f) / Math.max(1, frames - 1));
+    for (let y = height - side; y < height; y++) {
+      page.fill(255, (y * width + left) * channels, (y * width + left + side) * channels);
+    }
+  }
+  const raw = { width, height: height * frames, channels: channels as 3 | 4, pageHeight: height };
+  return sharp(stack, { raw })
+    .gif({ loop: 0, delay: Array.from({ length: frames }, () => req.frameDurationMs ?? 200) })
+    .toBuffer();
 }
 
 /** Shrink an image to other dimensions: the simulator's stand-in for a gateway that silently downscales. */

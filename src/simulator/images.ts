@@ -48,7 +48,9 @@ async function readImageBody(
   if (kind === "edit") {
     if (buffers.length === 0) throw reject(400, "Missing required parameter: 'image'.", { param: "image" });
     delete fields.image;
-    delete fields.mask;
+    // Only whether there is one matters to the rules (a GIF takes none); its bytes were read above.
+    if (mask) fields.mask = true;
+    else delete fields.mask;
   }
   ex.record.model = typeof body.model === "string" ? body.model : undefined;
   ex.record.size = typeof body.size === "string" ? body.size : undefined;

@@ -21,6 +21,7 @@ function renderFresh(state: SimState, sim: SimRequest, index: number, blur?: num
     caption: `pixelwright offline simulator · ${sim.model.id} · ${sim.quality}${sim.n > 1 ? ` · #${index + 1}` : ""}`,
     transparent: sim.transparent,
     ...(sim.compression !== undefined ? { compression: sim.compression } : {}),
+    ...(sim.format === "gif" ? { frames: sim.frames, frameDurationMs: sim.frameDurationMs } : {}),
     ...(state.options.realistic ? { noise: true } : {}),
     ...(blur ? { blur } : {}),
   });
@@ -30,7 +31,10 @@ function renderFresh(state: SimState, sim: SimRequest, index: number, blur?: num
 export function renderOne(state: SimState, sim: SimRequest, index: number, blur?: number): Promise<Buffer> {
   if (!state.options.realistic || blur) return renderFresh(state, sim, index, blur);
   const cache = state.renderCache;
-  const key = JSON.stringify([sim.prompt, sim.width, sim.height, sim.format, sim.transparent, sim.compression, index]);
+  const key = JSON.stringify([
+    ...[sim.prompt, sim.width, sim.height, sim.format, sim.transparent, sim.compression, index],
+    ...[sim.frames, sim.frameDurationMs],
+  ]);
   let cached = cache.get(key);
   if (!cached) {
     cached = renderFresh(state, sim, index);
@@ -100,6 +104,7 @@ export function usageFor(sim: SimRequest, inputImages: readonly { width: number;
       promptChars: sim.prompt.length,
       inputImages,
       partialImages: sim.stream ? sim.partialImages : 0,
+      frames: sim.frames,
     },
     perImage,
   );

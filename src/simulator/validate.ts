@@ -24,6 +24,9 @@ export interface SimRequest {
   n: number;
   partialImages: number;
   stream: boolean;
+  /** A GIF's frames (1 for any other format) and each frame's delay. */
+  frames: number;
+  frameDurationMs: number;
 }
 
 const GENERATION_PARAMS = new Set([
@@ -39,6 +42,8 @@ const GENERATION_PARAMS = new Set([
   "partial_images",
   "stream",
   "user",
+  "frame_count",
+  "frame_duration_ms",
 ]);
 const EDIT_PARAMS = new Set([...GENERATION_PARAMS, "image", "image[]", "mask", "input_fidelity"]);
 
@@ -151,6 +156,35 @@ function extrasOf(
   return { transparent, background, n, partialImages, stream };
 }
 
+/** A GIF's frames and delay (the API reference: 2-16 frames, default 9 of 200 ms; no stream, no mask). */
+function animationOf(
+  body: Record<string, unknown>,
+  format: OutputFormat,
+  extras: { stream: boolean; partialImages: number },
+): Check<Pick<SimRequest, "frames" | "frameDurationMs">> {
+  const given = (key: string) => body[key] !== undefined && body[key] !== null;
+  if (format !== "gif") {
+    for (const key of ["frame_count", "frame_duration_ms"]) {
+      if (given(key)) return bad(`${key} is only supported with output_format gif.`, key);
+    }
+    return { frames: 1, frameDurationMs: 0 };
+  }
+  if (extras.stream || extras.partialImages > 0) {
+    return bad("GIF output does not support streaming or partial images.", "output_format");
+  }
+  if (given("mask")) return bad("GIF output does not support masks.", "mask");
+  const frames = given("frame_count") ? Number(body.frame_count) : 9;
+  if (!Number.isInteger(frames) || frames < 2 || frames > 16) {
+    return bad("frame_count must be an integer between 2 and 16.", "frame_count", "invalid_value");
+  }
+  const delay = given("frame_duration_ms") ? Number(body.frame_duration_ms) : 200;
+  if (!Number.isInteger(delay) || delay < 0) {
+    return bad("frame_duration_ms must be a non-negative integer.", "frame_duration_ms", "invalid_value");
+  }
+  // Rounded to 10 ms and capped at 655,350 ms, as the reference says the encoder does.
+  return { frames, frameDurationMs: Math.min(655_350, Math.round(delay / 10) * 10) };
+}
+
 /** A request as the real Images API would judge it: the first thing it refuses, or what it will make. */
 export function validateImageRequest(
   body: Record<string, unknown>,
@@ -168,5 +202,7 @@ export function validateImageRequest(
   if (failed(rendering)) return rendering;
   const extras = extrasOf(body, model, rendering.format);
   if (failed(extras)) return extras;
-  return { model, prompt, ...size, ...rendering, ...extras };
+  const animation = animationOf(body, rendering.format, extras);
+  if (failed(animation)) return animation;
+  return { model, prompt, ...size, ...rendering, ...extras, ...animation };
 }

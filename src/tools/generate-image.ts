@@ -10,6 +10,26 @@ import { imageContent, type KeptPreviews, type ReturnImage } from "./content.js"
 import { defineTool, type ToolExtra } from "./define.js";
 import { progressReporter } from "./progress.js";
 
+/** A GIF's animation (gpt-image-2.6; output_format gif only). */
+const GIF_INPUT = {
+  frame_count: z
+    .number()
+    .int()
+    .min(2)
+    .max(16)
+    .optional()
+    .describe(
+      "output_format gif only: frames of the animation, 2-16 (the API's default 9); verified in the saved file",
+    ),
+  frame_duration_ms: z
+    .number()
+    .int()
+    .min(10)
+    .max(655_350)
+    .optional()
+    .describe("output_format gif only: each frame's delay in ms (the API's default 200, rounded to 10 ms)"),
+};
+
 /** The arguments of generate_image (and of its task). */
 export function generateInput(config: Config) {
   return {
@@ -59,6 +79,7 @@ export function generateInput(config: Config) {
       .enum(["low", "medium", "high"])
       .optional()
       .describe("gpt-image-2.6 only: how busy the image is (the model's default is high)"),
+    ...GIF_INPUT,
     edit_of: z
       .string()
       .min(1)

@@ -30,6 +30,8 @@ const TOOL_FIELDS = [
   "moderation",
   "input_fidelity",
   "complexity",
+  "frame_count",
+  "frame_duration_ms",
 ] as const;
 
 interface OutputItem {

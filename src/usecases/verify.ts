@@ -145,6 +145,10 @@ export async function verifyPath(
     if (w && h) Object.assign(expected, { width: w, height: h });
   }
   if (!given.expectedFormat && record?.expected_format) expected.format = record.expected_format;
+  // A GIF asked for with frame_count is verified for its frames too, from the record.
+  if (record?.requested.frame_count !== undefined && expected.format === "gif") {
+    expected.frames = record.requested.frame_count;
+  }
 
   const measured = await measureBuffer(bytes, `path '${path}'`);
   let { verified, mismatch } = judge(measured, expected);

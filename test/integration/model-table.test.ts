@@ -1,6 +1,7 @@
 // The model table as it is now (SPEC section 9, the rows' sources): transparency per model, gpt-image-2.6's own
 // parameters and formats, and a price for every model — each through the real MCP client against the simulator,
 // counting what reached the upstream.
+import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
@@ -100,6 +101,90 @@ describe("gpt-image-2.6's own parameters and formats", () => {
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toMatch(pattern);
     expect(h.sim.stats.imageRequests).toBe(0);
+  });
+});
+
+describe("GIF animations (gpt-image-2.6)", () => {
+  const GIF = { model: "gpt-image-2.6-flare", output_format: "gif", size: "1024x1024", return_image: "none" } as const;
+  const sidecarOf = async (path: string) =>
+    JSON.parse(await readFile(path.replace(/\.gif$/, ".json"), "utf8")) as { requested: Record<string, unknown> };
+
+  it.each(["images", "responses"] as const)(
+    "route %s: a GIF of frame_count frames at frame_duration_ms is saved with them, verified and recorded",
+    async (route) => {
+      const out = asResult(
+        await h.call("generate_image", {
+          ...GIF,
+          prompt: `a spinning top on the ${route} route`,
+          route,
+          frame_count: 6,
+          frame_duration_ms: 120,
+        }),
+      );
+      expect(out.images[0]).toMatchObject({ format: "gif", frames: 6, verified: true });
+      const path = out.images[0]?.path as string;
+      const meta = await sharp(path).metadata();
+      expect({ pages: meta.pages, delay: meta.delay }).toEqual({ pages: 6, delay: Array(6).fill(120) });
+      expect((await sidecarOf(path)).requested).toMatchObject({ frame_count: 6, frame_duration_ms: 120 });
+      const verified = (await h.call("verify_image", { path })).structuredContent as {
+        status: string;
+        images: { frames?: number }[];
+      };
+      expect(verified).toMatchObject({ status: "verified", images: [{ frames: 6 }] });
+      expect(h.sim.stats.imageRequests).toBe(1);
+    },
+  );
+
+  it("a GIF without frame_count is the API's 9 frames, and its estimate counts every frame", async () => {
+    const out = asResult(await h.call("generate_image", { ...GIF, prompt: "a waving flag in nine frames" }));
+    expect(out.images[0]).toMatchObject({ frames: 9, verified: true });
+    const still = asResult(
+      await h.call("generate_image", { ...GIF, output_format: "png", prompt: "a flag", dry_run: true }),
+    );
+    const gif = asResult(await h.call("generate_image", { ...GIF, prompt: "a flag", dry_run: true }));
+    expect(gif.cost_estimate_usd).toBeGreaterThan(8 * (still.cost_estimate_usd as number));
+    expect(gif.caveats.join(" ")).toMatch(/a GIF of 9 frames estimated as 9 images' output tokens/);
+  });
+
+  it.each([
+    ["frame_count on a png", { output_format: "png", frame_count: 4 }, /frame_count is for output_format "gif"/],
+    [
+      "frame_duration_ms on a webp",
+      { output_format: "webp", frame_duration_ms: 100 },
+      /frame_duration_ms is for output_format "gif"/,
+    ],
+    ["partial images of a GIF", { partial_images: 2 }, /a GIF is not streamed, so it has no partial images/],
+  ])("refuses %s before any call, saying what to change", async (_name, args, pattern) => {
+    const refused = await h.call("generate_image", { ...GIF, prompt: "a spinning top", ...args });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(pattern);
+    expect(h.sim.stats.imageRequests).toBe(0);
+  });
+
+  it("refuses a GIF edit with a mask before any call", async () => {
+    const made = asResult(await h.call("generate_image", { ...GIF, output_format: "png", prompt: "a room" }));
+    const reference = made.images[0]?.path as string;
+    const refused = await h.call("generate_image", {
+      ...GIF,
+      prompt: "the room, animated",
+      reference_images: [reference],
+      mask: reference,
+    });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/a GIF edit takes no mask/);
+    expect(h.sim.stats.imageRequests).toBe(1);
+  });
+
+  it("a GIF delivered with fewer frames than asked is not verified, and the mismatch says so", async () => {
+    // A gateway that re-encodes (here: downscales) keeps only the first frame.
+    h.sim.setGateway({ downscaleAbove: 512 });
+    try {
+      const out = asResult(await h.call("generate_image", { ...GIF, prompt: "a top, flattened", frame_count: 5 }));
+      expect(out.images[0]).toMatchObject({ frames: 1, verified: false });
+      expect(out.images[0]?.mismatch).toMatch(/and 5 frames but the saved file has 1/);
+    } finally {
+      h.sim.setGateway({ downscaleAbove: 0 });
+    }
   });
 });
 

@@ -17,6 +17,8 @@ beforeAll(async () => {
 afterAll(async () => sim.close());
 beforeEach(() => sim.reset());
 
+const GIF = { model: "gpt-image-2.6-flare", output_format: "gif" } as const;
+
 async function apiError(
   promise: Promise<unknown>,
 ): Promise<{ status: number; message: string; code: unknown; param: unknown; requestID: unknown }> {
@@ -49,6 +51,16 @@ describe("the simulator speaks the Images API wire contract", () => {
     },
   );
 
+  it("makes a GIF an animation of frame_count frames shown frame_duration_ms each (9 of 200 ms by default)", async () => {
+    const framesOf = async (extra: Record<string, unknown>) => {
+      const { data } = await client.images.generate({ prompt: "a top", size: "1024x1024", ...GIF, ...extra } as never);
+      const meta = await sharp(Buffer.from(data?.[0]?.b64_json ?? "", "base64")).metadata();
+      return { pages: meta.pages, delay: meta.delay?.[0] };
+    };
+    expect(await framesOf({})).toEqual({ pages: 9, delay: 200 });
+    expect(await framesOf({ frame_count: 3, frame_duration_ms: 84 })).toEqual({ pages: 3, delay: 80 });
+  });
+
   it("is deterministic: the same request gives the same bytes", async () => {
     const one = await client.images.generate({ model: "gpt-image-2", prompt: "same", size: "1024x1024" });
     const two = await client.images.generate({ model: "gpt-image-2", prompt: "same", size: "1024x1024" });
@@ -69,6 +81,9 @@ describe("the simulator speaks the Images API wire contract", () => {
     [{ response_format: "b64_json" }, 400, "Unknown parameter: 'response_format'.", "response_format"],
     [{ quality: "xhigh" }, 400, /Invalid value: 'xhigh'/, "quality"],
     [{ model: "dall-e-3" }, 404, /does not exist/, null],
+    [{ frame_count: 4 }, 400, "frame_count is only supported with output_format gif.", "frame_count"],
+    [{ ...GIF, frame_count: 17 }, 400, "frame_count must be an integer between 2 and 16.", "frame_count"],
+    [{ ...GIF, stream: true, partial_images: 1 }, 400, /GIF output does not support streaming/, "output_format"],
   ])("refuses %j like the real API", async (extra, status, message, param) => {
     const err = await apiError(client.images.generate({ model: "gpt-image-2", prompt: "bad", ...extra } as never));
     expect(err.status).toBe(status);

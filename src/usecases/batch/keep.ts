@@ -34,7 +34,7 @@ export interface KeepDeps {
 /** An image an earlier, interrupted collection of the same answer saved: measured where it is. */
 async function measureKept(path: string, image: DecodedImage, sha: string, req: ValidatedRequest) {
   const measured = await measureSaved(path, image.bytes, sha);
-  const verdict = judge(measured, { width: req.width, height: req.height, format: req.format });
+  const verdict = judge(measured, { width: req.width, height: req.height, format: req.format, frames: req.frameCount });
   const name = path.slice(path.lastIndexOf("/") + 1);
   return imageReport({ path, uri: imageUri(name) }, measured, req, verdict, image.revisedPrompt);
 }

@@ -28,6 +28,8 @@ export const ArgsSchema = z.looseObject({
   input_fidelity: z.enum(["high", "low"]).optional(),
   moderation: z.enum(["auto", "low"]).optional(),
   partial_images: z.number().int().min(0).max(3).optional(),
+  frame_count: z.number().int().min(2).max(16).optional(),
+  frame_duration_ms: z.number().int().min(10).max(655_350).optional(),
 });
 
 export const GenerationPayloadSchema = z.object({

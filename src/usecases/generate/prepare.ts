@@ -222,6 +222,10 @@ export function dedupeKey(provider: string, prepared: PreparedGeneration, filena
         filename ?? null,
         inputs.references.map((f) => sha256(f.bytes)),
         inputs.mask ? sha256(inputs.mask.bytes) : null,
+        // Only a GIF's frames are added, so the key of every other request stays what it was.
+        ...(req.frameCount !== undefined || req.frameDurationMs !== undefined
+          ? [req.frameCount ?? null, req.frameDurationMs ?? null]
+          : []),
       ]),
     )
     .digest("hex");

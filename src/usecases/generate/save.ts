@@ -93,7 +93,7 @@ export async function saveAndMeasure(image: DecodedImage, index: number, options
     const mismatch = `Saved, but the file could not be measured (${errorMessage(err)}); it is kept: open it to check what it is.`;
     return imageReport(location, unmeasured, requested, { verified: false, mismatch }, image.revisedPrompt);
   }
-  const verdict = judge(measured, { width: req.width, height: req.height, format: req.format });
+  const verdict = judge(measured, { width: req.width, height: req.height, format: req.format, frames: req.frameCount });
   if (hasAlpha !== null) await keepPreview(workspace, saved.path, hasAlpha, sha);
   return imageReport(location, measured, requested, verdict, image.revisedPrompt);
 }
