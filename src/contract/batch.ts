@@ -25,8 +25,9 @@ export function batchRefusal(args: GenerateArgs): string | null {
   if (args.route === "responses") {
     return 'route "responses" does not go through a batch here: pixelwright sends batches to the Images API (/v1/images/generations). Leave route out, or call generate_image for this item.';
   }
-  if ((args.reference_images?.length ?? 0) > 0 || args.mask !== undefined || args.edit_of !== undefined) {
-    return "reference_images, mask and edit_of need the edit endpoint with uploaded images, which pixelwright does not send through a batch: call generate_image for this item.";
+  const edits = [args.reference_images?.length, args.mask, args.markup, args.edit_of];
+  if (edits.some((given) => given !== undefined && given !== 0)) {
+    return "reference_images, mask, markup and edit_of need the edit endpoint with uploaded images, which pixelwright does not send through a batch: call generate_image for this item.";
   }
   if ((args.partial_images ?? 0) > 0) {
     return "partial_images streams previews while an image renders; a batch answers once, in its output file. Leave partial_images out.";

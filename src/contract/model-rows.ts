@@ -117,6 +117,7 @@ function gptImage25(id: string, notes: readonly string[]): ActiveModel {
     formats: STILL_FORMATS,
     maxReferenceImages: 16,
     inputFidelity: "omit",
+    markup: true,
     price: GPT_IMAGE_25_PRICE,
     notes: [
       `Price: ${GPT_IMAGE_25_PRICE.source}.`,
@@ -131,6 +132,8 @@ function gptImage25(id: string, notes: readonly string[]): ActiveModel {
 function gptImage26(id: string, notes: readonly string[]): ActiveModel {
   return {
     ...gptImage25(id, []),
+    // The openai SDK's reference gives markup to GPT Image 2.5 only.
+    markup: false,
     // A GIF is an animation, measured like any raster plus its frames; SVG (vector, active content) is refused.
     formats: [...STILL_FORMATS, "gif"],
     transparentFormats: [...ALPHA_FORMATS, "gif"],

@@ -60,6 +60,8 @@ export interface ActiveModel {
   inputFidelity: "omit" | readonly ("high" | "low")[];
   /** Parameters this model takes beyond the common ones (e.g. gpt-image-2.6's complexity). */
   parameters?: readonly ModelParameter[];
+  /** Edits take `markup`: a transparent PNG drawn over the first image to guide the edit (GPT Image 2.5). */
+  markup?: boolean;
   /** Gateway preset size names this model accepts, mapped to the size they promise. */
   tiers?: Readonly<Record<string, readonly [number, number]>>;
   /**

@@ -28,6 +28,8 @@ export interface GenerateArgs {
   n?: number | undefined;
   reference_images?: string[] | undefined;
   mask?: string | undefined;
+  /** GPT Image 2.5 edits: a transparent PNG overlaid on the first reference image to guide the edit (not with a mask). */
+  markup?: string | undefined;
   input_fidelity?: "high" | "low" | undefined;
   moderation?: "auto" | "low" | undefined;
   partial_images?: number | undefined;

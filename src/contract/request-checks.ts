@@ -190,6 +190,25 @@ export const REQUEST_CHECKS: readonly RequestCheck[] = [
     },
   },
   {
+    name: "markup",
+    check: ({ args, model, referenceImages, problems }) => {
+      if (!args.markup) return;
+      if (!model.markup) {
+        const takers = suggestedModels((m) => m.markup === true);
+        problems.push(`markup is an overlay of ${oneOf(takers)} edits only; use one of those models or drop markup.`);
+      }
+      if (args.mask) problems.push("markup cannot be combined with a mask: give one of them.");
+      if (referenceImages.length === 0) {
+        problems.push(
+          "markup is drawn over a reference image: give reference_images (or edit_of) as well (it guides the first).",
+        );
+      }
+      if ((args.route ?? "images") === "responses") {
+        problems.push('markup needs the Images API edit endpoint: use route "images" (the default) or drop markup.');
+      }
+    },
+  },
+  {
     name: "mask",
     check: ({ args, referenceImages, problems }) => {
       if (args.mask && referenceImages.length === 0) {

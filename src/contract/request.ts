@@ -36,6 +36,7 @@ export interface ValidatedRequest {
   n: number;
   referenceImages: string[];
   mask: string | undefined;
+  markup: string | undefined;
   inputFidelity: "high" | "low" | undefined;
   moderation: "auto" | "low" | undefined;
   complexity: Complexity | undefined;
@@ -125,6 +126,7 @@ export function validateGenerateRequest(args: GenerateArgs, defaults: RequestDef
     n: args.n ?? 1,
     referenceImages,
     mask: args.mask,
+    markup: args.markup,
     inputFidelity: args.input_fidelity,
     moderation: args.moderation,
     complexity: args.complexity,

@@ -31,6 +31,8 @@ export interface SimulatedRequest {
   status: number;
   /** Edits: the sha256 of each uploaded image, so a test can tell exactly which bytes were sent. */
   inputSha256?: string[];
+  /** Edits: the sha256 of the markup overlay, when one was sent. */
+  markupSha256?: string;
   /** Responses route: the earlier answer a follow-up turn continues (previous_response_id). */
   previousResponseId?: string;
   /** true when the client closed the connection before the answer was complete. */

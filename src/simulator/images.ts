@@ -43,7 +43,8 @@ async function readImageBody(
   const buffers = await Promise.all(files.map(async (f) => Buffer.from(await f.arrayBuffer())));
   if (buffers.length > 0) ex.record.inputSha256 = buffers.map((b) => createHash("sha256").update(b).digest("hex"));
   const mask = body.mask instanceof Blob ? Buffer.from(await body.mask.arrayBuffer()) : null;
-  const inputs = [...buffers, ...(mask ? [mask] : [])].flatMap(dimsOf);
+  const markup = body.markup instanceof Blob ? Buffer.from(await body.markup.arrayBuffer()) : null;
+  const inputs = [...buffers, ...(mask ? [mask] : []), ...(markup ? [markup] : [])].flatMap(dimsOf);
   const fields = { ...body };
   if (kind === "edit") {
     if (buffers.length === 0) throw reject(400, "Missing required parameter: 'image'.", { param: "image" });
@@ -51,6 +52,14 @@ async function readImageBody(
     // Only whether there is one matters to the rules (a GIF takes none); its bytes were read above.
     if (mask) fields.mask = true;
     else delete fields.mask;
+    if (markup) {
+      fields.markup = true;
+      ex.record.markupSha256 = createHash("sha256").update(markup).digest("hex");
+      const [first, drawn] = [dimsOf(buffers[0] as Buffer)[0], dimsOf(markup)[0]];
+      if (!first || !drawn || first.width !== drawn.width || first.height !== drawn.height) {
+        throw reject(400, "The markup image must match the dimensions of the first image.", { param: "markup" });
+      }
+    }
   }
   ex.record.model = typeof body.model === "string" ? body.model : undefined;
   ex.record.size = typeof body.size === "string" ? body.size : undefined;

@@ -45,7 +45,7 @@ const GENERATION_PARAMS = new Set([
   "frame_count",
   "frame_duration_ms",
 ]);
-const EDIT_PARAMS = new Set([...GENERATION_PARAMS, "image", "image[]", "mask", "input_fidelity"]);
+const EDIT_PARAMS = new Set([...GENERATION_PARAMS, "image", "image[]", "mask", "markup", "input_fidelity"]);
 
 function bad(message: string, param: string | null, code: string | null = null, status = 400): ApiErrorBody {
   return { status, error: { message, type: "invalid_request_error", param, code } };
@@ -137,6 +137,10 @@ function extrasOf(
   }
   if (transparent && !model.transparentFormats.includes(format)) {
     return bad(`Transparent background requires output_format ${model.transparentFormats.join(" or ")}.`, "background");
+  }
+  if (body.markup !== undefined && !model.markup) return bad("markup is not supported for this model.", "markup");
+  if (body.markup !== undefined && body.mask !== undefined) {
+    return bad("markup cannot be combined with mask.", "markup");
   }
   if (body.input_fidelity !== undefined && model.inputFidelity === "omit") {
     return bad("input_fidelity is not supported for this model.", "input_fidelity");

@@ -73,6 +73,14 @@ export function generateInput(config: Config) {
       .max(4096)
       .optional()
       .describe("PNG with alpha, same size as the first reference image; transparent where the edit goes"),
+    markup: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe(
+        "gpt-image-2.5 edits: a PNG the size of the first reference image, transparent except what is drawn to guide the edit; not with mask",
+      ),
     input_fidelity: z.enum(["high", "low"]).optional().describe("edits only, and only on models that accept it"),
     moderation: z.enum(["auto", "low"]).optional(),
     complexity: z

@@ -36,6 +36,9 @@ async function buildBody(call: ImageCall, stream: boolean): Promise<Record<strin
       call.edit.images.map((file) => toFile(file.bytes, file.name, { type: file.mimeType })),
     );
     if (call.edit.mask) body.mask = await toFile(call.edit.mask.bytes, call.edit.mask.name, { type: "image/png" });
+    if (call.edit.markup) {
+      body.markup = await toFile(call.edit.markup.bytes, call.edit.markup.name, { type: "image/png" });
+    }
   }
   return body;
 }

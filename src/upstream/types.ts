@@ -63,7 +63,7 @@ export interface ImageCall {
   /** JSON fields of the request, already validated locally. */
   body: Record<string, unknown>;
   /** Present for the edit endpoint. */
-  edit?: { images: InputFile[]; mask?: InputFile };
+  edit?: { images: InputFile[]; mask?: InputFile; markup?: InputFile };
   /** Stream with partial images (0..3). */
   partialImages: number;
   /** Responses route: a follow-up turn that edits the image an earlier answer made (previous_response_id). */

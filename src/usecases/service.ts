@@ -151,7 +151,7 @@ export class ImageService {
     defaults: PrepareDefaults,
     options: GenerateOptions,
   ): Promise<PreparedGeneration> {
-    const readsFiles = (args.reference_images?.length ?? 0) > 0 || Boolean(args.mask);
+    const readsFiles = (args.reference_images?.length ?? 0) > 0 || Boolean(args.mask) || Boolean(args.markup);
     if (readsFiles) await this.checkCapacity();
     this.preparing += readsFiles ? 1 : 0;
     try {

@@ -1,7 +1,9 @@
 // The model table as it is now (SPEC section 9, the rows' sources): transparency per model, gpt-image-2.6's own
 // parameters and formats, and a price for every model — each through the real MCP client against the simulator,
 // counting what reached the upstream.
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/contract/results.js";
@@ -185,6 +187,74 @@ describe("GIF animations (gpt-image-2.6)", () => {
     } finally {
       h.sim.setGateway({ downscaleAbove: 0 });
     }
+  });
+});
+
+describe("markup overlays (gpt-image-2.5 edits)", () => {
+  const EDIT = { model: "gpt-image-2.5-flare", size: "1024x1024", return_image: "none" } as const;
+  let room: string;
+  let drawn: string;
+  beforeAll(async () => {
+    room = join(h.workspace, "room.png");
+    await sharp({ create: { width: 1024, height: 1024, channels: 3, background: "#456" } })
+      .png()
+      .toFile(room);
+    // Transparent everywhere but one drawn box: what the model should add.
+    const box = await sharp({ create: { width: 200, height: 120, channels: 4, background: "#f00f" } })
+      .png()
+      .toBuffer();
+    drawn = join(h.workspace, "drawn.png");
+    await sharp({ create: { width: 1024, height: 1024, channels: 4, background: "#0000" } })
+      .composite([{ input: box, left: 400, top: 600 }])
+      .png()
+      .toFile(drawn);
+    await sharp({ create: { width: 1024, height: 1024, channels: 4, background: "#fffe" } })
+      .png()
+      .toFile(join(h.workspace, "faint.png"));
+    await sharp({ create: { width: 1024, height: 1024, channels: 4, background: "#ffff" } })
+      .png()
+      .toFile(join(h.workspace, "opaque.png"));
+    await sharp({ create: { width: 512, height: 512, channels: 4, background: "#0000" } })
+      .png()
+      .toFile(join(h.workspace, "small.png"));
+  });
+
+  it("sends the markup with the edit, and the estimate counts it as an input image", async () => {
+    const edit = { ...EDIT, prompt: "a red sofa where the box is", reference_images: [room] };
+    const plain = asResult(await h.call("generate_image", { ...edit, dry_run: true }));
+    const guided = asResult(await h.call("generate_image", { ...edit, markup: drawn, dry_run: true }));
+    expect(guided.cost_estimate_usd).toBeGreaterThan(plain.cost_estimate_usd as number);
+    const out = asResult(await h.call("generate_image", { ...edit, markup: drawn }));
+    expect(out.status).toBe("completed");
+    const sent = h.sim.stats.requests[0];
+    expect(sent?.path).toMatch(/\/images\/edits$/);
+    const sha = createHash("sha256")
+      .update(await readFile(drawn))
+      .digest("hex");
+    expect(sent?.markupSha256).toBe(sha);
+    // A markup that is only faintly transparent is still an overlay: sent.
+    const faint = asResult(await h.call("generate_image", { ...edit, markup: join(h.workspace, "faint.png") }));
+    expect(faint.status).toBe("completed");
+  });
+
+  it.each([
+    [
+      "on gpt-image-2",
+      { model: "gpt-image-2" },
+      /markup is an overlay of gpt-image-2\.5-sunburst or gpt-image-2\.5-flare/,
+    ],
+    ["on gpt-image-2.6", { model: "gpt-image-2.6-flare" }, /markup is an overlay of gpt-image-2\.5/],
+    ["with a mask", { mask: "drawn.png" }, /markup cannot be combined with a mask/],
+    ["without a reference image", { reference_images: undefined }, /markup is drawn over a reference image/],
+    ["on the Responses route", { route: "responses" }, /markup needs the Images API edit endpoint/],
+    ["that is opaque", { markup: "opaque.png" }, /the markup has no transparent pixels/],
+    ["of another size", { markup: "small.png" }, /the markup is 512x512 but the first reference image is 1024x1024/],
+  ])("refuses markup %s before any call, saying what to change", async (_name, more, pattern) => {
+    const args = { ...EDIT, prompt: "a sofa", reference_images: ["room.png"], markup: "drawn.png", ...more };
+    const refused = await h.call("generate_image", args);
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(pattern);
+    expect(h.sim.stats.imageRequests).toBe(0);
   });
 });
 

@@ -25,6 +25,7 @@ export const ArgsSchema = z.looseObject({
   n: z.number().int().min(1).max(10).optional(),
   reference_images: z.array(z.string()).max(16).optional(),
   mask: z.string().optional(),
+  markup: z.string().optional(),
   input_fidelity: z.enum(["high", "low"]).optional(),
   moderation: z.enum(["auto", "low"]).optional(),
   partial_images: z.number().int().min(0).max(3).optional(),

@@ -16,7 +16,7 @@ import type { EditOf } from "../../contract/schemas.js";
 import { InputError } from "../../errors.js";
 import { admitImage, declaredSize, describeBytes, HEADER_BYTES } from "../../imaging/admit.js";
 import { decodeWhole } from "../../imaging/inspect.js";
-import { rasterInfo } from "../../imaging/raster.js";
+import { hasTransparentPixels, rasterInfo } from "../../imaging/raster.js";
 import type { InputFile } from "../../upstream/types.js";
 import { formatBytes, type OpenedFile, type ReadAccess } from "../../workspace/files.js";
 import type { Workspace } from "../../workspace/workspace.js";
@@ -31,7 +31,8 @@ export interface PreparedInputs {
   /** In a dry run the bytes are empty: only the headers were read. */
   references: InputFile[];
   mask?: InputFile;
-  /** The dimensions of every input image sent (references, then the mask): they are billed as image input. */
+  markup?: InputFile;
+  /** The dimensions of every input image sent (references, then the mask or markup): billed as image input. */
   dims: { width: number; height: number }[];
 }
 
@@ -65,6 +66,14 @@ interface OpenedInput {
   requested: string;
 }
 
+/** The PNG that guides an edit of the first reference image: a mask (where to edit) or markup (what to draw). */
+function guideOf(req: ValidatedRequest): { what: "mask" | "markup"; path: string } | null {
+  if (req.mask) return { what: "mask", path: req.mask };
+  return req.markup ? { what: "markup", path: req.markup } : null;
+}
+
+const isGuide = (what: string) => what === "mask" || what === "markup";
+
 /** Opens every input once (jail, per-file cap from fstat), then checks the total before a byte is read. */
 async function openAll(req: ValidatedRequest, workspace: Workspace, workspaceOnly: ReadAccess): Promise<OpenedInput[]> {
   const wanted = req.referenceImages.map((requested, i) => ({
@@ -72,7 +81,11 @@ async function openAll(req: ValidatedRequest, workspace: Workspace, workspaceOnl
     what: `reference_images[${i}]`,
     maxBytes: MAX_REFERENCE_BYTES,
   }));
-  if (req.mask) wanted.push({ requested: req.mask, what: "mask", maxBytes: MAX_MASK_BYTES });
+  const guide = guideOf(req);
+  if (guide) {
+    const maxBytes = guide.what === "mask" ? MAX_MASK_BYTES : MAX_REFERENCE_BYTES;
+    wanted.push({ requested: guide.path, what: guide.what, maxBytes });
+  }
   const opened: OpenedInput[] = [];
   try {
     for (const w of wanted) {
@@ -100,21 +113,21 @@ async function admitInput(
 ): Promise<{ file: InputFile; width: number; height: number }> {
   const { file, what, requested } = input;
   const head = await file.head(HEADER_BYTES);
-  if (what !== "mask" && !declaredSize(head)) {
+  if (!isGuide(what) && !declaredSize(head)) {
     throw new InputError(`${what} (${requested}) is not a PNG, JPEG or WebP image: ${describeBytes(head)}.`, what);
   }
   const declared = admitImage(head, `${what} '${requested}'`);
-  const allowed = what === "mask" ? ["png"] : ["png", "jpeg", "webp"];
+  const allowed = isGuide(what) ? ["png"] : ["png", "jpeg", "webp"];
   if (!allowed.includes(declared.format)) {
     throw new InputError(
-      what === "mask"
-        ? "the mask must be a PNG file."
+      isGuide(what)
+        ? `the ${what} must be a PNG file.`
         : `${what} (${requested}) is a ${declared.format.toUpperCase()}; reference images must be PNG, JPEG or WebP.`,
       what,
     );
   }
-  // The mask is small (under 4 MB) and its alpha needs its pixels' format: it is always read whole.
-  const bytes = headersOnly && what !== "mask" ? Buffer.alloc(0) : await file.readAll();
+  // A mask or markup is checked by its pixels (alpha, transparency): it is always read whole.
+  const bytes = headersOnly && !isGuide(what) ? Buffer.alloc(0) : await file.readAll();
   // What is read is sent: decoded once first, so a truncated file is refused here, not paid for upstream.
   if (bytes.length > 0) await decodeWhole(bytes, `${what} '${requested}'`);
   return {
@@ -124,17 +137,24 @@ async function admitInput(
   };
 }
 
-async function checkMask(
-  mask: { file: InputFile; width: number; height: number },
+async function checkGuide(
+  what: "mask" | "markup",
+  guide: { file: InputFile; width: number; height: number },
   first: { width: number; height: number },
 ) {
-  const info = await rasterInfo(mask.file.bytes);
-  if (!info.hasAlpha) {
+  if (what === "mask" && !(await rasterInfo(guide.file.bytes)).hasAlpha) {
     throw new InputError("the mask has no alpha channel: make the areas to edit transparent in a PNG with alpha.");
   }
-  if (mask.width !== first.width || mask.height !== first.height) {
+  if (what === "markup" && !(await hasTransparentPixels(guide.file.bytes))) {
     throw new InputError(
-      `the mask is ${mask.width}x${mask.height} but the first reference image is ${first.width}x${first.height}; they must match.`,
+      "the markup has no transparent pixels: draw the guide on a transparent PNG (what is not drawn stays transparent).",
+      "markup",
+    );
+  }
+  if (guide.width !== first.width || guide.height !== first.height) {
+    throw new InputError(
+      `the ${what} is ${guide.width}x${guide.height} but the first reference image is ${first.width}x${first.height}; they must match.`,
+      what,
     );
   }
 }
@@ -149,16 +169,18 @@ export async function prepareInputs(
   workspace: Workspace,
   options: PrepareOptions = {},
 ): Promise<PreparedInputs> {
-  if (req.referenceImages.length === 0 && !req.mask) return { references: [], dims: [] };
+  const guided = guideOf(req);
+  if (req.referenceImages.length === 0 && !guided) return { references: [], dims: [] };
   const opened = await openAll(req, workspace, options.workspaceOnly ?? false);
   try {
     const admitted = [];
     for (const input of opened) admitted.push(await admitInput(input, options.headersOnly ?? false));
     const dims = admitted.map((a) => ({ width: a.width, height: a.height }));
-    const mask = req.mask ? admitted.pop() : undefined;
+    const guide = guided ? admitted.pop() : undefined;
     const references = admitted.map((a) => a.file);
-    if (mask && admitted[0]) await checkMask(mask, admitted[0]);
-    return mask ? { references, mask: { ...mask.file, mimeType: "image/png" }, dims } : { references, dims };
+    if (!guided || !guide) return { references, dims };
+    if (admitted[0]) await checkGuide(guided.what, guide, admitted[0]);
+    return { references, [guided.what]: { ...guide.file, mimeType: "image/png" }, dims };
   } finally {
     await Promise.all(opened.map((o) => o.file.close().catch(() => {})));
   }
@@ -222,6 +244,7 @@ export function dedupeKey(provider: string, prepared: PreparedGeneration, filena
         filename ?? null,
         inputs.references.map((f) => sha256(f.bytes)),
         inputs.mask ? sha256(inputs.mask.bytes) : null,
+        ...(inputs.markup ? [`markup:${sha256(inputs.markup.bytes)}`] : []),
         // Only a GIF's frames are added, so the key of every other request stays what it was.
         ...(req.frameCount !== undefined || req.frameDurationMs !== undefined
           ? [req.frameCount ?? null, req.frameDurationMs ?? null]

@@ -72,8 +72,8 @@ export interface Asked {
 }
 
 function imageCall({ req, inputs, followUp }: GenerationJobInput): ImageCall {
-  const edit =
-    inputs.references.length > 0 ? { images: inputs.references, ...(inputs.mask ? { mask: inputs.mask } : {}) } : null;
+  const guide = { ...(inputs.mask ? { mask: inputs.mask } : {}), ...(inputs.markup ? { markup: inputs.markup } : {}) };
+  const edit = inputs.references.length > 0 ? { images: inputs.references, ...guide } : null;
   return {
     route: req.route,
     responsesModel: req.responsesModel,

@@ -61,6 +61,7 @@ function queuedArgs(args: GenerateArgs, prepared: PreparedGeneration, staged: st
     ...(req.route === "responses" ? { responses_model: req.responsesModel } : {}),
     ...(refs > 0 ? { reference_images: staged.slice(0, refs) } : {}),
     ...(inputs.mask ? { mask: staged[refs] as string } : {}),
+    ...(inputs.markup ? { markup: staged[refs] as string } : {}),
   };
 }
 
@@ -88,7 +89,8 @@ export async function submitGeneration(
   const { inputs } = plan.native;
   let staged: { dir: string; paths: string[] } | null = null;
   try {
-    staged = await stageInputs(deps.workspace, [...inputs.references, ...(inputs.mask ? [inputs.mask] : [])]);
+    const guide = inputs.mask ?? inputs.markup;
+    staged = await stageInputs(deps.workspace, [...inputs.references, ...(guide ? [guide] : [])]);
     const outcome = await deps.book.submit({
       key: options.key,
       fresh: options.fresh,
