@@ -1,5 +1,5 @@
 // The client's roots: folders the user opened in the client. When the client advertises roots, they become read
-// roots for a request's reference_images, mask and verify_image paths, under the same jail rules. A 2025-11-25
+// roots for a request's reference_images, mask, markup and verify_image paths, under the same jail rules. A 2025-11-25
 // connection is asked with roots/list once initialized and again on notifications/roots/list_changed; a 2026-07-28
 // request carries them as the answer to an input-required question (tools/asking.ts). Remote (HTTP) connections
 // never use them.
