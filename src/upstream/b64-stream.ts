@@ -142,7 +142,8 @@ function unescaped(code: number): string | null {
   return /\s/.test(char) ? "" : null;
 }
 
-const SHORT_ESCAPES: Record<string, number> = { "/": 0x2f, n: 0x0a, r: 0x0d, t: 0x09 };
+/** JSON's one-letter escapes a base64 value may hold: \/ is a character, \n \r \t \f whitespace, \b neither. */
+const SHORT_ESCAPES: Record<string, number> = { "/": 0x2f, n: 0x0a, r: 0x0d, t: 0x09, f: 0x0c, b: 0x08 };
 
 /** The inside of one JSON string value holding base64: raw runs go to the sink, escapes are resolved one by one. */
 class Base64Value {
@@ -190,8 +191,9 @@ class Base64Value {
       }
       this.pendingEscape = null;
       const code = SHORT_ESCAPES[char];
-      if (code === undefined) this.sink.invalidate();
-      else this.sink.write(unescaped(code) ?? "");
+      const kept = code === undefined ? null : unescaped(code);
+      if (kept === null) this.sink.invalidate();
+      else this.sink.write(kept);
       return i + 1;
     }
     const sequence = `${this.pendingEscape ?? "u"}${char}`;
@@ -206,12 +208,14 @@ class Base64Value {
   }
 }
 
-/** Whether bytes [from, to) hold JSON whitespace: four native scans, cheaper than a pattern over the text. */
+/**
+ * Whether bytes [from, to) hold JSON whitespace: four native scans, cheaper than a pattern over the text. Each scan
+ * stops at `to`: a value with many escapes has many short runs, and scanning to the piece's end from each was
+ * quadratic in the piece's size.
+ */
 function hasWhitespace(buffer: Buffer, from: number, to: number): boolean {
-  for (const byte of [0x20, 0x0a, 0x0d, 0x09]) {
-    const at = buffer.indexOf(byte, from);
-    if (at !== -1 && at < to) return true;
-  }
+  const run = buffer.subarray(from, to);
+  for (const byte of [0x20, 0x0a, 0x0d, 0x09]) if (run.indexOf(byte) !== -1) return true;
   return false;
 }
 

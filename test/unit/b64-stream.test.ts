@@ -63,6 +63,18 @@ describe("streamed b64_json decoding", () => {
     );
   });
 
+  it("reads JSON's one-letter escapes as their characters: \\f is whitespace like \\u000C, \\b is not base64", async () => {
+    const abc = Buffer.from("ABCDEF").toString("base64");
+    const split = (sequence: string) => answer(`${abc.slice(0, 4)}${sequence}${abc.slice(4)}`);
+    for (const sequence of ["\\f", "\\u000C", "\\n", "\\t"]) {
+      const { images } = await readImagesJson(chunks(split(sequence), [3]));
+      expect(images[0]?.toString()).toBe("ABCDEF");
+    }
+    for (const sequence of ["\\b", "\\u0008"]) {
+      expect((await readImagesJson(chunks(split(sequence), [3]))).images).toEqual([null]);
+    }
+  });
+
   it("passes url answers through untouched", async () => {
     const { json, images } = await readImagesJson(chunks('{"data":[{"url":"https://cdn.example/x.png"}]}', [3]));
     expect(images).toEqual([]);
