@@ -173,7 +173,7 @@ export async function handleResponses(state: SimState, ex: Exchange): Promise<vo
     const id = String(built.response.id);
     rememberTurn(state, { responseId: id, imageCallId: built.imageItem.id, width: sim.width, height: sim.height });
   }
-  if (!ex.record.stream) return sendAnswer(ex, wire, built.response);
+  if (!ex.record.stream) return sendAnswer(ex, wire, built.response, fault === "truncate");
   return streamResponse(turn, built);
 }
 

@@ -100,7 +100,8 @@ export async function sendAnswer(ex: Exchange, wire: Wire, body: unknown, hangUp
   const bytes = wire.gzip ? gzipSync(text) : text;
   ex.res.writeHead(200, { ...answerHeaders(wire, false), "content-length": bytes.length });
   if (!hangUp && wire.cut !== "stall") return void ex.res.end(bytes);
+  // Hung up only once the headers and the half are on the wire: destroying at once would drop them unsent.
+  if (hangUp) return void ex.res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => ex.req.socket.destroy());
   ex.res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
-  if (hangUp) return void ex.req.socket.destroy();
   await untilAborted(ex.signal);
 }

@@ -31,8 +31,9 @@ describe("transient upstream faults are retried and recorded", () => {
     ["429", "429 rate_limit_exceeded", {}],
     ["reset", "connection error", {}],
     ["hang", "timeout", {}],
-    // The SDK reports a body cut off mid-way as a connection error.
-    ["truncate", "connection error", {}],
+    // Headers and half the promised body, then a hang-up: on both routes, the body's reader says so.
+    ["truncate", "truncated or malformed", {}],
+    ["truncate", "truncated or malformed", { route: "responses" }],
     ["truncate", "truncated stream", { partial_images: 1 }],
   ])("%s then success: one retry with reason %j, verified image", async (fault, reason, extra) => {
     h.sim.enqueueFaults(fault);
