@@ -21,7 +21,7 @@ function pairsToEntries(flat: string[]): SpendEntry[] {
 export class RedisLedger {
   constructor(
     private readonly conn: RedisClient,
-    private readonly run: (script: RedisScript, args: (string | number)[]) => Promise<unknown>,
+    private readonly run: (script: RedisScript, args: (string | number)[], unsent?: string) => Promise<unknown>,
     private readonly logger: Logger,
   ) {}
 
@@ -36,7 +36,12 @@ export class RedisLedger {
   }
 
   async setEntry(id: string, state: "settled" | "released" | "kept", usd = ""): Promise<void> {
-    await this.run("SET_ENTRY", [id, state, usd]);
+    // The step was sent: what failed is only its entry, which keeps counting at its estimate.
+    await this.run(
+      "SET_ENTRY",
+      [id, state, usd],
+      `the step's outcome (${state}) is not in the spend ledger, which counts its estimate meanwhile`,
+    );
   }
 
   async assign(ids: string[], jobId: string): Promise<void> {

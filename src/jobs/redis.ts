@@ -59,6 +59,8 @@ function hashToJob(hash: Record<string, string>): BookJob | null {
   return rowToJob(row as unknown as JobRow);
 }
 
+const NOTHING_SENT = "nothing was sent";
+
 export class RedisBook implements JobBook {
   readonly kind = "redis" as const;
   private readonly conn: RedisClient;
@@ -77,7 +79,7 @@ export class RedisBook implements JobBook {
     this.sub.on("message", (channel: string, message: string) => this.onMessage(channel, message));
     // Messages sent while disconnected are lost: every watched job is looked at again once connected.
     this.sub.on("ready", () => void this.recheckAll());
-    this.ledger = new RedisLedger(this.conn, (script, args) => this.run(script, args), options.logger);
+    this.ledger = new RedisLedger(this.conn, (script, args, unsent) => this.run(script, args, unsent), options.logger);
   }
 
   async ready(): Promise<void> {
@@ -85,22 +87,23 @@ export class RedisBook implements JobBook {
   }
 
   /** Runs one script, and says truthfully why it could not (down, slow, or this server closing). */
-  private async run(script: RedisScript, args: (string | number)[]): Promise<unknown> {
+  private async run(script: RedisScript, args: (string | number)[], unsent = NOTHING_SENT): Promise<unknown> {
     if (this.closed) {
       throw new BusyError("this server is shutting down; call again (another replica answers).", RETRY_AFTER_S);
     }
     try {
       return await this.conn.eval(SCRIPTS[script], 0, PREFIX, ...args.map(String));
     } catch (err) {
-      throw this.busy(err);
+      throw this.busy(err, unsent);
     }
   }
 
-  private busy(err: unknown): BusyError {
+  /** `unsent`: what did not happen because of it (for most commands, that nothing was sent upstream). */
+  private busy(err: unknown, unsent = NOTHING_SENT): BusyError {
     const message = redactText((err as Error)?.message ?? String(err));
     if (this.conn.status === "ready" && /timed out/i.test(message)) {
       return new BusyError(
-        `Redis (PIXELWRIGHT_REDIS_URL) is connected but did not answer within ${COMMAND_TIMEOUT_MS / 1000} s: it is overloaded, or this server is starved of CPU. Nothing was sent.`,
+        `Redis (PIXELWRIGHT_REDIS_URL) is connected but did not answer within ${COMMAND_TIMEOUT_MS / 1000} s: it is overloaded, or this server is starved of CPU. ${unsent.charAt(0).toUpperCase()}${unsent.slice(1)}.`,
         RETRY_AFTER_S,
         { cause: err },
       );
@@ -108,7 +111,7 @@ export class RedisBook implements JobBook {
     // ioredis's own words for a dropped connection ("max retries per request") say nothing to a user.
     const detail = /max retries per request|Connection is closed/i.test(message) ? "" : ` (${message})`;
     return new BusyError(
-      `Redis (PIXELWRIGHT_REDIS_URL) cannot be reached from this server${detail}; nothing was sent. Jobs already sent keep running on their replicas.`,
+      `Redis (PIXELWRIGHT_REDIS_URL) cannot be reached from this server${detail}; ${unsent}. Jobs already sent keep running on their replicas.`,
       RETRY_AFTER_S,
       { cause: err },
     );

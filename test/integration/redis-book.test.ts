@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { afterAll } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { connectRedisBook } from "../../src/jobs/redis.js";
 import { createLogger } from "../../src/log.js";
 import { describeJobBook } from "../helpers/book-contract.js";
@@ -29,4 +29,24 @@ describeJobBook("Redis, for replicas", {
     return connectRedisBook({ url: (await redis()).url, logger });
   },
   async cleanup() {},
+});
+
+describe("what a Redis outage says", () => {
+  it("a ledger write it cannot take says the sent step's outcome is missing, never that nothing was sent", async () => {
+    const own = await startRedis();
+    const book = await connectRedisBook({ url: own.url, logger });
+    try {
+      const request = { jobId: "job_outage", step: "attempt 1", usd: 0.2, limitUsd: 5, windowMs: 86_400_000 };
+      const reserved = await book.reserve(request);
+      if (!reserved.ok) throw new Error("the reservation was refused");
+      await own.stop();
+      await expect(book.release(reserved.ids[0] as string)).rejects.toThrow(
+        /cannot be reached from this server.*the step's outcome \(released\) is not in the spend ledger/,
+      );
+      await expect(book.reserve(request)).rejects.toThrow(/cannot be reached from this server.*nothing was sent/);
+    } finally {
+      await book.close().catch(() => {});
+      await own.close();
+    }
+  });
 });
