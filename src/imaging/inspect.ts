@@ -9,6 +9,19 @@ import { loadSharp } from "./sharp.js";
 
 export type Measurement = MeasuredFile;
 
+/**
+ * Whether the image carries transparency. libvips reads every GIF with an alpha channel, so a GIF's is looked at:
+ * only a GIF with a transparent pixel (in its first frame) has alpha.
+ */
+async function alphaOf(
+  input: string | Buffer,
+  meta: { format?: string | undefined; hasAlpha?: boolean | undefined },
+): Promise<boolean> {
+  if (meta.format !== "gif" || !meta.hasAlpha) return Boolean(meta.hasAlpha);
+  const sharp = await loadSharp();
+  return !(await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).stats()).isOpaque;
+}
+
 /** An animation's frames (a GIF, even of one frame; any file of several pages); nothing for a still. */
 function framesOf(meta: { format?: string | undefined; pages?: number | undefined }): { frames?: number } {
   const pages = meta.pages ?? 1;
@@ -62,7 +75,7 @@ async function measureSource(
     format: meta.format ?? declared.format,
     bytes: read.bytes,
     sha256: read.sha256,
-    has_alpha: Boolean(meta.hasAlpha),
+    has_alpha: await alphaOf(input, meta),
     ...framesOf(meta),
   };
 }
@@ -84,7 +97,7 @@ export async function measureSaved(path: string, written: Buffer, sha256: string
     format: meta.format ?? "unknown",
     bytes: info.size,
     sha256,
-    has_alpha: Boolean(meta.hasAlpha),
+    has_alpha: await alphaOf(path, meta),
     ...framesOf(meta),
   };
 }

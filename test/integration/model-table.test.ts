@@ -139,7 +139,17 @@ describe("GIF animations (gpt-image-2.6)", () => {
 
   it("a GIF without frame_count is the API's 9 frames, and its estimate counts every frame", async () => {
     const out = asResult(await h.call("generate_image", { ...GIF, prompt: "a waving flag in nine frames" }));
-    expect(out.images[0]).toMatchObject({ frames: 9, verified: true });
+    // An opaque GIF has no alpha, though libvips reads every GIF with an alpha channel.
+    expect(out.images[0]).toMatchObject({ frames: 9, verified: true, has_alpha: false });
+    const clear = asResult(
+      await h.call("generate_image", {
+        ...GIF,
+        prompt: "a sticker in frames",
+        background: "transparent",
+        frame_count: 2,
+      }),
+    );
+    expect(clear.images[0]).toMatchObject({ frames: 2, verified: true, has_alpha: true });
     const still = asResult(
       await h.call("generate_image", { ...GIF, output_format: "png", prompt: "a flag", dry_run: true }),
     );
