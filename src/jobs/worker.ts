@@ -232,7 +232,8 @@ export class Worker {
       } catch (err) {
         const aborted = err instanceof AbortedError || controller.signal.aborted;
         const reason = aborted ? String(controller.signal.reason ?? "cancelled") : null;
-        outcome = await this.options.settle(job, err, reason);
+        // The job as it is now: the snapshot it was claimed with says unsent even after its request went out.
+        outcome = await this.options.settle({ ...job, sent: job.sent || entry.sent }, err, reason);
       }
       await entry.writes;
       if (entry.taken) {

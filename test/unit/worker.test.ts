@@ -142,6 +142,26 @@ describe("a worker frozen past its lease", () => {
   });
 });
 
+describe("how a job that threw is settled", () => {
+  it("is told its request was sent when it threw after sending, not the unsent snapshot it was claimed with", async () => {
+    const [book] = await books();
+    const told = deferred<boolean>();
+    const w = worker(book, {
+      work: async (_job, ctx) => {
+        await ctx.markSent();
+        throw new Error("failed after the paid request went out");
+      },
+      settle: (job, err) => {
+        told.resolve(job.sent);
+        return { status: "failed", result: null, endReason: String(err) };
+      },
+    });
+    await submit(book, "sent then failed");
+    w.start();
+    expect(await told.promise).toBe(true);
+  });
+});
+
 describe("a worker with nothing to do", () => {
   it("calls onIdle after its idle time even when its heartbeat looks at the book more often", async () => {
     const [book] = await books();
