@@ -178,6 +178,7 @@ export function requestedOf(req: ValidatedRequest): Requested {
     output_format: req.format,
     background: req.background ?? null,
     n: req.n,
+    ...(req.frameCount !== undefined ? { frame_count: req.frameCount } : {}),
   };
 }
 
@@ -189,7 +190,6 @@ export function recordRequested(req: ValidatedRequest): SidecarRequested {
     output_compression: req.compression ?? null,
     moderation: req.moderation ?? null,
     complexity: req.complexity ?? null,
-    ...(req.frameCount !== undefined ? { frame_count: req.frameCount } : {}),
     ...(req.frameDurationMs !== undefined ? { frame_duration_ms: req.frameDurationMs } : {}),
   };
 }

@@ -112,6 +112,7 @@ export const RequestedSchema = z.object({
   output_format: z.string(),
   background: z.string().nullable(),
   n: z.number().int(),
+  frame_count: z.number().int().optional().describe("a GIF animation's frames, when asked"),
 });
 
 export const ROUTES = ["images", "responses"] as const;

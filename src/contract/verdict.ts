@@ -7,8 +7,20 @@ export interface Expectation {
   width: number | null;
   height: number | null;
   format: string | null;
-  /** A GIF's frame_count when it was asked for; null or absent: frames are measured, not verified. */
-  frames?: number | null;
+  /**
+   * A GIF's frames: frame_count when it was asked for, "animated" when a GIF was asked for without it (the API makes
+   * 2-16 frames, so one frame is never what was asked); null or absent: frames are measured, not verified.
+   */
+  frames?: number | "animated" | null;
+}
+
+/** The frames a request for `format` expects (see Expectation.frames). */
+export function expectedFrames(
+  format: string | null,
+  frameCount: number | null | undefined,
+): number | "animated" | null {
+  if (format === null || normalizeFormat(format) !== "gif") return null;
+  return frameCount ?? "animated";
 }
 
 export interface Verdict {
@@ -36,10 +48,12 @@ export function judge(
     );
   }
   const frames = measured.frames ?? 1;
-  if (expected.frames != null && frames !== expected.frames) {
-    problems.push(
-      `${problems.length ? "and" : "Requested"} ${expected.frames} frames but ${subject ?? "the saved file"} has ${frames}`,
-    );
+  const file = subject ?? "the saved file";
+  const lead = problems.length ? "and" : "Requested";
+  if (expected.frames === "animated" && frames < 2) {
+    problems.push(`${lead} an animated GIF but ${file} has ${frames} frame`);
+  } else if (typeof expected.frames === "number" && frames !== expected.frames) {
+    problems.push(`${lead} ${expected.frames} frames but ${file} has ${frames}`);
   }
   if (problems.length > 0) return { verified: false, mismatch: `${problems.join(" ")}.` };
   if (expected.width === null && expected.format === null) {

@@ -5,7 +5,7 @@ import { basename, dirname } from "node:path";
 import { imageReport } from "../contract/results.js";
 import type { EffectiveResolution, ImageReport, SidecarRecord } from "../contract/schemas.js";
 import { parseSize } from "../contract/sizes.js";
-import { type Expectation, judge } from "../contract/verdict.js";
+import { type Expectation, expectedFrames, judge } from "../contract/verdict.js";
 import { errorMessage, InputError } from "../errors.js";
 import { admitImage, HEADER_BYTES } from "../imaging/admit.js";
 import { estimateDetail } from "../imaging/detail.js";
@@ -145,10 +145,8 @@ export async function verifyPath(
     if (w && h) Object.assign(expected, { width: w, height: h });
   }
   if (!given.expectedFormat && record?.expected_format) expected.format = record.expected_format;
-  // A GIF asked for with frame_count is verified for its frames too, from the record.
-  if (record?.requested.frame_count !== undefined && expected.format === "gif") {
-    expected.frames = record.requested.frame_count;
-  }
+  // A GIF pixelwright made is verified for its frames too, from the record.
+  if (record) expected.frames = expectedFrames(expected.format, record.requested.frame_count);
 
   const measured = await measureBuffer(bytes, `path '${path}'`);
   let { verified, mismatch } = judge(measured, expected);
@@ -190,7 +188,9 @@ export async function remeasure(workspace: Workspace, image: ImageReport, format
     };
   }
   const [width, height] = image.requested_size?.split("x").map(Number) ?? [];
-  const expected: Expectation = { width: width ?? null, height: height ?? null, format };
+  const record = await workspace.readSidecar(image.path).catch(() => null);
+  const frames = expectedFrames(format, record?.requested.frame_count);
+  const expected: Expectation = { width: width ?? null, height: height ?? null, format, frames };
   let { verified, mismatch } = judge(measured, expected);
   if (measured.sha256 !== image.sha256) {
     verified = false;

@@ -15,7 +15,7 @@ import {
   type JobRecord,
   RECORD_VERSION,
 } from "../../contract/schemas.js";
-import { judge } from "../../contract/verdict.js";
+import { expectedFrames, judge } from "../../contract/verdict.js";
 import { errorMessage } from "../../errors.js";
 import { measureSaved, sha256Of } from "../../imaging/inspect.js";
 import type { Logger } from "../../log.js";
@@ -34,7 +34,12 @@ export interface KeepDeps {
 /** An image an earlier, interrupted collection of the same answer saved: measured where it is. */
 async function measureKept(path: string, image: DecodedImage, sha: string, req: ValidatedRequest) {
   const measured = await measureSaved(path, image.bytes, sha);
-  const verdict = judge(measured, { width: req.width, height: req.height, format: req.format, frames: req.frameCount });
+  const verdict = judge(measured, {
+    width: req.width,
+    height: req.height,
+    format: req.format,
+    frames: expectedFrames(req.format, req.frameCount),
+  });
   const name = path.slice(path.lastIndexOf("/") + 1);
   return imageReport({ path, uri: imageUri(name) }, measured, req, verdict, image.revisedPrompt);
 }

@@ -100,6 +100,11 @@ export async function resolveEditOf(
       `${path} changed since it was saved (its sha256 differs from the production record's ${record.saved.sha256.slice(0, 12)}…): pass it as reference_images to edit it as it is now.`,
     );
   }
+  if (record.saved.format === "gif") {
+    throw refuse(
+      `${path} is a GIF animation: edits take PNG, JPEG or WebP images. Make a still of it first (for example with output_format png).`,
+    );
+  }
   const editOf = editOfRecord(path, sha256, record);
   if (route === "responses" && editOf.route === "responses" && editOf.response_id) {
     return { editOf, reference: null, followUp: { previousResponseId: editOf.response_id } };

@@ -5,7 +5,7 @@ import { extensionFor, sniffImage } from "../../contract/formats.js";
 import type { ValidatedRequest } from "../../contract/request.js";
 import { imageReport } from "../../contract/results.js";
 import type { ImageReport } from "../../contract/schemas.js";
-import { judge } from "../../contract/verdict.js";
+import { expectedFrames, judge } from "../../contract/verdict.js";
 import { errorMessage } from "../../errors.js";
 import { measureSaved, sha256Of } from "../../imaging/inspect.js";
 import { takeWarmedPreview, warmPreview } from "../../imaging/preview.js";
@@ -93,7 +93,12 @@ export async function saveAndMeasure(image: DecodedImage, index: number, options
     const mismatch = `Saved, but the file could not be measured (${errorMessage(err)}); it is kept: open it to check what it is.`;
     return imageReport(location, unmeasured, requested, { verified: false, mismatch }, image.revisedPrompt);
   }
-  const verdict = judge(measured, { width: req.width, height: req.height, format: req.format, frames: req.frameCount });
+  const verdict = judge(measured, {
+    width: req.width,
+    height: req.height,
+    format: req.format,
+    frames: expectedFrames(req.format, req.frameCount),
+  });
   if (hasAlpha !== null) await keepPreview(workspace, saved.path, hasAlpha, sha);
   return imageReport(location, measured, requested, verdict, image.revisedPrompt);
 }

@@ -38,6 +38,14 @@ export async function planStrategy(
   const native = await prepare(args);
   const { req } = native;
   const plain: StrategyPlan = { strategy, native, master: null, target: null, caveats: [] };
+  if (req.format === "gif") {
+    // The local upscale reads PNG, JPEG and WebP: a GIF animation has no master and no upscale.
+    if (strategy === "native") return plain;
+    throw new InputError(
+      `strategy ${strategy} upscales locally, which reads PNG, JPEG and WebP: a GIF animation is made at its size or not at all. Use strategy native, or another output_format. Nothing was sent.`,
+      "strategy",
+    );
+  }
   if (strategy === "native" && (!estimate || req.width === null || req.height === null)) return plain;
   if (req.width === null || req.height === null) {
     throw new InputError(
@@ -60,14 +68,16 @@ export function strategyEstimates(plan: StrategyPlan): StrategyEstimate[] | null
   const { req } = plan.native;
   if (req.width === null || req.height === null) return null;
   const size = formatSize(req.width, req.height);
+  const nativeNote = req.format === "gif" ? "one paid call at the requested size (a GIF is never upscaled)" : null;
   const native: StrategyEstimate = {
     strategy: "native",
     generated_size: size,
     final_size: size,
     experimental: req.size.experimental,
     cost_estimate_usd: req.cost.usd,
-    note: "one paid call at the requested size",
+    note: nativeNote ?? "one paid call at the requested size",
   };
+  if (nativeNote) return [native];
   const master = plan.master?.req;
   if (!master || master.width === null || master.height === null) {
     const same = `${size} is already a stable size: it is generated natively, exactly as with strategy native`;
