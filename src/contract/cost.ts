@@ -176,7 +176,7 @@ function basisOf(input: CostInput, row: PriceRow, assumed: boolean, tokens: Toke
   }
   if (usage.image > 0) {
     parts.push(
-      `${input.inputImages.length} input image(s) (references and mask) estimated at ${usage.image} image input tokens at ${perM(row.imageInputPerToken)} (32 px patches, budget 1,536 each: the community-measured gpt-image-2 accounting)`,
+      `${input.inputImages.length} input image(s) (references, and a mask or markup) estimated at ${usage.image} image input tokens at ${perM(row.imageInputPerToken)} (32 px patches, budget 1,536 each: the community-measured gpt-image-2 accounting)`,
     );
   }
   parts.push(`prompt at about 4 characters per text token; source: ${row.source}`);

@@ -198,13 +198,12 @@ export const REQUEST_CHECKS: readonly RequestCheck[] = [
         problems.push(`markup is an overlay of ${oneOf(takers)} edits only; use one of those models or drop markup.`);
       }
       if (args.mask) problems.push("markup cannot be combined with a mask: give one of them.");
-      if (referenceImages.length === 0) {
+      if ((args.route ?? "images") === "responses") {
+        problems.push('markup needs the Images API edit endpoint: use route "images" (the default) or drop markup.');
+      } else if (referenceImages.length === 0) {
         problems.push(
           "markup is drawn over a reference image: give reference_images (or edit_of) as well (it guides the first).",
         );
-      }
-      if ((args.route ?? "images") === "responses") {
-        problems.push('markup needs the Images API edit endpoint: use route "images" (the default) or drop markup.');
       }
     },
   },

@@ -4,11 +4,13 @@ import { MAX_INPUT_PIXELS } from "./admit.js";
 import { loadSharp } from "./sharp.js";
 
 /** Pixel dimensions and channel count of a raster, for checking a mask against its image. */
-/** Whether an image has any pixel that is not fully opaque (decodes it: for small guide images). */
-export async function hasTransparentPixels(input: Buffer): Promise<boolean> {
+/** Whether an image is opaque, fully transparent, or partly transparent (decodes it: for guide images). */
+export async function transparencyOf(input: Buffer): Promise<"opaque" | "clear" | "partly"> {
   const sharp = await loadSharp();
-  const { isOpaque } = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).stats();
-  return !isOpaque;
+  const { isOpaque, channels } = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).stats();
+  if (isOpaque) return "opaque";
+  // Not opaque means there is an alpha channel, the last one: nothing drawn when even its largest value is 0.
+  return channels.at(-1)?.max === 0 ? "clear" : "partly";
 }
 
 export async function rasterInfo(

@@ -23,7 +23,7 @@ export function generateBatchTool(runtime: Runtime) {
     kind: "generate",
     description: [
       "Generate many images at the Batch API's discount (half the list price) when they are not needed at once: results arrive within 24 h. This is a paid call.",
-      "items: up to 100 generate_image argument objects (prompt, size, model, quality, output_format, background, n, ...). Every item is checked exactly like a single generate_image call, and the whole batch is refused before anything is sent when one item is invalid; reference_images, mask, edit_of, partial_images and route responses need generate_image.",
+      "items: up to 100 generate_image argument objects (prompt, size, model, quality, output_format, background, n, ...). Every item is checked exactly like a single generate_image call, and the whole batch is refused before anything is sent when one item is invalid; reference_images, mask, markup, edit_of, partial_images and route responses need generate_image.",
       'It answers at once with status "running" and a job_id. Call verify_image with that job_id to collect: once the batch has ended every image is saved, measured, verified and recorded with cost_usd at the batch price, and each item that failed says why. A collected batch is never collected twice: verify_image again reports the saved files.',
       "An identical batch request returns the existing job instead of paying twice (fresh: true sends a new batch). Under PIXELWRIGHT_MAX_SPEND_USD the whole batch must fit before it is sent.",
       "Use dry_run: true to check every item and see each estimate and the total at the batch price without sending anything.",

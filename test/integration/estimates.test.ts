@@ -77,7 +77,9 @@ describe("the estimate counts every billed token, and the simulated bill agrees 
     });
     const basis = dry.caveats.find((c) => c.startsWith("Cost basis:")) ?? "";
     expect(basis).toMatch(/2 partial image\(s\) add 100 output tokens/);
-    expect(basis).toMatch(/2 input image\(s\) \(references and mask\) estimated at \d+ image input tokens/);
+    expect(basis).toMatch(
+      /2 input image\(s\) \(references, and a mask or markup\) estimated at \d+ image input tokens/,
+    );
     expect(h.sim.stats.imageRequests).toBe(0);
   });
 });

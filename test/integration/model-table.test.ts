@@ -166,6 +166,8 @@ describe("GIF animations (gpt-image-2.6)", () => {
       /frame_duration_ms is for output_format "gif"/,
     ],
     ["partial images of a GIF", { partial_images: 2 }, /a GIF is not streamed, so it has no partial images/],
+    ["strategy master for a GIF", { strategy: "master", size: "3840x2160" }, /strategy master upscales locally.*GIF/],
+    ["strategy auto for a GIF", { strategy: "auto", size: "3840x2160" }, /strategy auto upscales locally.*GIF/],
   ])("refuses %s before any call, saying what to change", async (_name, args, pattern) => {
     const refused = await h.call("generate_image", { ...GIF, prompt: "a spinning top", ...args });
     expect(refused.isError).toBe(true);
@@ -187,16 +189,34 @@ describe("GIF animations (gpt-image-2.6)", () => {
     expect(h.sim.stats.imageRequests).toBe(1);
   });
 
-  it("a GIF delivered with fewer frames than asked is not verified, and the mismatch says so", async () => {
-    // A gateway that re-encodes (here: downscales) keeps only the first frame.
-    h.sim.setGateway({ downscaleAbove: 512 });
+  it("a GIF delivered with fewer frames than asked is not verified, now or when collected by job_id", async () => {
+    // A gateway that re-encodes (here: resizes to the size it likes) keeps only the first frame.
+    h.sim.setGateway({ ignoreSizeWith: "1024x1024" });
     try {
       const out = asResult(await h.call("generate_image", { ...GIF, prompt: "a top, flattened", frame_count: 5 }));
       expect(out.images[0]).toMatchObject({ frames: 1, verified: false });
-      expect(out.images[0]?.mismatch).toMatch(/and 5 frames but the saved file has 1/);
+      expect(out.images[0]?.mismatch).toMatch(/^Requested 5 frames but the saved file has 1\.$/);
+      const collected = asResult(await h.call("verify_image", { job_id: out.job_id }));
+      expect(collected.images[0]).toMatchObject({ frames: 1, verified: false });
+      // Without frame_count a GIF is still an animation (the API makes 2-16 frames): one frame is not it.
+      const still = asResult(await h.call("generate_image", { ...GIF, prompt: "a top, flattened again" }));
+      expect(still.images[0]?.mismatch).toMatch(/Requested an animated GIF but the saved file has 1 frame/);
     } finally {
-      h.sim.setGateway({ downscaleAbove: 0 });
+      h.sim.setGateway({ ignoreSizeWith: null });
     }
+  });
+
+  it("refuses edit_of a GIF before any call: edits take stills", async () => {
+    const made = asResult(await h.call("generate_image", { ...GIF, prompt: "a top to edit", frame_count: 2 }));
+    const refused = await h.call("generate_image", {
+      ...GIF,
+      output_format: "png",
+      prompt: "still",
+      edit_of: made.job_id,
+    });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/is a GIF animation: edits take PNG, JPEG or WebP images/);
+    expect(h.sim.stats.imageRequests).toBe(1);
   });
 });
 
@@ -227,6 +247,12 @@ describe("markup overlays (gpt-image-2.5 edits)", () => {
     await sharp({ create: { width: 512, height: 512, channels: 4, background: "#0000" } })
       .png()
       .toFile(join(h.workspace, "small.png"));
+    await sharp({ create: { width: 1024, height: 1024, channels: 4, background: "#0000" } })
+      .png()
+      .toFile(join(h.workspace, "clear.png"));
+    await sharp({ create: { width: 512, height: 512, channels: 4, background: "#ffff" } })
+      .png()
+      .toFile(join(h.workspace, "opaque-small.png"));
   });
 
   it("sends the markup with the edit, and the estimate counts it as an input image", async () => {
@@ -259,6 +285,8 @@ describe("markup overlays (gpt-image-2.5 edits)", () => {
     ["on the Responses route", { route: "responses" }, /markup needs the Images API edit endpoint/],
     ["that is opaque", { markup: "opaque.png" }, /the markup has no transparent pixels/],
     ["of another size", { markup: "small.png" }, /the markup is 512x512 but the first reference image is 1024x1024/],
+    ["that is opaque and of another size", { markup: "opaque-small.png" }, /the markup is 512x512 but the first/],
+    ["with nothing drawn", { markup: "clear.png" }, /the markup is fully transparent: nothing is drawn on it/],
   ])("refuses markup %s before any call, saying what to change", async (_name, more, pattern) => {
     const args = { ...EDIT, prompt: "a sofa", reference_images: ["room.png"], markup: "drawn.png", ...more };
     const refused = await h.call("generate_image", args);

@@ -16,7 +16,7 @@ import type { EditOf } from "../../contract/schemas.js";
 import { InputError } from "../../errors.js";
 import { admitImage, declaredSize, describeBytes, HEADER_BYTES } from "../../imaging/admit.js";
 import { decodeWhole } from "../../imaging/inspect.js";
-import { hasTransparentPixels, rasterInfo } from "../../imaging/raster.js";
+import { rasterInfo, transparencyOf } from "../../imaging/raster.js";
 import type { InputFile } from "../../upstream/types.js";
 import { formatBytes, type OpenedFile, type ReadAccess } from "../../workspace/files.js";
 import type { Workspace } from "../../workspace/workspace.js";
@@ -128,8 +128,9 @@ async function admitInput(
   }
   // A mask or markup is checked by its pixels (alpha, transparency): it is always read whole.
   const bytes = headersOnly && !isGuide(what) ? Buffer.alloc(0) : await file.readAll();
-  // What is read is sent: decoded once first, so a truncated file is refused here, not paid for upstream.
-  if (bytes.length > 0) await decodeWhole(bytes, `${what} '${requested}'`);
+  // What is read is sent: decoded once first, so a truncated file is refused here, not paid for upstream. A mask or
+  // markup is decoded by checkGuide, once its size is known to match (a large one of the wrong size is never decoded).
+  if (bytes.length > 0 && !isGuide(what)) await decodeWhole(bytes, `${what} '${requested}'`);
   return {
     file: { name: basename(file.path), bytes, mimeType: mimeType(declared.format) },
     width: declared.width,
@@ -137,25 +138,32 @@ async function admitInput(
   };
 }
 
+/** A mask or markup: the first reference image's size (from the headers), decodable, and transparent as it must be. */
 async function checkGuide(
   what: "mask" | "markup",
   guide: { file: InputFile; width: number; height: number },
   first: { width: number; height: number },
 ) {
-  if (what === "mask" && !(await rasterInfo(guide.file.bytes)).hasAlpha) {
-    throw new InputError("the mask has no alpha channel: make the areas to edit transparent in a PNG with alpha.");
-  }
-  if (what === "markup" && !(await hasTransparentPixels(guide.file.bytes))) {
-    throw new InputError(
-      "the markup has no transparent pixels: draw the guide on a transparent PNG (what is not drawn stays transparent).",
-      "markup",
-    );
-  }
   if (guide.width !== first.width || guide.height !== first.height) {
     throw new InputError(
       `the ${what} is ${guide.width}x${guide.height} but the first reference image is ${first.width}x${first.height}; they must match.`,
       what,
     );
+  }
+  await decodeWhole(guide.file.bytes, `the ${what} '${guide.file.name}'`);
+  if (what === "mask" && !(await rasterInfo(guide.file.bytes)).hasAlpha) {
+    throw new InputError("the mask has no alpha channel: make the areas to edit transparent in a PNG with alpha.");
+  }
+  if (what === "markup") {
+    const coverage = await transparencyOf(guide.file.bytes);
+    if (coverage !== "partly") {
+      throw new InputError(
+        coverage === "opaque"
+          ? "the markup has no transparent pixels: draw the guide on a transparent PNG (what is not drawn stays transparent)."
+          : "the markup is fully transparent: nothing is drawn on it to guide the edit. Draw the guide, or leave markup out.",
+        "markup",
+      );
+    }
   }
 }
 
