@@ -66,6 +66,25 @@ describe("strategy master", () => {
     expect(manifest.some((line) => line.includes(".upscaled-3840x2160.png"))).toBe(true);
   });
 
+  it("keeps the paid master when the local upscale cannot be made from it: completed, one call, says what to do", async () => {
+    // A gateway that answers every size with a square: the delivered master cannot become 16:9 by an upscale.
+    h.sim.setGateway({ ignoreSizeWith: "1024x1024" });
+    try {
+      const out = asResult(
+        await h.call("generate_image", { prompt: "a square master", strategy: "master", ...FOUR_K }),
+      );
+      expect(out.status).toBe("completed");
+      expect(out.images).toHaveLength(1);
+      expect(out.images[0]).toMatchObject({ width: 1024, height: 1024, upscaled: false });
+      expect(readFileSync(out.images[0]?.path as string).length).toBeGreaterThan(0);
+      expect(out.decision).toMatch(/the local upscale failed, so the paid image is returned as it was made/);
+      expect(out.caveats.join(" ")).toMatch(/The local upscale to 3840x2160 failed .*upscale_image/);
+      expect(h.sim.stats.imageRequests).toBe(1);
+    } finally {
+      h.sim.setGateway({ ignoreSizeWith: null });
+    }
+  });
+
   it("costs the master's price, which a dry run shows beside the native one without sending anything", async () => {
     const dry = asResult(
       await h.call("generate_image", {

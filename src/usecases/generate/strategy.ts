@@ -6,7 +6,7 @@ import type { GenerateArgs } from "../../contract/request.js";
 import type { GenerationResult, ImageReport, Strategy, StrategyEstimate } from "../../contract/schemas.js";
 import { formatSize, stableMasterSize } from "../../contract/sizes.js";
 import { aspectChange, MAX_ASPECT_CHANGE } from "../../contract/upscale.js";
-import { InputError, UpstreamError } from "../../errors.js";
+import { errorMessage, InputError, UpstreamError } from "../../errors.js";
 import { measureBuffer } from "../../imaging/inspect.js";
 import type { JobContext } from "../../jobs/worker.js";
 import type { Workspace } from "../../workspace/workspace.js";
@@ -107,6 +107,39 @@ export function strategyEstimates(plan: StrategyPlan): StrategyEstimate[] | null
 
 export type JobBase = Omit<GenerationJobInput, "req" | "inputs" | "decision" | "attempts" | "asked">;
 
+/**
+ * The upscaled result, or, when the local upscale fails (a delivery of another shape, a file gone, sharp), the paid
+ * result as it was made: its images are saved and measured, and a failure here must not hide them or invite paying
+ * again.
+ */
+async function upscaledOrKept(
+  source: GenerationResult,
+  images: ImageReport[],
+  plan: StrategyPlan,
+  decision: string,
+  local: { workspace: Workspace; warmPreview: boolean },
+  ctx: JobContext,
+): Promise<GenerationResult> {
+  try {
+    return await upscaleResult(source, images, plan, decision, local, ctx);
+  } catch (err) {
+    const target = plan.target as { width: number; height: number };
+    const size = formatSize(target.width, target.height);
+    const reason = errorMessage(err).replace(/\.$/, "");
+    ctx.report(`the local upscale to ${size} failed: ${reason}`);
+    return {
+      ...source,
+      strategy: plan.strategy,
+      decision: `${decision}; the local upscale failed, so the paid image is returned as it was made`,
+      caveats: [
+        ...plan.caveats,
+        ...source.caveats,
+        `The local upscale to ${size} failed (${reason}): the paid image is kept and measured as it was delivered. Upscale it with upscale_image once the cause is fixed; generating again would pay again.`,
+      ],
+    };
+  }
+}
+
 /** Upscales the images of a finished generation to the target, records them, and returns the final result. */
 async function upscaleResult(
   source: GenerationResult,
@@ -124,6 +157,12 @@ async function upscaleResult(
     if (!images.includes(image)) {
       finals.push(image);
       continue;
+    }
+    if (aspectChange(image, target) > MAX_ASPECT_CHANGE) {
+      // A delivery of another shape (a gateway's own size) would be distorted, as upscale_image refuses to.
+      throw new InputError(
+        `the delivered ${image.width}x${image.height} has another shape than ${size}: an upscale would distort it`,
+      );
     }
     ctx.report(`upscaling ${image.width}x${image.height} to ${size} locally`);
     const saved = await workspace.readImage(basename(image.path));
@@ -201,7 +240,7 @@ export async function runStrategy(
   const masterSize = `${master.req.width}x${master.req.height}`;
   if (plan.strategy === "master") {
     const made = await run(master, "master+upscale");
-    return upscaleResult(made, made.images, plan, "master+upscale", local, ctx);
+    return upscaledOrKept(made, made.images, plan, "master+upscale", local, ctx);
   }
   let native: GenerationResult;
   try {
@@ -214,11 +253,11 @@ export async function runStrategy(
     const failed = `fallback: native ${size} failed (${reason}), and the fallback to the stable ${masterSize} master did not complete (see failure)`;
     const decision = `fallback: native ${size} failed (${reason}), so the stable ${masterSize} master was generated and upscaled locally`;
     const made = await run(master, decision, failed);
-    return upscaleResult(made, made.images, plan, decision, local, ctx);
+    return upscaledOrKept(made, made.images, plan, decision, local, ctx);
   }
   const short = shortDeliveries(native, target);
   if (short.length === 0) return withPlan(native);
   const first = short[0] as ImageReport;
   const decision = `fallback: ${base.provider} delivered ${first.width}x${first.height} instead of ${size}, so the delivered file was upscaled locally (no extra call)`;
-  return upscaleResult(native, short, plan, decision, local, ctx);
+  return upscaledOrKept(native, short, plan, decision, local, ctx);
 }
