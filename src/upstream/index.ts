@@ -162,6 +162,11 @@ async function sendAttempt(a: Attempt, body: Record<string, unknown>, step: Send
   const { client, call, hooks, options } = a;
   if (hooks.signal?.aborted) throw new AbortedError();
   const ticket = await hooks.onSending?.(step);
+  if (hooks.signal?.aborted) {
+    // Stopped (a shutdown, a drain) while the step was reserved and recorded: no byte went out, so nothing is billed.
+    await ticket?.done({ billed: "no" });
+    throw new AbortedError(String(hooks.signal.reason ?? "cancelled"));
+  }
   // The request id is known once the headers arrive.
   let rid: string | null = null;
   const limits = { totalMs: options.endpoint.timeoutMs, idleMs: options.streamIdleMs ?? 120_000 };

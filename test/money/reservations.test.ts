@@ -110,4 +110,34 @@ describe("a step's outcome is in the ledger before its call returns", () => {
     );
     expect(order).toEqual([`ledger: ${billed}`, "returned"]);
   });
+
+  it("a step stopped after it was reserved, before a byte went out (a shutdown), is not billed and reaches no one", async () => {
+    sim.reset();
+    const outcomes: string[] = [];
+    const stop = new AbortController();
+    const upstream = createUpstream({
+      endpoint: { provider: "test", baseURL: sim.baseURL, apiKey: "sim-key", timeoutMs: 10_000 },
+      logger: createLogger("silent"),
+      slots: new Limiter(1),
+      retry: { maxRetries: 0 },
+    });
+    const call = upstream.generate(
+      { body: { model: "gpt-image-2", prompt: "stopped", size: "1024x1024" }, partialImages: 0 },
+      1,
+      {
+        signal: stop.signal,
+        onSending: async () => {
+          stop.abort("the server is shutting down");
+          return {
+            done: async (outcome) => {
+              outcomes.push(outcome.billed);
+            },
+          };
+        },
+      },
+    );
+    await expect(call).rejects.toThrow(/cancelled|shutting down/);
+    expect(outcomes).toEqual(["no"]);
+    expect(sim.stats.imageRequests).toBe(0);
+  });
 });
