@@ -238,21 +238,19 @@ describe("markup overlays (gpt-image-2.5 edits)", () => {
       .composite([{ input: box, left: 400, top: 600 }])
       .png()
       .toFile(drawn);
-    await sharp({ create: { width: 1024, height: 1024, channels: 4, background: "#fffe" } })
-      .png()
-      .toFile(join(h.workspace, "faint.png"));
-    await sharp({ create: { width: 1024, height: 1024, channels: 4, background: "#ffff" } })
-      .png()
-      .toFile(join(h.workspace, "opaque.png"));
-    await sharp({ create: { width: 512, height: 512, channels: 4, background: "#0000" } })
-      .png()
-      .toFile(join(h.workspace, "small.png"));
-    await sharp({ create: { width: 1024, height: 1024, channels: 4, background: "#0000" } })
-      .png()
-      .toFile(join(h.workspace, "clear.png"));
-    await sharp({ create: { width: 512, height: 512, channels: 4, background: "#ffff" } })
-      .png()
-      .toFile(join(h.workspace, "opaque-small.png"));
+    // name, side, background (RGBA): faintly transparent everywhere, opaque, clear, the wrong size
+    const plain: [string, number, string][] = [
+      ["faint.png", 1024, "#fffe"],
+      ["opaque.png", 1024, "#ffff"],
+      ["small.png", 512, "#0000"],
+      ["clear.png", 1024, "#0000"],
+      ["opaque-small.png", 512, "#ffff"],
+    ];
+    for (const [name, side, background] of plain) {
+      await sharp({ create: { width: side, height: side, channels: 4, background } })
+        .png()
+        .toFile(join(h.workspace, name));
+    }
   });
 
   it("sends the markup with the edit, and the estimate counts it as an input image", async () => {

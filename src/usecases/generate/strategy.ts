@@ -107,21 +107,25 @@ export function strategyEstimates(plan: StrategyPlan): StrategyEstimate[] | null
 
 export type JobBase = Omit<GenerationJobInput, "req" | "inputs" | "decision" | "attempts" | "asked">;
 
+/** A finished generation whose images (those of `images`) are to be upscaled to the plan's target. */
+interface UpscaleJob {
+  source: GenerationResult;
+  images: ImageReport[];
+  plan: StrategyPlan;
+  decision: string;
+  local: { workspace: Workspace; warmPreview: boolean };
+  ctx: JobContext;
+}
+
 /**
  * The upscaled result, or, when the local upscale fails (a delivery of another shape, a file gone, sharp), the paid
  * result as it was made: its images are saved and measured, and a failure here must not hide them or invite paying
  * again.
  */
-async function upscaledOrKept(
-  source: GenerationResult,
-  images: ImageReport[],
-  plan: StrategyPlan,
-  decision: string,
-  local: { workspace: Workspace; warmPreview: boolean },
-  ctx: JobContext,
-): Promise<GenerationResult> {
+async function upscaledOrKept(job: UpscaleJob): Promise<GenerationResult> {
+  const { source, plan, decision, ctx } = job;
   try {
-    return await upscaleResult(source, images, plan, decision, local, ctx);
+    return await upscaleResult(job);
   } catch (err) {
     const target = plan.target as { width: number; height: number };
     const size = formatSize(target.width, target.height);
@@ -141,14 +145,8 @@ async function upscaledOrKept(
 }
 
 /** Upscales the images of a finished generation to the target, records them, and returns the final result. */
-async function upscaleResult(
-  source: GenerationResult,
-  images: ImageReport[],
-  plan: StrategyPlan,
-  decision: string,
-  local: { workspace: Workspace; warmPreview: boolean },
-  ctx: JobContext,
-): Promise<GenerationResult> {
+async function upscaleResult(job: UpscaleJob): Promise<GenerationResult> {
+  const { source, images, plan, decision, local, ctx } = job;
   const { workspace } = local;
   const target = plan.target as { width: number; height: number };
   const size = formatSize(target.width, target.height);
@@ -240,7 +238,7 @@ export async function runStrategy(
   const masterSize = `${master.req.width}x${master.req.height}`;
   if (plan.strategy === "master") {
     const made = await run(master, "master+upscale");
-    return upscaledOrKept(made, made.images, plan, "master+upscale", local, ctx);
+    return upscaledOrKept({ source: made, images: made.images, plan, decision: "master+upscale", local, ctx });
   }
   let native: GenerationResult;
   try {
@@ -253,11 +251,11 @@ export async function runStrategy(
     const failed = `fallback: native ${size} failed (${reason}), and the fallback to the stable ${masterSize} master did not complete (see failure)`;
     const decision = `fallback: native ${size} failed (${reason}), so the stable ${masterSize} master was generated and upscaled locally`;
     const made = await run(master, decision, failed);
-    return upscaledOrKept(made, made.images, plan, decision, local, ctx);
+    return upscaledOrKept({ source: made, images: made.images, plan, decision, local, ctx });
   }
   const short = shortDeliveries(native, target);
   if (short.length === 0) return withPlan(native);
   const first = short[0] as ImageReport;
   const decision = `fallback: ${base.provider} delivered ${first.width}x${first.height} instead of ${size}, so the delivered file was upscaled locally (no extra call)`;
-  return upscaledOrKept(native, short, plan, decision, local, ctx);
+  return upscaledOrKept({ source: native, images: short, plan, decision, local, ctx });
 }
